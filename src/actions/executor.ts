@@ -1,0 +1,129 @@
+/**
+ * The executor: the only code that changes the host. It validates every action against the catalog, checks its
+ * scope (only the task's own unit and its dependencies, only allow-listed paths), runs the config test before
+ * (re)starting a service that has one, and acts through the ports with argv arrays.
+ */
+import type { CompiledConfig, CompiledService } from '../config/compiled.js';
+import type { CommandResult, CommandRunner, FileSystem, ServiceAdapter } from '../core/ports.js';
+import type { Action } from '../core/types.js';
+import { EscalateNowError, OrchestratorError, PolicyRefusal } from '../core/errors.js';
+import { sanitizeText } from '../core/sanitize.js';
+import { validateAction } from './catalog.js';
+import { findStaleFiles } from './stale-files.js';
+
+export interface ExecutionScope {
+  service: CompiledService;
+  /** Units the service depends on, which restart_dependency may touch. */
+  dependencyUnits: readonly string[];
+  /** Config tests of dependency units that are managed services. */
+  configTestFor: (unit: string) => readonly string[] | undefined;
+}
+
+export interface ActionResult {
+  ok: boolean;
+  detail: string;
+}
+
+export interface ExecutorDependencies {
+  adapter: ServiceAdapter;
+  runner: CommandRunner;
+  files: FileSystem;
+  config: CompiledConfig;
+}
+
+export class Executor {
+  constructor(private readonly dependencies: ExecutorDependencies) {}
+
+  async execute(proposed: Action, scope: ExecutionScope, signal?: AbortSignal): Promise<ActionResult> {
+    const validated = validateAction(proposed);
+    if (!validated.ok) throw new PolicyRefusal('not_allowed', validated.error);
+    const action = validated.action;
+    const { adapter } = this.dependencies;
+    const unit = typeof action.params.unit === 'string' ? action.params.unit : undefined;
+    switch (action.type) {
+      case 'restart_unit':
+      case 'start_unit':
+      case 'reload_unit': {
+        this.requireOwnUnit(unit!, scope);
+        await this.configTest(scope.service.configTest, unit!, signal);
+        const operation = action.type === 'restart_unit' ? adapter.restart : action.type === 'start_unit' ? adapter.start : adapter.reload;
+        return jobResult(await operation.call(adapter, unit!, signal));
+      }
+      case 'reset_failed':
+        this.requireOwnUnit(unit!, scope);
+        return jobResult(await adapter.resetFailed(unit!, signal));
+      case 'restart_dependency': {
+        if (!scope.dependencyUnits.includes(unit!)) {
+          throw new PolicyRefusal('not_allowed', `${unit} is not a dependency of ${scope.service.name}`);
+        }
+        await this.configTest(scope.configTestFor(unit!), unit!, signal);
+        return jobResult(await adapter.restart(unit!, signal));
+      }
+      case 'remove_stale_file':
+        return this.removeStaleFile(String(action.params.path), scope);
+      case 'clean_directory':
+        return this.cleanDirectory(String(action.params.path), Number(action.params.olderThanMs));
+      case 'escalate':
+        return { ok: true, detail: 'escalation requested' };
+      default:
+        throw new PolicyRefusal('not_allowed', `${action.type} is not available in this version of the executor`);
+    }
+  }
+
+  private requireOwnUnit(unit: string, scope: ExecutionScope): void {
+    if (unit !== scope.service.unit) {
+      throw new PolicyRefusal('not_allowed', `${unit} is not the unit of ${scope.service.name} (${scope.service.unit})`);
+    }
+  }
+
+  /** A failing config test stops the restart and hands the task to a human with the test's output. */
+  private async configTest(argv: readonly string[] | undefined, unit: string, signal?: AbortSignal): Promise<void> {
+    if (!argv) return;
+    const result = await this.dependencies.runner.run(argv, {
+      timeoutMs: this.dependencies.config.safety.commandTimeoutMs,
+      signal,
+      maxOutputBytes: this.dependencies.config.safety.maxOutputBytes,
+    });
+    if (result.spawnError) throw new OrchestratorError('CONFIG_TEST_UNAVAILABLE', `config test ${argv.join(' ')} could not run: ${result.spawnError}`);
+    if (result.exitCode !== 0) {
+      const output = sanitizeText(`${result.stderr}\n${result.stdout}`.trim(), 4000);
+      throw new EscalateNowError(`config test failed for ${unit}: ${argv.join(' ')} exited ${result.exitCode ?? result.signal}; not restarting`, {
+        configTest: argv.join(' '),
+        output,
+      });
+    }
+  }
+
+  private async removeStaleFile(path: string, scope: ExecutionScope): Promise<ActionResult> {
+    if (!scope.service.runtimeFiles.includes(path) && !scope.service.profile?.runtimeDirs?.some((directory) => path.startsWith(`${directory}/`))) {
+      throw new PolicyRefusal('not_allowed', `${path} is not a runtime file of ${scope.service.name}`);
+    }
+    const [stale] = await findStaleFiles([path], this.dependencies.files);
+    if (!stale) return { ok: true, detail: `${path}: already gone or owned by a live process; left alone` };
+    await this.dependencies.files.remove(path);
+    return { ok: true, detail: `removed ${path} (${stale.reason})` };
+  }
+
+  private async cleanDirectory(path: string, olderThanMs: number): Promise<ActionResult> {
+    const entry = this.dependencies.config.host.cleanup.find((candidate) => candidate.path === path);
+    if (!entry) throw new PolicyRefusal('not_allowed', `${path} is not an allow-listed cleanup directory`);
+    const minimumAge = Math.max(olderThanMs, entry.olderThanMs);
+    const files = await this.dependencies.files.listFiles(path);
+    let removed = 0;
+    let bytes = 0;
+    for (const file of files.filter((candidate) => candidate.ageMs >= minimumAge)) {
+      if ((await this.dependencies.files.holders(file.path)).length > 0) continue;
+      await this.dependencies.files.remove(file.path);
+      removed++;
+      bytes += file.size;
+    }
+    return { ok: true, detail: `removed ${removed} file(s), ${Math.round(bytes / 1048576)} MiB, older than ${Math.round(minimumAge / 60_000)} min from ${path}` };
+  }
+}
+
+function jobResult(result: CommandResult): ActionResult {
+  const command = result.argv.join(' ');
+  if (result.exitCode === 0) return { ok: true, detail: `${command}: ok` };
+  const output = sanitizeText((result.stderr || result.stdout).trim(), 1000);
+  return { ok: false, detail: `${command}: ${result.timedOut ? 'timed out' : `exit ${result.exitCode ?? result.signal}`}${output ? `: ${output}` : ''}` };
+}

@@ -1,0 +1,91 @@
+/** ServiceAdapter over systemctl and journalctl, through the CommandRunner (argv only). */
+import type { CommandResult, CommandRunner, LogQuery, ServiceAdapter, UnitStatus } from '../../core/ports.js';
+import { parseShowOutput } from './show-parser.js';
+
+const PROPERTIES = 'Id,LoadState,ActiveState,SubState,UnitFileState,MainPID,Result,ExecMainStatus,ExecMainCode,NRestarts,Type';
+
+export interface SystemdAdapterOptions {
+  runner: CommandRunner;
+  /** Timeout for queries (show, list-units, journalctl). */
+  queryTimeoutMs?: number;
+  /** Timeout for jobs (start, restart ...), which wait for the unit. */
+  jobTimeoutMs?: number;
+  maxOutputBytes?: number;
+}
+
+export class SystemdAdapter implements ServiceAdapter {
+  readonly kind = 'systemd';
+  private readonly runner: CommandRunner;
+  private readonly queryTimeoutMs: number;
+  private readonly jobTimeoutMs: number;
+  private readonly maxOutputBytes: number;
+
+  constructor(options: SystemdAdapterOptions) {
+    this.runner = options.runner;
+    this.queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
+    this.jobTimeoutMs = options.jobTimeoutMs ?? 90_000;
+    this.maxOutputBytes = options.maxOutputBytes ?? 1024 * 1024;
+  }
+
+  async statusMany(units: readonly string[], signal?: AbortSignal): Promise<Map<string, UnitStatus>> {
+    if (units.length === 0) return new Map();
+    const result = await this.query(['systemctl', 'show', '--no-pager', `--property=${PROPERTIES}`, '--', ...units], signal);
+    const statuses = parseShowOutput(result.stdout);
+    const byName = new Map<string, UnitStatus>();
+    units.forEach((unit, index) => {
+      const status = statuses[index];
+      if (status) byName.set(unit, { ...status, name: unit });
+    });
+    return byName;
+  }
+
+  async listFailed(signal?: AbortSignal): Promise<string[]> {
+    const result = await this.query(
+      ['systemctl', 'list-units', '--state=failed', '--type=service', '--plain', '--no-legend', '--no-pager'],
+      signal,
+    );
+    return result.stdout
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/)[0] ?? '')
+      .filter((name) => name.endsWith('.service'));
+  }
+
+  start(unit: string, signal?: AbortSignal): Promise<CommandResult> {
+    return this.job(['systemctl', 'start', '--', unit], signal);
+  }
+  stop(unit: string, signal?: AbortSignal): Promise<CommandResult> {
+    return this.job(['systemctl', 'stop', '--', unit], signal);
+  }
+  restart(unit: string, signal?: AbortSignal): Promise<CommandResult> {
+    return this.job(['systemctl', 'restart', '--', unit], signal);
+  }
+  reload(unit: string, signal?: AbortSignal): Promise<CommandResult> {
+    return this.job(['systemctl', 'reload', '--', unit], signal);
+  }
+  resetFailed(unit: string, signal?: AbortSignal): Promise<CommandResult> {
+    return this.job(['systemctl', 'reset-failed', '--', unit], signal);
+  }
+
+  async logs(unit: string, query: LogQuery, signal?: AbortSignal): Promise<string[]> {
+    const argv = ['journalctl', '--quiet', '--no-pager', '--output=short-iso', `--lines=${query.lines}`, `--unit=${unit}`];
+    if (query.sinceMs !== undefined) argv.push(`--since=-${Math.max(1, Math.ceil(query.sinceMs / 1000))}s`);
+    const result = await this.query(argv, signal);
+    return result.stdout.split('\n').filter((line) => line.length > 0);
+  }
+
+  async dependencies(unit: string, signal?: AbortSignal): Promise<string[]> {
+    const result = await this.query(['systemctl', 'show', '--no-pager', '--value', '--property=Requires,BindsTo', '--', unit], signal);
+    return [...new Set(result.stdout.split(/\s+/).filter((name) => name.endsWith('.service')))];
+  }
+
+  private async query(argv: string[], signal?: AbortSignal): Promise<CommandResult> {
+    const result = await this.runner.run(argv, { timeoutMs: this.queryTimeoutMs, signal, maxOutputBytes: this.maxOutputBytes });
+    if (result.spawnError) throw new Error(`${argv[0]} could not run: ${result.spawnError}`);
+    if (result.timedOut) throw new Error(`${argv.slice(0, 2).join(' ')} timed out after ${this.queryTimeoutMs} ms`);
+    return result;
+  }
+
+  private job(argv: string[], signal?: AbortSignal): Promise<CommandResult> {
+    return this.runner.run(argv, { timeoutMs: this.jobTimeoutMs, signal, maxOutputBytes: 64 * 1024 });
+  }
+}

@@ -1,0 +1,119 @@
+/** Read-only reports over the data directory: status, stats, tasks, task, escalations, patterns. */
+import type { Command } from 'commander';
+import { globalOptions, output, positiveInteger, withStores, configFor } from '../context.js';
+import { UsageError } from '../../core/errors.js';
+import { TASK_STATUSES, type TaskStatus } from '../../core/types.js';
+import { formatEscalations, formatPatterns, formatStats, formatTask, formatTaskList } from '../format.js';
+import { isLockHeld } from '../../runtime/instance-lock.js';
+import { when } from '../table.js';
+import { ESCALATION_STATUSES, type EscalationStatus } from '../../store/escalation-repository.js';
+
+export function registerReports(program: Command): void {
+  program
+    .command('status')
+    .description('is the daemon running, is it paused, what is open')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }, command: Command) => {
+      const global = globalOptions(command);
+      const config = configFor(global);
+      withStores(global, (stores) => {
+        const pause = stores.state.pause();
+        const lastCycle = stores.state.lastCycle('full') ?? null;
+        const tracking = stores.tasks.listTracking();
+        const status = {
+          running: isLockHeld(config.dataDir),
+          dataDir: config.dataDir,
+          config: config.source,
+          paused: pause.paused,
+          pausedSince: pause.paused ? (pause.since ?? null) : null,
+          lastCycle,
+          openTasks: tracking.filter((task) => task.status === 'open' || task.status === 'running').length,
+          escalatedTasks: tracking.filter((task) => task.status === 'escalated').length,
+          ignoredTasks: tracking.filter((task) => task.status === 'ignored').length,
+          openEscalations: stores.escalations.countOpen(),
+        };
+        output(options.json, status, () =>
+          [
+            `Daemon:          ${status.running ? 'running' : 'not running'} (data ${status.dataDir})`,
+            `Configuration:   ${status.config}`,
+            `Kill switch:     ${status.paused ? `PAUSED since ${when(status.pausedSince)} (no actions; detection continues)` : 'off (actions allowed)'}`,
+            `Last full cycle: ${lastCycle ? `${when(lastCycle.startedAt)}: ${lastCycle.issuesDetected} issue(s), ${lastCycle.tasksCreated} created, ${lastCycle.fixes} fixed, ${lastCycle.escalations} escalated in ${(lastCycle.durationMs / 1000).toFixed(2)}s` : 'none yet'}`,
+            `Tasks:           ${status.openTasks} in progress, ${status.escalatedTasks} escalated, ${status.ignoredTasks} left alone`,
+            `Escalations:     ${status.openEscalations} open`,
+          ].join('\n'),
+        );
+      });
+    });
+
+  program
+    .command('stats')
+    .description('totals, fixes by phase, escalations and fix rate')
+    .option('--days <n>', 'how many days back', positiveInteger('--days'), 7)
+    .option('--json', 'print JSON')
+    .action((options: { days: number; json?: boolean }, command: Command) => {
+      withStores(globalOptions(command), (stores) => {
+        const stats = stores.tasks.stats(Date.now() - options.days * 86_400_000);
+        output(options.json, { days: options.days, ...stats, fixRate: stats.total ? stats.fixed / stats.total : null }, () => formatStats(stats, options.days));
+      });
+    });
+
+  program
+    .command('tasks')
+    .description('recent tasks, newest first')
+    .option('--status <status>', `only tasks in this status (${TASK_STATUSES.join(', ')})`)
+    .option('--service <name>', 'only tasks of this service')
+    .option('--limit <n>', 'how many', positiveInteger('--limit'), 50)
+    .option('--json', 'print JSON')
+    .action((options: { status?: string; service?: string; limit: number; json?: boolean }, command: Command) => {
+      if (options.status && !(TASK_STATUSES as readonly string[]).includes(options.status)) {
+        throw new UsageError(`--status must be one of ${TASK_STATUSES.join(', ')} (got "${options.status}")`);
+      }
+      withStores(globalOptions(command), (stores) => {
+        const tasks = stores.tasks.list({ status: options.status as TaskStatus | undefined, service: options.service, limit: options.limit });
+        output(options.json, tasks, () => formatTaskList(tasks));
+      });
+    });
+
+  program
+    .command('task')
+    .description("one task's full timeline: evidence, attempts, verifications")
+    .argument('<id>', 'task id (a unique prefix is enough)')
+    .option('--json', 'print JSON')
+    .action((id: string, options: { json?: boolean }, command: Command) => {
+      withStores(globalOptions(command), (stores) => {
+        const matches = stores.tasks.findByIdPrefix(id);
+        if (matches.length === 0) throw new UsageError(`no task with id "${id}"`);
+        if (matches.length > 1) throw new UsageError(`"${id}" matches more than one task; give more of the id`);
+        const task = matches[0]!;
+        const attempts = stores.attempts.forTask(task.id);
+        const escalation = stores.escalations.forTask(task.id);
+        output(options.json, { ...task, attempts, escalation: escalation ?? null }, () => formatTask(task, attempts, escalation));
+      });
+    });
+
+  program
+    .command('escalations')
+    .description('what needs a human, open first')
+    .option('--status <status>', `only escalations in this status (${ESCALATION_STATUSES.join(', ')})`)
+    .option('--json', 'print JSON')
+    .action((options: { status?: string; json?: boolean }, command: Command) => {
+      if (options.status && !(ESCALATION_STATUSES as readonly string[]).includes(options.status)) {
+        throw new UsageError(`--status must be one of ${ESCALATION_STATUSES.join(', ')} (got "${options.status}")`);
+      }
+      withStores(globalOptions(command), (stores) => {
+        const escalations = stores.escalations.list({ status: options.status as EscalationStatus | undefined });
+        output(options.json, escalations, () => formatEscalations(escalations));
+      });
+    });
+
+  program
+    .command('patterns')
+    .description('learned patterns: signature, plan, successes, failures, confidence')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }, command: Command) => {
+      withStores(globalOptions(command), (stores) => {
+        const patterns = stores.patterns.all(Date.now());
+        output(options.json, patterns, () => formatPatterns(patterns));
+      });
+    });
+}

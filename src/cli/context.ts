@@ -1,0 +1,56 @@
+/** Shared CLI plumbing: global options, loading configuration and stores, exit codes. */
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import type { CompiledConfig } from '../config/compiled.js';
+import { openStores, type Stores } from '../store/stores.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../core/errors.js';
+
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+export interface GlobalOptions {
+  config?: string;
+  dataDir?: string;
+}
+
+export function globalOptions(command: Command): GlobalOptions {
+  return command.optsWithGlobals() as GlobalOptions;
+}
+
+/** Loads the configuration; --data-dir overrides the configured data directory. */
+export function configFor(options: GlobalOptions): CompiledConfig {
+  const config = loadConfig({ path: options.config });
+  return options.dataDir ? { ...config, dataDir: options.dataDir } : config;
+}
+
+/** Opens the stores of an existing data directory (reports never create one). */
+export function storesFor(options: GlobalOptions): Stores {
+  const config = configFor(options);
+  if (!existsSync(join(config.dataDir, 'tasks.db'))) {
+    throw new UsageError(`no data in ${config.dataDir} yet: run "orchestrator run" first, or pass --data-dir`);
+  }
+  return openStores(config.dataDir);
+}
+
+/** Runs `work` with the stores open, closing them afterwards. */
+export function withStores<T>(options: GlobalOptions, work: (stores: Stores) => T): T {
+  const stores = storesFor(options);
+  try {
+    return work(stores);
+  } finally {
+    stores.close();
+  }
+}
+
+/** Prints JSON (for --json) or text. */
+export function output(json: boolean | undefined, value: unknown, text: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+}
+
+export function positiveInteger(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`${name} must be a positive whole number (got "${value}")`);
+    return Number(value);
+  };
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+/** The `orchestrator` command: thin commands that parse, call a service, and print. The only place that prints. */
+import { buildProgram, reportError } from './program.js';
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = reportError(error);
+}

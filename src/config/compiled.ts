@@ -1,0 +1,46 @@
+/** The compiled configuration: durations in milliseconds, units resolved, implicit checks added, frozen. */
+import type { ServiceProfile } from '../profiles/profile.js';
+
+export type CompiledCheck =
+  | { id: string; type: 'unit' }
+  | { id: string; type: 'http'; url: string; method: 'GET' | 'HEAD'; expectStatus: number; timeoutMs: number }
+  | { id: string; type: 'tcp'; host: string; port: number; timeoutMs: number }
+  | { id: string; type: 'command'; argv: readonly string[]; expectExit: number; timeoutMs: number }
+  | { id: string; type: 'log'; pattern: string; windowMs: number; threshold: number };
+
+export interface CompiledService {
+  name: string;
+  unit: string;
+  profile?: ServiceProfile;
+  /** Units this service depends on, resolved from service names where they match. */
+  dependsOn: readonly string[];
+  runtimeFiles: readonly string[];
+  configTest?: readonly string[];
+  checks: readonly CompiledCheck[];
+  /** Found in the failed state rather than configured: watched with its unit check only. */
+  discovered: boolean;
+}
+
+export interface CompiledConfig {
+  /** Where the configuration came from: a file path or "embedded default". */
+  source: string;
+  dataDir: string;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  cycle: { intervalMs: number; watchIntervalMs: number; workers: number; watchFailedUnits: boolean | 'auto' };
+  verification: { settleMs: number };
+  safety: {
+    dryRun: boolean;
+    budget: { actions: number; windowMs: number };
+    rateLimit: { actions: number; windowMs: number };
+    commandTimeoutMs: number;
+    maxOutputBytes: number;
+  };
+  phases: { quickFix: { timeoutMs: number; minConfidence: number; restartAttempts: number; backoffMs: number } };
+  host: {
+    disk: { enabled: boolean; mounts: readonly string[]; maxUsedPercent: number };
+    inodes: { enabled: boolean; maxUsedPercent: number };
+    memory: { enabled: boolean; maxUsedPercent: number };
+    cleanup: ReadonlyArray<{ path: string; olderThanMs: number }>;
+  };
+  services: readonly CompiledService[];
+}

@@ -1,0 +1,92 @@
+/**
+ * The composition root: the one place that builds the real adapters (systemctl, node probes, the file system,
+ * the clock) and wires the daemon from them.
+ */
+import { existsSync } from 'node:fs';
+import type { CompiledConfig } from './config/compiled.js';
+import type { Clock, CommandRunner, FileSystem, Probes, ServiceAdapter } from './core/ports.js';
+import type { Logger } from './core/logger.js';
+import { ProcessCommandRunner } from './runtime/command-runner.js';
+import { createIdGenerator, systemClock } from './runtime/clock.js';
+import { SystemdAdapter } from './adapters/systemd/systemd-adapter.js';
+import { nodeProbes } from './adapters/host/node-probes.js';
+import { nodeFileSystem } from './adapters/host/node-file-system.js';
+import { openStores, type Stores } from './store/stores.js';
+import { Detector } from './checks/detector.js';
+import { SafetyPolicy } from './actions/safety-policy.js';
+import { Executor } from './actions/executor.js';
+import { PlanRunner } from './phases/plan-runner.js';
+import { QuickFixPhase } from './phases/quick-fix.js';
+import { Pipeline } from './phases/pipeline.js';
+import { Orchestrator } from './runtime/orchestrator.js';
+
+export interface Adapters {
+  runner: CommandRunner;
+  adapter: ServiceAdapter;
+  probes: Probes;
+  files: FileSystem;
+  clock: Clock;
+}
+
+/** The real adapters of this host. */
+export function realAdapters(config: CompiledConfig): Adapters {
+  const runner = new ProcessCommandRunner();
+  return {
+    runner,
+    adapter: new SystemdAdapter({ runner, jobTimeoutMs: config.safety.commandTimeoutMs * 3 }),
+    probes: nodeProbes,
+    files: nodeFileSystem,
+    clock: systemClock,
+  };
+}
+
+/** sd_booted(): systemd is the init system when /run/systemd/system exists. */
+export function systemdIsInit(): boolean {
+  return existsSync('/run/systemd/system');
+}
+
+export function createDetector(config: CompiledConfig, adapters: Adapters): Detector {
+  const watchFailedUnits = config.cycle.watchFailedUnits === 'auto' ? systemdIsInit() : config.cycle.watchFailedUnits;
+  return new Detector({ config, ...adapters, watchFailedUnits });
+}
+
+export interface Daemon {
+  orchestrator: Orchestrator;
+  stores: Stores;
+  detector: Detector;
+  policy: SafetyPolicy;
+}
+
+export interface DaemonOptions {
+  config: CompiledConfig;
+  logger: Logger;
+  adapters?: Adapters;
+  stores?: Stores;
+  /** Overrides safety.dryRun (the --dry-run flag). */
+  dryRun?: boolean;
+}
+
+/** Builds a daemon from configuration: stores, detector, policy, executor, phases, pipeline, cycle engine. */
+export function createDaemon(options: DaemonOptions): Daemon {
+  const { config, logger } = options;
+  const adapters = options.adapters ?? realAdapters(config);
+  const stores = options.stores ?? openStores(config.dataDir);
+  const newId = createIdGenerator(adapters.clock.now);
+  const detector = createDetector(config, adapters);
+  const isPaused = () => stores.state.pause().paused;
+  const policy = new SafetyPolicy({
+    clock: adapters.clock,
+    dryRun: options.dryRun ?? config.safety.dryRun,
+    budget: config.safety.budget,
+    rateLimit: config.safety.rateLimit,
+    isPaused,
+  });
+  const windowStart = adapters.clock.now() - Math.max(config.safety.budget.windowMs, config.safety.rateLimit.windowMs);
+  policy.seed(stores.attempts.actedSince(windowStart));
+  const executor = new Executor({ adapter: adapters.adapter, runner: adapters.runner, files: adapters.files, config });
+  const planRunner = new PlanRunner({ stores, executor, policy, detector, clock: adapters.clock, newId, settleMs: config.verification.settleMs, logger });
+  const phases = [new QuickFixPhase({ config, stores, planRunner, adapter: adapters.adapter, files: adapters.files, clock: adapters.clock })];
+  const pipeline = new Pipeline({ stores, detector, adapter: adapters.adapter, phases, clock: adapters.clock, newId, logger, isPaused });
+  const orchestrator = new Orchestrator({ config, stores, detector, pipeline, clock: adapters.clock, newId, logger, remediate: true });
+  return { orchestrator, stores, detector, policy };
+}

@@ -1,0 +1,28 @@
+/** What every remediation phase receives and returns. Context accumulates: each phase sees all earlier attempts. */
+import type { CompiledService } from '../config/compiled.js';
+import type { ExecutionScope } from '../actions/executor.js';
+import type { Attempt, Phase, Task } from '../core/types.js';
+
+export interface TaskContext {
+  task: Task;
+  service: CompiledService;
+  scope: ExecutionScope;
+  /** Every attempt so far, from every phase (and from before a daemon restart). */
+  attempts: Attempt[];
+  /** Findings worth passing on to later phases and to a human. */
+  findings: string[];
+}
+
+export type PhaseOutcome =
+  | { kind: 'fixed'; attempt: Attempt }
+  | { kind: 'unfixed'; reason: string }
+  | { kind: 'escalate'; reason: string }
+  /** Nothing may be done now (kill switch, dry run, operator intent); the task waits. */
+  | { kind: 'held'; reason: string; status: 'open' | 'ignored' };
+
+export interface RemediationPhase {
+  readonly phase: Phase;
+  readonly name: string;
+  readonly timeoutMs: number;
+  run(context: TaskContext, signal: AbortSignal): Promise<PhaseOutcome>;
+}

@@ -1,0 +1,142 @@
+/**
+ * The pipeline runs one task through the phases in order, each under its own time budget (an AbortSignal),
+ * passing the accumulated context along. What no phase fixes is escalated. The pipeline never throws for a
+ * task: every ending is recorded on the task.
+ */
+import type { Clock, IdGenerator, ServiceAdapter } from '../core/ports.js';
+import type { Phase, Task } from '../core/types.js';
+import type { CompiledService } from '../config/compiled.js';
+import type { Stores } from '../store/stores.js';
+import type { Detector } from '../checks/detector.js';
+import type { Logger } from '../core/logger.js';
+import type { PhaseOutcome, RemediationPhase, TaskContext } from './phase.js';
+import { HOST_SERVICE } from '../checks/host-checks.js';
+
+export interface PipelineDependencies {
+  stores: Stores;
+  detector: Detector;
+  adapter: ServiceAdapter;
+  phases: readonly RemediationPhase[];
+  clock: Clock;
+  newId: IdGenerator;
+  logger: Logger;
+  /** The persisted kill switch: when on, tasks wait open and nothing is tried. */
+  isPaused: () => boolean;
+}
+
+export type TaskEnding = 'fixed' | 'recovered' | 'escalated' | 'held' | 'interrupted';
+
+const HOST_PSEUDO_SERVICE: CompiledService = Object.freeze({ name: HOST_SERVICE, unit: '', dependsOn: [], runtimeFiles: [], checks: [], discovered: false });
+
+export class Pipeline {
+  constructor(private readonly dependencies: PipelineDependencies) {}
+
+  /** Remediates a task. `recheck` first re-runs the checks (for resumed or re-queued tasks). */
+  async remediate(task: Task, options: { recheck: boolean; signal: AbortSignal }): Promise<TaskEnding> {
+    const { stores, detector, clock, logger } = this.dependencies;
+    const service = task.service === HOST_SERVICE ? HOST_PSEUDO_SERVICE : (detector.service(task.service) ?? (task.unit ? detector.discover(task.unit) : undefined));
+    if (!service) {
+      return this.escalate(task, null, `service ${task.service} is no longer configured`);
+    }
+    if (options.recheck) {
+      const checks = await detector.verify(service.name, { signal: options.signal });
+      if (checks.every((check) => check.ok)) {
+        this.close(task, 'recovered', null, 'healthy again when re-checked; nothing was done');
+        return 'recovered';
+      }
+    }
+    if (this.dependencies.isPaused()) {
+      stores.tasks.setStatus(task.id, 'open', task.phase, 'paused: the kill switch is on; detection continues, no action is taken');
+      return 'held';
+    }
+    stores.tasks.setStatus(task.id, 'running', 1);
+    const context: TaskContext = {
+      task,
+      service,
+      scope: await this.scope(service, options.signal),
+      attempts: stores.attempts.forTask(task.id),
+      findings: [],
+    };
+    let lastReason = '';
+    let lastPhase: Phase | null = null;
+    for (const phase of this.dependencies.phases) {
+      stores.tasks.setStatus(task.id, 'running', phase.phase);
+      const signal = AbortSignal.any([options.signal, AbortSignal.timeout(phase.timeoutMs)]);
+      let outcome: PhaseOutcome;
+      try {
+        outcome = await phase.run(context, signal);
+      } catch (error) {
+        if (options.signal.aborted) {
+          stores.tasks.setStatus(task.id, 'open', phase.phase, 'interrupted by shutdown; will be re-checked on restart');
+          return 'interrupted';
+        }
+        const timedOut = signal.aborted;
+        outcome = { kind: 'unfixed', reason: timedOut ? `phase ${phase.phase} (${phase.name}) ran out of its ${phase.timeoutMs} ms budget` : `phase ${phase.phase} failed: ${(error as Error).message}` };
+        logger.warn({ task: task.id, phase: phase.phase, error: (error as Error).message }, outcome.reason);
+      }
+      lastPhase = phase.phase;
+      if (outcome.kind === 'fixed') {
+        this.close(task, 'fixed', phase.phase, outcome.attempt.reason);
+        return 'fixed';
+      }
+      if (outcome.kind === 'held') {
+        stores.tasks.setStatus(task.id, outcome.status, phase.phase, outcome.reason);
+        return 'held';
+      }
+      lastReason = outcome.reason;
+      if (outcome.kind === 'escalate') break;
+    }
+    return this.escalate(task, lastPhase, [lastReason, ...context.findings].filter(Boolean).join('\n'));
+  }
+
+  private close(task: Task, status: 'fixed' | 'recovered', phase: Phase | null, reason: string): void {
+    const now = this.dependencies.clock.now();
+    this.dependencies.stores.tasks.finish(task.id, {
+      status,
+      fixSuccessful: status === 'fixed',
+      fixedByPhase: phase,
+      closedAt: now,
+      durationMs: now - task.detectedAt,
+      reason,
+    });
+    this.dependencies.logger.info({ task: task.id, service: task.service, status, phase, durationMs: now - task.detectedAt }, `task ${status}: ${reason}`);
+  }
+
+  /** Hands the task to a human: an escalation row with the evidence and every attempt (phase 4). */
+  private escalate(task: Task, phase: Phase | null, reason: string): TaskEnding {
+    const { stores, clock, newId, logger } = this.dependencies;
+    const now = clock.now();
+    stores.tasks.finish(task.id, { status: 'escalated', fixSuccessful: false, fixedByPhase: null, closedAt: null, durationMs: now - task.detectedAt, reason });
+    stores.tasks.setStatus(task.id, 'escalated', phase ?? 4);
+    if (!stores.escalations.forTask(task.id)) {
+      stores.escalations.create({
+        id: newId(),
+        taskId: task.id,
+        fingerprint: task.fingerprint,
+        service: task.service,
+        symptom: task.symptom,
+        reason,
+        evidence: task.evidence,
+        attempts: stores.attempts.forTask(task.id),
+        status: 'open',
+        occurrences: 1,
+        createdAt: now,
+        updatedAt: now,
+        resolvedAt: null,
+        resolution: null,
+      });
+    }
+    logger.warn({ task: task.id, service: task.service, reason }, `escalated: ${reason.split('\n')[0]}`);
+    return 'escalated';
+  }
+
+  private async scope(service: CompiledService, signal: AbortSignal): Promise<TaskContext['scope']> {
+    const declared = service.unit ? await this.dependencies.adapter.dependencies(service.unit, signal).catch(() => [] as string[]) : [];
+    const dependencyUnits = [...new Set([...service.dependsOn, ...declared])].filter((unit) => unit !== service.unit);
+    return {
+      service,
+      dependencyUnits,
+      configTestFor: (unit) => this.dependencies.detector.serviceByUnit(unit)?.configTest,
+    };
+  }
+}

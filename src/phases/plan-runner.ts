@@ -1,0 +1,124 @@
+/**
+ * Tries one plan on a task: records the attempt before acting, asks the policy, executes each action, waits for
+ * the service to settle, re-runs its checks, and learns the outcome. A fix counts only when verification passes.
+ */
+import type { Clock, IdGenerator } from '../core/ports.js';
+import type { Attempt, Phase, Plan, Verification } from '../core/types.js';
+import { EscalateNowError, PolicyRefusal } from '../core/errors.js';
+import type { Stores } from '../store/stores.js';
+import type { Executor } from '../actions/executor.js';
+import type { SafetyPolicy } from '../actions/safety-policy.js';
+import { isStateChanging, planKey } from '../actions/catalog.js';
+import type { Detector } from '../checks/detector.js';
+import type { Logger } from '../core/logger.js';
+import type { TaskContext } from './phase.js';
+
+export type PlanResult =
+  | { status: 'fixed'; attempt: Attempt }
+  | { status: 'failed'; attempt: Attempt }
+  | { status: 'refused'; attempt: Attempt; refusal: PolicyRefusal };
+
+export interface PlanRunnerDependencies {
+  stores: Stores;
+  executor: Executor;
+  policy: SafetyPolicy;
+  detector: Detector;
+  clock: Clock;
+  newId: IdGenerator;
+  settleMs: number;
+  logger: Logger;
+}
+
+export class PlanRunner {
+  constructor(private readonly dependencies: PlanRunnerDependencies) {}
+
+  async run(context: TaskContext, plan: Plan, phase: Phase, signal: AbortSignal): Promise<PlanResult> {
+    const { stores, executor, policy, detector, clock, newId, logger } = this.dependencies;
+    const { task, service } = context;
+    const attempt: Attempt = {
+      id: newId(),
+      taskId: task.id,
+      phase,
+      source: plan.source,
+      planKey: planKey(plan),
+      actions: plan.actions,
+      reason: plan.reason,
+      startedAt: clock.now(),
+      finishedAt: null,
+      outcome: null,
+      detail: '',
+      verification: null,
+    };
+    stores.attempts.start(attempt, service.name);
+    context.attempts.push(attempt);
+    const finish = (outcome: NonNullable<Attempt['outcome']>, detail: string, verification: Verification | null, acted: boolean) => {
+      Object.assign(attempt, { outcome, detail, verification, finishedAt: clock.now() });
+      stores.attempts.finish(attempt.id, { outcome, detail, verification, finishedAt: attempt.finishedAt!, acted });
+    };
+
+    try {
+      if (plan.actions.some(isStateChanging)) {
+        const unitFileState = service.unit ? (await detector.unitStatus(service.unit, signal))?.unitFileState : undefined;
+        policy.authorize(service.name, { unitFileState });
+      }
+    } catch (error) {
+      if (!(error instanceof PolicyRefusal)) throw error;
+      finish(error.reason === 'dry_run' ? 'dry_run' : 'refused', error.message, null, false);
+      logger.info({ task: task.id, service: service.name, plan: attempt.planKey, reason: error.reason }, `not acting: ${error.message}`);
+      return { status: 'refused', attempt, refusal: error };
+    }
+
+    const started = clock.monotonic();
+    const details: string[] = [];
+    logger.info({ task: task.id, service: service.name, phase, source: plan.source, plan: attempt.planKey }, `acting: ${plan.reason}`);
+    try {
+      for (const action of plan.actions) {
+        const result = await executor.execute(action, context.scope, signal);
+        details.push(result.detail);
+        if (!result.ok) {
+          finish('failure', details.join('; '), null, true);
+          this.learn(context, attempt, false);
+          return { status: 'failed', attempt };
+        }
+      }
+    } catch (error) {
+      if (error instanceof PolicyRefusal) {
+        finish('refused', [...details, error.message].join('; '), null, details.length > 0);
+        return { status: 'refused', attempt, refusal: error };
+      }
+      if (error instanceof EscalateNowError) {
+        finish('failure', [...details, error.message].join('; '), null, details.length > 0);
+        throw error;
+      }
+      finish('error', [...details, (error as Error).message].join('; '), null, true);
+      if (signal.aborted) throw error;
+      this.learn(context, attempt, false);
+      return { status: 'failed', attempt };
+    }
+
+    await clock.sleep(this.dependencies.settleMs, signal);
+    const checks = await detector.verify(service.name, { signal, logSinceMs: clock.monotonic() - started });
+    const verification: Verification = { passed: checks.every((check) => check.ok), checks, at: clock.now() };
+    const failing = checks.find((check) => !check.ok);
+    finish(
+      verification.passed ? 'success' : 'failure',
+      `${details.join('; ')}; verification ${verification.passed ? 'passed' : `failed: ${failing?.message}`}`,
+      verification,
+      true,
+    );
+    this.learn(context, attempt, verification.passed);
+    logger.info({ task: task.id, service: service.name, plan: attempt.planKey, verified: verification.passed }, verification.passed ? 'fix verified' : `fix not verified: ${failing?.message}`);
+    return verification.passed ? { status: 'fixed', attempt } : { status: 'failed', attempt };
+  }
+
+  private learn(context: TaskContext, attempt: Attempt, success: boolean): void {
+    this.dependencies.stores.patterns.record({
+      service: context.service.name,
+      signature: context.task.signature,
+      planKey: attempt.planKey,
+      actions: attempt.actions,
+      success,
+      at: this.dependencies.clock.now(),
+    });
+  }
+}

@@ -1,0 +1,94 @@
+/** Phase 1, quick fix (30 s budget): learned patterns, the service's dependencies and profile, then restart with backoff. */
+import type { CompiledConfig } from '../config/compiled.js';
+import type { Clock, FileSystem, ServiceAdapter } from '../core/ports.js';
+import { EscalateNowError } from '../core/errors.js';
+import type { Plan } from '../core/types.js';
+import type { Stores } from '../store/stores.js';
+import { planKey } from '../actions/catalog.js';
+import { findStaleFiles } from '../actions/stale-files.js';
+import type { PlanRunner } from './plan-runner.js';
+import type { PhaseOutcome, RemediationPhase, TaskContext } from './phase.js';
+import { quickFixPlans } from './quick-fix-plans.js';
+
+export interface QuickFixDependencies {
+  config: CompiledConfig;
+  stores: Stores;
+  planRunner: PlanRunner;
+  adapter: ServiceAdapter;
+  files: FileSystem;
+  clock: Clock;
+}
+
+export class QuickFixPhase implements RemediationPhase {
+  readonly phase = 1 as const;
+  readonly name = 'quick fix';
+  readonly timeoutMs: number;
+
+  constructor(private readonly dependencies: QuickFixDependencies) {
+    this.timeoutMs = dependencies.config.phases.quickFix.timeoutMs;
+  }
+
+  async run(context: TaskContext, signal: AbortSignal): Promise<PhaseOutcome> {
+    const { task, service } = context;
+    if (task.symptom === 'unit_not_found') return { kind: 'escalate', reason: `${service.unit} is not installed: nothing to restart` };
+    const plans = await this.plans(context, signal);
+    if (plans.length === 0) return { kind: 'unfixed', reason: `no quick fix known for ${task.symptom} on ${service.name}` };
+
+    const tried = new Set(context.attempts.filter((attempt) => attempt.source !== 'generic').map((attempt) => attempt.planKey));
+    let genericTries = context.attempts.filter((attempt) => attempt.source === 'generic').length;
+    const dryRunPlans: string[] = [];
+    for (const plan of plans) {
+      const key = planKey(plan);
+      if (plan.source === 'generic') {
+        if (genericTries >= this.dependencies.config.phases.quickFix.restartAttempts) continue;
+        if (genericTries > 0) await this.dependencies.clock.sleep(this.dependencies.config.phases.quickFix.backoffMs * 2 ** (genericTries - 1), signal);
+        genericTries++;
+      } else if (tried.has(key)) continue;
+      tried.add(key);
+      let result;
+      try {
+        result = await this.dependencies.planRunner.run(context, plan, 1, signal);
+      } catch (error) {
+        if (error instanceof EscalateNowError) {
+          context.findings.push(...Object.entries(error.evidence).map(([name, value]) => `${name}: ${value}`));
+          return { kind: 'escalate', reason: error.message };
+        }
+        throw error;
+      }
+      if (result.status === 'fixed') return { kind: 'fixed', attempt: result.attempt };
+      if (result.status === 'refused') {
+        const { reason, message } = result.refusal;
+        if (reason === 'dry_run') {
+          dryRunPlans.push(plan.reason);
+          continue;
+        }
+        if (reason === 'paused') return { kind: 'held', status: 'open', reason: message };
+        if (reason === 'operator_intent') return { kind: 'held', status: 'ignored', reason: message };
+        if (reason === 'budget' || reason === 'rate_limit') return { kind: 'escalate', reason: message };
+      }
+    }
+    if (dryRunPlans.length > 0) return { kind: 'held', status: 'ignored', reason: `dry run: would try ${dryRunPlans.join(', then ')}` };
+    return { kind: 'unfixed', reason: `phase 1 tried ${context.attempts.filter((attempt) => attempt.phase === 1).length} plan(s); none was verified` };
+  }
+
+  private async plans(context: TaskContext, signal: AbortSignal): Promise<Plan[]> {
+    const { task, service, scope } = context;
+    const { adapter, files, stores, clock, config } = this.dependencies;
+    const statuses = service.unit ? await adapter.statusMany([service.unit, ...scope.dependencyUnits], signal) : new Map();
+    const downDependencies = scope.dependencyUnits.filter((unit) => {
+      const state = statuses.get(unit)?.activeState;
+      return state !== 'active' && state !== 'activating' && state !== 'reloading';
+    });
+    return quickFixPlans({
+      task,
+      service,
+      patterns: stores.patterns.lookup(service.name, task.signature, clock.now()),
+      minConfidence: config.phases.quickFix.minConfidence,
+      downDependencies,
+      staleFiles: await findStaleFiles(service.runtimeFiles, files),
+      restartAttempts: config.phases.quickFix.restartAttempts,
+      cleanup: config.host.cleanup,
+      unitFailed: statuses.get(service.unit)?.activeState !== 'active',
+    });
+  }
+}

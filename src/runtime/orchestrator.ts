@@ -1,0 +1,218 @@
+/**
+ * The cycle engine: a fast watch of unit states and a full cycle of every check, never overlapping
+ * themselves; issues are tracked into tasks (one per fingerprint), and open tasks are remediated by a pool of
+ * workers. Time and waiting come from the injected clock.
+ */
+import type { CompiledConfig } from '../config/compiled.js';
+import type { Clock, IdGenerator } from '../core/ports.js';
+import type { Issue, Task } from '../core/types.js';
+import type { Logger } from '../core/logger.js';
+import type { Stores } from '../store/stores.js';
+import type { CycleRecord } from '../store/state-repository.js';
+import type { Detection, DetectionKind, Detector } from '../checks/detector.js';
+import { OPERATOR_INTENT_STATES } from '../actions/safety-policy.js';
+import type { Pipeline, TaskEnding } from '../phases/pipeline.js';
+import { WorkQueue } from './work-queue.js';
+
+export type CycleSummary = CycleRecord;
+
+export interface OrchestratorDependencies {
+  config: CompiledConfig;
+  stores: Stores;
+  detector: Detector;
+  pipeline: Pipeline;
+  clock: Clock;
+  newId: IdGenerator;
+  logger: Logger;
+  /** Remediate open tasks (false for `check`-like runs). */
+  remediate: boolean;
+}
+
+/** Consecutive healthy full cycles after which an escalated task counts as recovered. */
+export const RECOVERY_CYCLES = 3;
+
+export class Orchestrator {
+  private readonly queue: WorkQueue<{ task: Task; recheck: boolean }>;
+  private readonly healthyStreak = new Map<string, number>();
+  private fixesSinceSummary = 0;
+  private escalationsSinceSummary = 0;
+  private shutdown = new AbortController();
+  private readonly running = new Set<DetectionKind>();
+
+  constructor(private readonly dependencies: OrchestratorDependencies) {
+    this.queue = new WorkQueue(dependencies.config.cycle.workers, (work) => this.work(work.task, work.recheck));
+  }
+
+  /** Re-queues tasks a previous daemon left open or mid-action; they are re-checked before anything is done. */
+  resume(): number {
+    const { stores, clock, logger } = this.dependencies;
+    const interrupted = stores.attempts.markInterrupted(clock.now());
+    const reopened = stores.tasks.reopenInterrupted();
+    if (interrupted > 0 || reopened.length > 0) {
+      logger.warn({ interruptedAttempts: interrupted, tasks: reopened }, 'resuming tasks left mid-action by a previous run; re-checking health first');
+    }
+    const open = stores.tasks.listTracking().filter((task) => task.status === 'open');
+    for (const task of open) this.enqueue(task, true);
+    return open.length;
+  }
+
+  /** One detection pass; creates tasks for new issues and queues them. Skipped if the same kind is running. */
+  async runCycle(kind: DetectionKind, options: { waitForRemediation?: boolean } = {}): Promise<CycleSummary | undefined> {
+    if (this.running.has(kind)) return undefined;
+    this.running.add(kind);
+    const { clock, detector, stores, logger } = this.dependencies;
+    const startedAt = clock.now();
+    const started = clock.monotonic();
+    try {
+      const detection = await detector.detect(kind, this.shutdown.signal);
+      const { created, tracked } = this.track(detection.issues);
+      if (kind === 'full') this.reconcile(detection);
+      if (options.waitForRemediation) await this.queue.idle();
+      const summary: CycleSummary = {
+        kind,
+        startedAt,
+        durationMs: clock.monotonic() - started,
+        checksRun: detection.checksRun,
+        issuesDetected: detection.issues.length,
+        tasksCreated: created,
+        alreadyTracked: tracked,
+        fixes: kind === 'full' ? this.fixesSinceSummary : 0,
+        escalations: kind === 'full' ? this.escalationsSinceSummary : 0,
+      };
+      if (kind === 'full' || created > 0) {
+        stores.state.recordCycle({ ...summary });
+        logger.info({ cycle: summary }, `${kind} cycle: ${summary.issuesDetected} issue(s), ${summary.tasksCreated} task(s) created`);
+      }
+      if (kind === 'full') {
+        this.fixesSinceSummary = 0;
+        this.escalationsSinceSummary = 0;
+      }
+      return summary;
+    } finally {
+      this.running.delete(kind);
+    }
+  }
+
+  /** A full cycle, then waits for every task it queued to finish; the summary counts their outcomes. */
+  async runOnce(): Promise<CycleSummary> {
+    return (await this.runCycle('full', { waitForRemediation: true }))!;
+  }
+
+  /** Runs the watch and full loops until `signal` aborts, then lets in-flight tasks stop at their next check. */
+  async runForever(signal: AbortSignal): Promise<void> {
+    const { config, clock, logger } = this.dependencies;
+    signal.addEventListener('abort', () => this.shutdown.abort(signal.reason), { once: true });
+    const loop = async (kind: DetectionKind, intervalMs: number) => {
+      while (!signal.aborted) {
+        const started = clock.monotonic();
+        try {
+          await this.runCycle(kind);
+        } catch (error) {
+          if (signal.aborted) break;
+          logger.error({ kind, error: (error as Error).message }, `${kind} cycle failed`);
+        }
+        const wait = Math.max(0, intervalMs - (clock.monotonic() - started));
+        await clock.sleep(wait, signal).catch(() => undefined);
+      }
+    };
+    await Promise.all([loop('watch', config.cycle.watchIntervalMs), loop('full', config.cycle.intervalMs)]);
+    await this.queue.idle();
+  }
+
+  /** Resolves when no task is queued or being remediated. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  private track(issues: readonly Issue[]): { created: number; tracked: number } {
+    const { stores, clock, newId, logger } = this.dependencies;
+    let created = 0;
+    let tracked = 0;
+    for (const issue of issues) {
+      const existing = stores.tasks.findTracking(issue.fingerprint);
+      if (existing) {
+        stores.tasks.touch(existing.id, clock.now());
+        tracked++;
+        continue;
+      }
+      const sibling = stores.tasks.listTracking().find((task) => task.service === issue.service && (task.status === 'running' || this.queue.has(task.id)));
+      if (sibling) {
+        tracked++;
+        continue;
+      }
+      const fileState = issue.evidence.unit?.unitFileState ?? '';
+      const operatorIntent = (OPERATOR_INTENT_STATES as readonly string[]).includes(fileState);
+      const task: Task = {
+        id: newId(),
+        fingerprint: issue.fingerprint,
+        service: issue.service,
+        unit: issue.unit ?? null,
+        checkId: issue.checkId,
+        symptom: issue.symptom,
+        signature: issue.signature,
+        status: operatorIntent ? 'ignored' : 'open',
+        phase: null,
+        message: issue.message,
+        evidence: issue.evidence,
+        detectedAt: issue.detectedAt,
+        lastSeen: issue.detectedAt,
+        occurrences: 1,
+        closedAt: null,
+        fixSuccessful: false,
+        fixedByPhase: null,
+        durationMs: null,
+        reason: operatorIntent ? `the unit is ${fileState}: operator intent, left alone` : null,
+      };
+      stores.tasks.create(task);
+      created++;
+      logger.info({ task: task.id, service: task.service, symptom: task.symptom, fingerprint: task.fingerprint }, `new task: ${task.message}${operatorIntent ? ` (${task.reason})` : ''}`);
+      if (!operatorIntent) this.enqueue(task, false);
+    }
+    return { created, tracked };
+  }
+
+  /** After a full cycle: close tasks whose service is healthy again, re-queue open tasks that wait. */
+  private reconcile(detection: Detection): void {
+    const { stores, clock } = this.dependencies;
+    const failing = new Set(detection.issues.map((issue) => issue.fingerprint));
+    for (const task of stores.tasks.listTracking()) {
+      if (task.status === 'running' || this.queue.has(task.id)) continue;
+      const healthy = detection.healthy.has(task.service) && !failing.has(task.fingerprint);
+      if (!healthy) {
+        this.healthyStreak.delete(task.id);
+        if (task.status === 'open') this.enqueue(task, true);
+        continue;
+      }
+      const streak = (this.healthyStreak.get(task.id) ?? 0) + 1;
+      if (task.status === 'escalated' && streak < RECOVERY_CYCLES) {
+        this.healthyStreak.set(task.id, streak);
+        continue;
+      }
+      this.healthyStreak.delete(task.id);
+      const now = clock.now();
+      const reason = task.status === 'escalated' ? `healthy for ${RECOVERY_CYCLES} consecutive cycles` : 'healthy again';
+      stores.tasks.finish(task.id, { status: 'recovered', fixSuccessful: false, fixedByPhase: null, closedAt: now, durationMs: now - task.detectedAt, reason });
+      const escalation = stores.escalations.forTask(task.id);
+      if (escalation && (escalation.status === 'open' || escalation.status === 'acknowledged')) {
+        stores.escalations.setStatus(escalation.id, 'auto_resolved', now, reason);
+      }
+    }
+  }
+
+  private enqueue(task: Task, recheck: boolean): void {
+    if (this.dependencies.remediate) this.queue.push(task.id, { task, recheck });
+  }
+
+  private async work(task: Task, recheck: boolean): Promise<void> {
+    const { pipeline, logger } = this.dependencies;
+    let ending: TaskEnding;
+    try {
+      ending = await pipeline.remediate(task, { recheck, signal: this.shutdown.signal });
+    } catch (error) {
+      logger.error({ task: task.id, error: (error as Error).message }, 'remediation failed unexpectedly');
+      return;
+    }
+    if (ending === 'fixed') this.fixesSinceSummary++;
+    if (ending === 'escalated') this.escalationsSinceSummary++;
+  }
+}

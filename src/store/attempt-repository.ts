@@ -1,0 +1,89 @@
+/** Attempts: each plan tried on a task, with its outcome and verification. Written before acting, finished after. */
+import type { SqliteDatabase } from './database.js';
+import type { Action, Attempt, AttemptOutcome, Phase, PlanSource, Verification } from '../core/types.js';
+import { fromSqlTime, fromSqlTimeOrNull, toSqlTime } from './time.js';
+
+interface AttemptRow {
+  id: string;
+  task_id: string;
+  service: string;
+  phase: number;
+  source: string;
+  plan_key: string;
+  actions: string;
+  reason: string;
+  started_at: string;
+  finished_at: string | null;
+  outcome: string | null;
+  detail: string;
+  verification: string | null;
+  acted: number;
+}
+
+export class AttemptRepository {
+  constructor(private readonly database: SqliteDatabase) {}
+
+  /** Records the intent before acting, so a crash mid-action is visible on restart. */
+  start(attempt: Attempt, service: string): void {
+    this.database
+      .prepare(
+        `INSERT INTO attempts (id, task_id, service, phase, source, plan_key, actions, reason, started_at, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        attempt.id,
+        attempt.taskId,
+        service,
+        attempt.phase,
+        attempt.source,
+        attempt.planKey,
+        JSON.stringify(attempt.actions),
+        attempt.reason,
+        toSqlTime(attempt.startedAt),
+        attempt.detail,
+      );
+  }
+
+  finish(id: string, result: { outcome: AttemptOutcome; detail: string; verification: Verification | null; finishedAt: number; acted: boolean }): void {
+    this.database
+      .prepare('UPDATE attempts SET outcome = ?, detail = ?, verification = ?, finished_at = ?, acted = ? WHERE id = ?')
+      .run(result.outcome, result.detail, result.verification && JSON.stringify(result.verification), toSqlTime(result.finishedAt), result.acted ? 1 : 0, id);
+  }
+
+  forTask(taskId: string): Attempt[] {
+    return (this.database.prepare('SELECT * FROM attempts WHERE task_id = ? ORDER BY started_at, rowid').all(taskId) as AttemptRow[]).map(fromRow);
+  }
+
+  /** Wall times of actions really taken on a service since a time (to seed budgets after a restart). */
+  actedSince(sinceMs: number): Array<{ service: string; at: number }> {
+    return (
+      this.database
+        .prepare(`SELECT service, started_at FROM attempts WHERE acted = 1 AND started_at > ? ORDER BY started_at`)
+        .all(toSqlTime(sinceMs)) as Array<{ service: string; started_at: string }>
+    ).map((row) => ({ service: row.service, at: fromSqlTime(row.started_at) }));
+  }
+
+  /** Attempts that never finished because the daemon died: marked interrupted, never silently repeated. */
+  markInterrupted(at: number): number {
+    return this.database
+      .prepare(`UPDATE attempts SET outcome = 'interrupted', finished_at = ?, acted = 1, detail = detail || ' (interrupted: the daemon stopped during this attempt)' WHERE outcome IS NULL`)
+      .run(toSqlTime(at)).changes;
+  }
+}
+
+function fromRow(row: AttemptRow): Attempt {
+  return {
+    id: row.id,
+    taskId: row.task_id,
+    phase: row.phase as Phase,
+    source: row.source as PlanSource,
+    planKey: row.plan_key,
+    actions: JSON.parse(row.actions) as Action[],
+    reason: row.reason,
+    startedAt: fromSqlTime(row.started_at),
+    finishedAt: fromSqlTimeOrNull(row.finished_at),
+    outcome: row.outcome as AttemptOutcome | null,
+    detail: row.detail,
+    verification: row.verification ? (JSON.parse(row.verification) as Verification) : null,
+  };
+}

@@ -1,0 +1,107 @@
+/** Schema migrations for tasks.db and escalations.db. Append only: never edit a released entry. */
+import type { Migrations } from './database.js';
+
+export const TASKS_MIGRATIONS: Migrations = [
+  `
+  CREATE TABLE tasks (
+    id TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    service TEXT NOT NULL,
+    unit TEXT,
+    check_id TEXT NOT NULL,
+    symptom TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    status TEXT NOT NULL,
+    phase INTEGER,
+    message TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    detected_at TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    occurrences INTEGER NOT NULL DEFAULT 1,
+    closed_at TEXT,
+    fix_successful INTEGER NOT NULL DEFAULT 0,
+    fixed_by_phase INTEGER,
+    duration_ms INTEGER,
+    reason TEXT
+  );
+  CREATE INDEX tasks_fingerprint ON tasks (fingerprint, status);
+  CREATE INDEX tasks_detected_at ON tasks (detected_at);
+  CREATE INDEX tasks_status ON tasks (status);
+
+  CREATE TABLE attempts (
+    id TEXT PRIMARY KEY,
+    task_id TEXT NOT NULL REFERENCES tasks (id),
+    service TEXT NOT NULL,
+    phase INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    plan_key TEXT NOT NULL,
+    actions TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    outcome TEXT,
+    detail TEXT NOT NULL DEFAULT '',
+    verification TEXT,
+    acted INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX attempts_task ON attempts (task_id, started_at);
+  CREATE INDEX attempts_service ON attempts (service, started_at);
+
+  CREATE TABLE patterns (
+    service TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    plan_key TEXT NOT NULL,
+    actions TEXT NOT NULL,
+    successes INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,
+    weighted_successes REAL NOT NULL DEFAULT 0,
+    weighted_failures REAL NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL,
+    last_used TEXT NOT NULL,
+    PRIMARY KEY (service, signature, plan_key)
+  );
+
+  CREATE TABLE cycles (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    checks_run INTEGER NOT NULL,
+    issues INTEGER NOT NULL,
+    tasks_created INTEGER NOT NULL,
+    already_tracked INTEGER NOT NULL,
+    fixes INTEGER NOT NULL,
+    escalations INTEGER NOT NULL
+  );
+  CREATE INDEX cycles_started ON cycles (started_at);
+
+  CREATE TABLE state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
+];
+
+export const ESCALATIONS_MIGRATIONS: Migrations = [
+  `
+  CREATE TABLE escalations (
+    id TEXT PRIMARY KEY,
+    task_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    service TEXT NOT NULL,
+    symptom TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    attempts TEXT NOT NULL,
+    status TEXT NOT NULL,
+    occurrences INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    resolved_at TEXT,
+    resolution TEXT
+  );
+  CREATE INDEX escalations_status ON escalations (status, created_at);
+  CREATE INDEX escalations_task ON escalations (task_id);
+  `,
+];

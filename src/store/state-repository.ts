@@ -1,0 +1,70 @@
+/** Small persisted settings (the kill switch) and the cycle log. */
+import type { SqliteDatabase } from './database.js';
+import { fromSqlTime, toSqlTime } from './time.js';
+
+/** What one detection pass found and what came of it: the summary `run --once` prints. */
+export interface CycleRecord {
+  kind: 'full' | 'watch';
+  startedAt: number;
+  durationMs: number;
+  checksRun: number;
+  issuesDetected: number;
+  tasksCreated: number;
+  alreadyTracked: number;
+  fixes: number;
+  escalations: number;
+}
+
+export interface PauseState {
+  paused: boolean;
+  since?: number;
+  reason?: string;
+}
+
+export class StateRepository {
+  constructor(private readonly database: SqliteDatabase) {}
+
+  pause(): PauseState {
+    const row = this.database.prepare(`SELECT value, updated_at FROM state WHERE key = 'pause'`).get() as
+      | { value: string; updated_at: string }
+      | undefined;
+    if (!row) return { paused: false };
+    const value = JSON.parse(row.value) as { paused: boolean; reason?: string };
+    return { paused: value.paused, since: fromSqlTime(row.updated_at), reason: value.reason };
+  }
+
+  setPause(paused: boolean, at: number, reason?: string): void {
+    this.database
+      .prepare(`INSERT INTO state (key, value, updated_at) VALUES ('pause', ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`)
+      .run(JSON.stringify({ paused, reason }), toSqlTime(at));
+  }
+
+  recordCycle(cycle: CycleRecord): void {
+    this.database
+      .prepare(
+        `INSERT INTO cycles (started_at, kind, duration_ms, checks_run, issues, tasks_created, already_tracked, fixes, escalations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(toSqlTime(cycle.startedAt), cycle.kind, Math.round(cycle.durationMs), cycle.checksRun, cycle.issuesDetected, cycle.tasksCreated, cycle.alreadyTracked, cycle.fixes, cycle.escalations);
+    // Keep the cycle log bounded: a month.
+    this.database.prepare(`DELETE FROM cycles WHERE started_at < ?`).run(toSqlTime(cycle.startedAt - 30 * 86_400_000));
+  }
+
+  lastCycle(kind: 'full' | 'watch' = 'full'): CycleRecord | undefined {
+    const row = this.database.prepare(`SELECT * FROM cycles WHERE kind = ? ORDER BY id DESC LIMIT 1`).get(kind) as
+      | { started_at: string; kind: 'full' | 'watch'; duration_ms: number; checks_run: number; issues: number; tasks_created: number; already_tracked: number; fixes: number; escalations: number }
+      | undefined;
+    return (
+      row && {
+        startedAt: fromSqlTime(row.started_at),
+        kind: row.kind,
+        durationMs: row.duration_ms,
+        checksRun: row.checks_run,
+        issuesDetected: row.issues,
+        tasksCreated: row.tasks_created,
+        alreadyTracked: row.already_tracked,
+        fixes: row.fixes,
+        escalations: row.escalations,
+      }
+    );
+  }
+}

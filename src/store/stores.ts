@@ -1,0 +1,40 @@
+/** Opens the data directory's two databases and hands out their repositories. */
+import { join } from 'node:path';
+import { openDatabase, prepareDataDir, type SqliteDatabase } from './database.js';
+import { ESCALATIONS_MIGRATIONS, TASKS_MIGRATIONS } from './migrations.js';
+import { TaskRepository } from './task-repository.js';
+import { AttemptRepository } from './attempt-repository.js';
+import { PatternRepository } from './pattern-repository.js';
+import { StateRepository } from './state-repository.js';
+import { EscalationRepository } from './escalation-repository.js';
+
+export interface Stores {
+  readonly dataDir: string;
+  readonly tasks: TaskRepository;
+  readonly attempts: AttemptRepository;
+  readonly patterns: PatternRepository;
+  readonly state: StateRepository;
+  readonly escalations: EscalationRepository;
+  /** Runs `work` in one transaction on tasks.db. */
+  transaction<T>(work: () => T): T;
+  close(): void;
+}
+
+export function openStores(dataDir: string): Stores {
+  prepareDataDir(dataDir);
+  const tasksDb: SqliteDatabase = openDatabase(join(dataDir, 'tasks.db'), TASKS_MIGRATIONS);
+  const escalationsDb: SqliteDatabase = openDatabase(join(dataDir, 'escalations.db'), ESCALATIONS_MIGRATIONS);
+  return {
+    dataDir,
+    tasks: new TaskRepository(tasksDb),
+    attempts: new AttemptRepository(tasksDb),
+    patterns: new PatternRepository(tasksDb),
+    state: new StateRepository(tasksDb),
+    escalations: new EscalationRepository(escalationsDb),
+    transaction: <T>(work: () => T): T => tasksDb.transaction(work)(),
+    close() {
+      tasksDb.close();
+      escalationsDb.close();
+    },
+  };
+}
