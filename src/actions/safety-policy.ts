@@ -33,7 +33,7 @@ export class SafetyPolicy {
   /** Replays actions taken before a restart (wall times) into the monotonic windows. */
   seed(history: ReadonlyArray<{ service: string; at: number }>): void {
     const { clock } = this.options;
-    for (const entry of history) {
+    for (const entry of [...history].sort((a, b) => a.at - b.at)) {
       const monotonic = clock.monotonic() - (clock.now() - entry.at);
       this.budget(entry.service).record(monotonic);
       this.rate.record(monotonic);

@@ -55,7 +55,7 @@ export function parseConfigText(text: string, source: string): CompiledConfig {
     throw new ConfigError(
       source,
       document.errors.map((error) => {
-        const position = error.linePos?.[0];
+        const position = lineCounter.linePos(error.pos[0]);
         return {
           path: '',
           location: position ? `${position.line}:${position.col}` : undefined,

@@ -97,7 +97,7 @@ const EXAMPLES: Record<string, readonly string[]> = {
     '[ssl:emerg] [pid 812:tid 140] AH02572: Failed to configure at least one certificate and key for www.example.org:443',
     '[core:emerg] [pid 812:tid 140] (28)No space left on device: AH00023: Couldn\'t create the mpm-accept mutex',
     '[core:warn] [pid 812:tid 140] AH00098: pid file /var/run/apache2/apache2.pid overwritten -- Unclean shutdown of previous Apache run?',
-    '[mpm_event:error] [pid 812:tid 140] AH00484: server reached MaxRequestWorkers setting, consider raising the MaxRequestWorkers setting'.replace('AH00484', 'AH00161'),
+    '[mpm_event:error] [pid 812:tid 140] AH00161: server reached MaxRequestWorkers setting, consider raising the MaxRequestWorkers setting',
   ],
   docker: [
     'dockerd[812]: failed to start daemon: pid file found, ensure docker is not running or delete /var/run/docker.pid',

@@ -1,14 +1,12 @@
 import type { ServiceProfile } from './profile.js';
 
-/**
- * RabbitMQ 3.10 as packaged by Debian 12: Type=notify, needs epmd; its pid file is
- * /var/lib/rabbitmq/mnesia/rabbit@<hostname>.pid, host-dependent, so none is listed.
- */
+/** RabbitMQ 3.10 as packaged by Debian 12: Type=notify, needs epmd; its pid file is host-named, so no runtime file is listed. */
 export const rabbitmq: ServiceProfile = {
   name: 'rabbitmq',
   description: 'RabbitMQ message broker',
   units: ['rabbitmq-server.service'],
   liveness: ['rabbitmq-diagnostics', '-q', 'ping'],
+  // The only pid file is /var/lib/rabbitmq/mnesia/rabbit@<hostname>.pid; there is no fixed runtime path.
   configPaths: ['/etc/rabbitmq', '/etc/default/rabbitmq-server'],
   dependencies: ['epmd.socket'],
   port: 5672,

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfigText } from './load.js';
+import { ConfigError } from '../core/errors.js';
+import { EMBEDDED_DEFAULT } from './default.js';
+
+function problemsOf(text: string) {
+  try {
+    parseConfigText(text, 'test.yaml');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems as Array<{ path: string; location?: string; message: string }>;
+    throw error;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('configuration', () => {
+  it('accepts the embedded default with documented defaults', () => {
+    const config = parseConfigText(EMBEDDED_DEFAULT, 'embedded default');
+    expect(config.cycle.intervalMs).toBe(300_000);
+    expect(config.cycle.watchIntervalMs).toBe(1_000);
+    expect(config.cycle.workers).toBe(4);
+    expect(config.safety.budget).toEqual({ actions: 3, windowMs: 900_000 });
+    expect(config.phases.quickFix.timeoutMs).toBe(30_000);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('compiles services: units resolved, profile knowledge and implicit checks added', () => {
+    const config = parseConfigText(
+      `
+services:
+  - name: web
+    profile: nginx
+    dependsOn: [cache]
+    checks:
+      - { type: http, url: "http://127.0.0.1/", timeout: 500ms }
+      - { type: command, argv: [/bin/true] }
+  - name: cache
+    unit: redis-server
+    profileChecks: false
+`,
+      'test.yaml',
+    );
+    const [web, cache] = config.services;
+    expect(web!.unit).toBe('nginx.service');
+    expect(web!.configTest).toEqual(['nginx', '-t']);
+    expect(web!.dependsOn).toEqual(['redis-server.service']);
+    expect(web!.checks.map((check) => check.id)).toEqual(['unit', 'http', 'command']);
+    expect(web!.checks[1]).toMatchObject({ type: 'http', timeoutMs: 500, expectStatus: 200 });
+    expect(cache!.unit).toBe('redis-server.service');
+  });
+
+  it('lists every problem at once, with key path and line', () => {
+    const problems = problemsOf(`
+cycle:
+  interval: -5m
+  workers: 0
+  extra: true
+services:
+  - name: web
+    unit: web.service
+    checks:
+      - type: http
+      - type: command
+        argv: "redis-cli ping"
+      - type: log
+        pattern: "("
+  - name: web
+`);
+    const byPath = Object.fromEntries(problems.map((problem) => [problem.path, problem]));
+    expect(byPath['cycle.interval']?.message).toMatch(/cannot be negative/);
+    expect(byPath['cycle.interval']?.location).toBe('3:13');
+    expect(byPath['cycle.workers']).toBeDefined();
+    expect(byPath['cycle.extra']?.message).toMatch(/unknown key/);
+    expect(byPath['services[0].checks[0].url']?.message).toMatch(/required/);
+    expect(byPath['services[0].checks[1].argv']?.message).toMatch(/shell string is not accepted/);
+    expect(byPath['services[0].checks[2].pattern']?.message).toMatch(/regular expression/);
+    expect(byPath['services[1].name']?.message).toMatch(/duplicate service name/);
+    expect(byPath['services[1]']?.message).toMatch(/needs a unit/);
+  });
+
+  it('rejects unparseable durations, shell syntax in a program name and relative paths', () => {
+    const problems = problemsOf(`
+verification: { settle: soon }
+services:
+  - name: a
+    unit: a.service
+    runtimeFiles: [run/a.pid, /run/../etc/passwd]
+    checks:
+      - { type: command, argv: ["ls;reboot"] }
+`);
+    expect(problems.map((problem) => problem.path)).toEqual(
+      expect.arrayContaining(['verification.settle', 'services[0].runtimeFiles[0]', 'services[0].runtimeFiles[1]', 'services[0].checks[0].argv']),
+    );
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const problems = problemsOf('cycle:\n  interval: [5m\n');
+    expect(problems[0]!.message).toMatch(/YAML syntax/);
+    expect(problems[0]!.location).toBeDefined();
+  });
+});
