@@ -178,7 +178,7 @@ export const configSchema = z
         quickFix: z
           .object({
             timeout: duration('30s').default('30s'),
-            minConfidence: z.number().min(0).max(1).default(0.5),
+            minConfidence: z.number().min(0).max(1).default(0.3),
             restartAttempts: z.number().int().min(0).max(5).default(2),
             backoff: duration('2s').default('2s'),
           })

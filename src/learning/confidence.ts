@@ -5,9 +5,11 @@
  *   p = s / n,  n = s + f
  *   lower = (p + z²/2n − z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n)
  *
- * With z = 1 one clean success gives 0.5, two give 0.67, five give 0.83; one success and one failure give 0.21.
- * Phase 1 uses patterns at or above its threshold (default 0.5): a single verified fix qualifies, a mixed
- * record must be outweighed by successes.
+ * With z = 1 one clean success gives 0.5, two give 0.67, five give 0.83; one success and one failure give 0.21,
+ * two successes and one failure 0.39. For a clean record of weight w the bound is w / (w + 1), so a single
+ * success decays from 0.5 to 0.3 in about 37 days (half-life 30 days). Phase 1 uses patterns at or above its
+ * threshold (default 0.3): a recent verified fix qualifies, a mixed record must be outweighed by successes,
+ * and knowledge that is never confirmed again fades.
  */
 export const CONFIDENCE_Z = 1;
 export const DECAY_HALF_LIFE_MS = 30 * 86_400_000;

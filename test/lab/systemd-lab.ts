@@ -5,8 +5,14 @@
  *
  * Recipe (root only):
  *   unshare --pid --fork --mount --net --propagation private sh -c
- *     'ip link set lo up && mount tmpfs on /run, /tmp, /var/log/journal && mount proc && exec systemd --system'
+ *     'ip link set lo up && mount tmpfs on /run, /tmp, /var/log/journal && mount proc
+ *      && enter + bind-mount the lab's own cgroups && exec unshare --cgroup systemd --system'
  * and everything inside is reached with `nsenter -t <systemd pid> -m -p -n`.
+ *
+ * Each lab gets its own cgroup subtree (`systemd-lab-*` under the test
+ * process's cgroup in every mounted hierarchy) and a cgroup namespace rooted
+ * there; without that, concurrent labs share /system.slice/... and their
+ * systemds trip over each other's cgroups (seen as boots hanging in "starting").
  *
  * The root filesystem is shared with the host, but /run and /tmp inside the lab
  * are private tmpfs mounts: write files there with {@link SystemdLab.writeFile}
@@ -24,6 +30,8 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  rmdirSync,
+  writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,12 +54,120 @@ export const TEST_OUTPUT_DIR = path.join(REPO_ROOT, 'test-output');
  * systemd through `exec`, so its pid is systemd's pid. Besides the private
  * /run and /tmp, the persistent journal directory (shared with the host and
  * every other lab, same machine-id) is shadowed by a tmpfs so each lab's
- * journal holds only its own entries.
+ * journal holds only its own entries. Positional arguments come in pairs
+ * `<lab cgroup dir> <hierarchy mount point>`: the script moves itself into
+ * each cgroup and bind-mounts it over the hierarchy, then enters a new cgroup
+ * namespace, so systemd sees its subtree as the cgroup root everywhere.
  */
 const BOOT_SCRIPT =
   'ip link set lo up && mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /tmp && ' +
   '{ [ ! -d /var/log/journal ] || mount -t tmpfs -o mode=2755 tmpfs /var/log/journal; } && ' +
-  'mount -t proc proc /proc && exec /lib/systemd/systemd --system';
+  'mount -t proc proc /proc && ' +
+  'while [ $# -ge 2 ]; do echo 0 > "$1/cgroup.procs" && mount --bind "$1" "$2" && shift 2 || exit 1; done && ' +
+  'exec /usr/bin/unshare --cgroup /lib/systemd/systemd --system';
+
+/** Name prefix of the per-lab cgroups: `systemd-lab-<test process pid>-<n>-<name>`. */
+const CGROUP_PREFIX = 'systemd-lab-';
+let labSeq = 0;
+
+/** A lab's cgroup in one hierarchy: `dir` (host path) is bind-mounted over `mountPoint` inside the lab. */
+interface CgroupPlacement {
+  dir: string;
+  mountPoint: string;
+  /** Whether `dir` was created for the lab (and must be removed after it). */
+  created: boolean;
+}
+
+/**
+ * Creates the lab's cgroup below this process's own cgroup in every mounted
+ * cgroup hierarchy (v1 and v2). Where that fails, the lab shares this
+ * process's cgroup (still a consistent view, just not isolated).
+ */
+function prepareCgroups(dirName: string): CgroupPlacement[] {
+  let mountinfo: string;
+  let ownCgroups: string;
+  try {
+    mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+    ownCgroups = readFileSync('/proc/self/cgroup', 'utf8');
+  } catch {
+    return [];
+  }
+  // "<id>:<controllers>:<path>"; controllers is empty for cgroup v2.
+  const memberships = ownCgroups
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [, controllers = '', ...rest] = line.split(':');
+      return { controllers: controllers.split(',').filter(Boolean), cgroup: rest.join(':') };
+    });
+  const placements: CgroupPlacement[] = [];
+  for (const line of mountinfo.split('\n')) {
+    const [left = '', right = ''] = line.split(' - ');
+    const [fstype = '', , superOpts = ''] = right.split(' ');
+    const fields = left.split(' ');
+    const root = fields[3] ?? '';
+    const mountPoint = fields[4] ?? '';
+    if ((fstype !== 'cgroup' && fstype !== 'cgroup2') || !mountPoint.startsWith('/sys/fs/cgroup/')) continue;
+    const opts = superOpts.split(',');
+    const membership = memberships.find((m) =>
+      fstype === 'cgroup2' ? m.controllers.length === 0 : m.controllers.length > 0 && m.controllers.every((c) => opts.includes(c)),
+    );
+    if (!membership || !(membership.cgroup === root || membership.cgroup.startsWith(root === '/' ? '/' : `${root}/`))) continue;
+    const ownDir = path.join(mountPoint, membership.cgroup.slice(root === '/' ? 0 : root.length));
+    removeStaleCgroups(ownDir);
+    const dir = path.join(ownDir, dirName);
+    try {
+      mkdirSync(dir);
+      // cpuset (v1) children start with no cpus/mems and refuse tasks until set.
+      for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+        if (existsSync(path.join(dir, file)) && readFileSync(path.join(dir, file), 'utf8').trim() === '') {
+          writeFileSync(path.join(dir, file), readFileSync(path.join(ownDir, file), 'utf8'));
+        }
+      }
+      placements.push({ dir, mountPoint, created: true });
+    } catch {
+      removeCgroupTree(dir);
+      placements.push({ dir: ownDir, mountPoint, created: false });
+    }
+  }
+  return placements;
+}
+
+/** Removes a cgroup directory tree bottom-up; true when it is gone. */
+function removeCgroupTree(dir: string): boolean {
+  try {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) removeCgroupTree(path.join(dir, entry.name));
+    }
+    rmdirSync(dir);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/** Removes the cgroups created for a lab, retrying while the kernel still releases them. */
+async function releaseCgroups(cgroups: readonly CgroupPlacement[], timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let pending = cgroups.filter((c) => c.created);
+  while (pending.length > 0) {
+    pending = pending.filter((c) => !removeCgroupTree(c.dir));
+    if (pending.length === 0 || Date.now() > deadline) return;
+    await sleep(50);
+  }
+}
+
+/** Removes cgroups left behind by labs of test processes that no longer exist. */
+function removeStaleCgroups(parent: string): void {
+  try {
+    for (const entry of readdirSync(parent)) {
+      const owner = /^systemd-lab-(\d+)-/.exec(entry)?.[1];
+      if (owner !== undefined && !existsSync(`/proc/${owner}`)) removeCgroupTree(path.join(parent, entry));
+    }
+  } catch {
+    // best effort
+  }
+}
 
 /** Whether this machine can boot a lab, and if not, why. */
 export function labAvailability(): { ok: true } | { ok: false; reason: string } {
@@ -209,6 +325,7 @@ export class SystemdLab {
     readonly name: string,
     /** Host path of the boot log (systemd's console output). */
     readonly logFile: string,
+    private readonly cgroups: readonly CgroupPlacement[],
   ) {}
 
   /**
@@ -230,9 +347,10 @@ export class SystemdLab {
 
     // setpriv --pdeathsig KILL: unshare dies with this process even on SIGKILL;
     // unshare --kill-child then takes systemd (and so the whole namespace) down.
+    const cgroups = prepareCgroups(`${CGROUP_PREFIX}${process.pid}-${++labSeq}-${name}`);
     const unshareArgv = [
       UNSHARE, '--pid', '--fork', '--kill-child=SIGKILL', '--mount', '--net', '--propagation', 'private',
-      'sh', '-c', BOOT_SCRIPT,
+      'sh', '-c', BOOT_SCRIPT, 'sh', ...cgroups.flatMap((c) => [c.dir, c.mountPoint]),
     ];
     const argv = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...unshareArgv] : unshareArgv;
     let child: ChildProcess;
@@ -252,13 +370,15 @@ export class SystemdLab {
       exited = true;
     });
 
-    const fail = (what: string): never => {
+    const fail = async (what: string): Promise<never> => {
       note(logFile, `boot failed: ${what}`);
       try {
         process.kill(unsharePid, 'SIGKILL');
       } catch {
         // already gone
       }
+      for (let i = 0; i < 100 && isAlive(unsharePid); i++) await sleep(20);
+      await releaseCgroups(cgroups);
       let tail = '';
       try {
         tail = readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n');
@@ -271,14 +391,14 @@ export class SystemdLab {
     // systemd's pid is the (only) child of unshare; `sh` execs into systemd keeping its pid.
     let systemdPid: number | undefined;
     while (systemdPid === undefined) {
-      if (exited) fail('unshare exited during boot');
-      if (Date.now() > deadline) fail('timed out waiting for the namespace init process');
+      if (exited) await fail('unshare exited during boot');
+      if (Date.now() > deadline) await fail('timed out waiting for the namespace init process');
       systemdPid = childrenOf(unsharePid)[0];
       if (systemdPid === undefined) await sleep(20);
     }
 
     note(logFile, `unshare pid ${unsharePid}, systemd pid ${systemdPid}`);
-    const lab = new SystemdLab(systemdPid, child, name, logFile);
+    const lab = new SystemdLab(systemdPid, child, name, logFile, cgroups);
     liveLabs.add(lab);
     installExitHook();
 
@@ -286,7 +406,7 @@ export class SystemdLab {
     for (;;) {
       if (exited || !isAlive(systemdPid)) {
         await lab.stop().catch(() => {});
-        fail('systemd exited during boot');
+        await fail('systemd exited during boot');
       }
       const res = await lab
         .exec(['systemctl', 'is-system-running'], { allowFailure: true, timeoutMs: 5_000 })
@@ -298,7 +418,7 @@ export class SystemdLab {
       }
       if (Date.now() > deadline) {
         await lab.stop().catch(() => {});
-        fail(`timed out after ${timeoutMs} ms waiting for running|degraded (last state: ${lastState})`);
+        await fail(`timed out after ${timeoutMs} ms waiting for running|degraded (last state: ${lastState})`);
       }
       await sleep(100);
     }
@@ -479,8 +599,8 @@ export class SystemdLab {
   /**
    * Kills the lab: saves its journal to {@link logFile} (the journal lives in
    * the lab's private tmpfs and is lost otherwise), SIGKILLs systemd (which
-   * ends every process of the namespace), then unshare, and waits until both
-   * processes are gone (reaped). Idempotent.
+   * ends every process of the namespace), then unshare, waits until both
+   * processes are gone (reaped) and removes the lab's cgroups. Idempotent.
    */
   async stop(timeoutMs = 10_000): Promise<void> {
     if (this.stopped) return;
@@ -512,5 +632,6 @@ export class SystemdLab {
       }
     }
     liveLabs.delete(this);
+    await releaseCgroups(this.cgroups);
   }
 }
