@@ -259,6 +259,11 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.on('exit', () => {
     for (const lab of liveLabs) lab.killNow();
+    // Synchronous best effort: give the kernel a moment, then drop the cgroups.
+    const deadline = Date.now() + 1_000;
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    while ([...liveLabs].some((lab) => existsSync(`/proc/${lab.pid}`)) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 10);
+    for (const lab of liveLabs) lab.removeCgroupsNow();
   });
 }
 
@@ -426,7 +431,9 @@ export class SystemdLab {
 
   private nsenterArgs(argv: readonly string[]): string[] {
     if (argv.length === 0) throw new Error('empty argv');
-    return ['-t', String(this.pid), '-m', '-p', '-n', '--', ...argv];
+    // -C as well: the lab has its own cgroup namespace, so /proc/*/cgroup paths
+    // match the lab's /sys/fs/cgroup view (e.g. /system.slice/x.service).
+    return ['-t', String(this.pid), '-m', '-p', '-n', '-C', '--', ...argv];
   }
 
   private assertRunning(): void {
@@ -582,6 +589,11 @@ export class SystemdLab {
     if (at < 0) return { status: null, body: res.stdout };
     const code = Number(res.stdout.slice(at + marker.length).trim());
     return { status: code > 0 ? code : null, body: res.stdout.slice(0, at) };
+  }
+
+  /** Removes the lab's cgroups synchronously, once (used by the exit hook). */
+  removeCgroupsNow(): void {
+    for (const c of this.cgroups) if (c.created) removeCgroupTree(c.dir);
   }
 
   /** SIGKILLs systemd and unshare synchronously, without waiting (used by the exit hook). */

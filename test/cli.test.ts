@@ -1,0 +1,104 @@
+/** The `orchestrator` command as an operator uses it: exit codes, messages, the data directory, the lock. */
+import { afterAll, describe, expect, it } from 'vitest';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'main.js');
+const work = mkdtempSync(path.join(tmpdir(), 'orchestrator-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+// A configuration that never reaches for systemd, so these tests run on any Linux host.
+const hostOnly = path.join(work, 'host-only.yaml');
+writeFileSync(hostOnly, 'cycle: { watchFailedUnits: false }\nhost: { disk: { maxUsedPercent: 100 }, inodes: { maxUsedPercent: 100 }, memory: { maxUsedPercent: 100 } }\n');
+
+describe('orchestrator CLI', () => {
+  it('prints usage and exits 2 on an unknown flag or command', async () => {
+    const flag = await cli(['--bogus']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/unknown option '--bogus'/);
+    expect(flag.stderr).toMatch(/Usage: orchestrator/);
+    expect((await cli(['explode'])).code).toBe(2);
+    expect((await cli(['stats', '--days', 'zero', '-d', work])).code).toBe(2);
+  });
+
+  it('rejects a bad configuration with every problem and exit 2, and never starts', async () => {
+    const bad = path.join(work, 'bad.yaml');
+    writeFileSync(bad, 'cycle:\n  interval: -1m\nservices:\n  - name: x\n    unit: x.service\n    checks:\n      - { type: command, argv: "rm -rf /" }\n      - { type: tcp }\n');
+    const validate = await cli(['config', 'validate', '-c', bad]);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toContain(`${bad}:2:13  cycle.interval: a duration cannot be negative`);
+    expect(validate.stderr).toContain('services[0].checks[0].argv: expected an argv array');
+    expect(validate.stderr).toContain('services[0].checks[1].port: required');
+    const run = await cli(['run', '--once', '-c', bad, '-d', path.join(work, 'never')]);
+    expect(run.code).toBe(2);
+    expect(existsSync(path.join(work, 'never'))).toBe(false);
+    expect((await cli(['config', 'validate', '-c', path.join(work, 'missing.yaml')])).stderr).toMatch(/cannot read the file/);
+  });
+
+  it('validates a good configuration and prints the JSON Schema', async () => {
+    const validate = await cli(['config', 'validate', '-c', hostOnly, '--json']);
+    expect(validate.code).toBe(0);
+    expect(JSON.parse(validate.stdout)).toMatchObject({ valid: true, services: [] });
+    const schema = JSON.parse((await cli(['config', 'schema'])).stdout);
+    expect(schema.properties.services.type).toBe('array');
+    expect(schema.additionalProperties).toBe(false);
+  });
+
+  it('runs one cycle on a new data directory (mode 0700) and prints the summary', async () => {
+    const dataDir = path.join(work, 'data-once');
+    const run = await cli(['run', '--once', '-c', hostOnly, '-d', dataDir]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Issues detected: +0/);
+    expect(run.stdout).toMatch(/Execution time: +[\d.]+s/);
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    const status = JSON.parse((await cli(['status', '--json', '-c', hostOnly, '-d', dataDir])).stdout);
+    expect(status).toMatchObject({ running: false, paused: false, lastCycle: { kind: 'full', issuesDetected: 0 } });
+    expect(JSON.parse((await cli(['tasks', '--json', '-c', hostOnly, '-d', dataDir])).stdout)).toEqual([]);
+    expect((await cli(['task', 'nope', '-c', hostOnly, '-d', dataDir])).code).toBe(2);
+  });
+
+  it('says clearly when the data directory cannot be created', async () => {
+    const file = path.join(work, 'a-file');
+    writeFileSync(file, '');
+    const run = await cli(['run', '--once', '-c', hostOnly, '-d', path.join(file, 'data')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/cannot create data directory .*a-file\/data/);
+  });
+
+  it('persists the kill switch', async () => {
+    const dataDir = path.join(work, 'data-pause');
+    expect((await cli(['pause', '--reason', 'maintenance', '-c', hostOnly, '-d', dataDir])).code).toBe(0);
+    expect(JSON.parse((await cli(['status', '--json', '-c', hostOnly, '-d', dataDir])).stdout).paused).toBe(true);
+    expect((await cli(['resume', '-c', hostOnly, '-d', dataDir])).code).toBe(0);
+    expect(JSON.parse((await cli(['status', '--json', '-c', hostOnly, '-d', dataDir])).stdout).paused).toBe(false);
+  });
+
+  it('refuses a second daemon on the same data directory, and stops cleanly on SIGTERM', async () => {
+    const dataDir = path.join(work, 'data-lock');
+    const daemon = spawn(process.execPath, [CLI, 'run', '-c', hostOnly, '-d', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    daemon.stdout.on('data', (chunk) => (log += chunk));
+    const exited = new Promise<number | null>((resolve) => daemon.on('exit', (code) => resolve(code)));
+    for (let waited = 0; !log.includes('full cycle') && waited < 200; waited++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(log).toContain('orchestrator started');
+    const second = await cli(['run', '--once', '-c', hostOnly, '-d', dataDir]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(new RegExp(`another orchestrator \\(pid ${daemon.pid}\\) is already running on ${dataDir}`));
+    expect(JSON.parse((await cli(['status', '--json', '-c', hostOnly, '-d', dataDir])).stdout).running).toBe(true);
+    daemon.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(log).toContain('orchestrator stopped');
+    for (const line of log.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+  });
+});
