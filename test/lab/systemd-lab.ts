@@ -54,15 +54,19 @@ export const TEST_OUTPUT_DIR = path.join(REPO_ROOT, 'test-output');
  * systemd through `exec`, so its pid is systemd's pid. Besides the private
  * /run and /tmp, the persistent journal directory (shared with the host and
  * every other lab, same machine-id) is shadowed by a tmpfs so each lab's
- * journal holds only its own entries. Positional arguments come in pairs
+ * journal holds only its own entries; /var/tmp is private too (PrivateTmp= units keep their
+ * directories there, and another lab's tmpfiles would remove them). Login gettys are masked at runtime. Positional arguments come in pairs
  * `<lab cgroup dir> <hierarchy mount point>`: the script moves itself into
  * each cgroup and bind-mounts it over the hierarchy, then enters a new cgroup
  * namespace, so systemd sees its subtree as the cgroup root everywhere.
  */
 const BOOT_SCRIPT =
-  'ip link set lo up && mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /tmp && ' +
+  'ip link set lo up && mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /tmp && mount -t tmpfs tmpfs /var/tmp && ' +
   '{ [ ! -d /var/log/journal ] || mount -t tmpfs -o mode=2755 tmpfs /var/log/journal; } && ' +
   'mount -t proc proc /proc && ' +
+  // No logins in a lab: gettys on the shared console restart-loop and keep the boot "starting" forever.
+  'mkdir -p /run/systemd/system && ln -s /dev/null /run/systemd/system/getty.target && ' +
+  'ln -s /dev/null /run/systemd/system/console-getty.service && ln -s /dev/null /run/systemd/system/getty@tty1.service && ' +
   'while [ $# -ge 2 ]; do echo 0 > "$1/cgroup.procs" && mount --bind "$1" "$2" && shift 2 || exit 1; done && ' +
   'exec /usr/bin/unshare --cgroup /lib/systemd/systemd --system';
 
@@ -422,8 +426,9 @@ export class SystemdLab {
         return lab;
       }
       if (Date.now() > deadline) {
+        const jobs = await lab.exec(['systemctl', 'list-jobs', '--no-pager'], { allowFailure: true, timeoutMs: 5_000 }).catch(() => ({ stdout: '' }));
         await lab.stop().catch(() => {});
-        await fail(`timed out after ${timeoutMs} ms waiting for running|degraded (last state: ${lastState})`);
+        await fail(`timed out after ${timeoutMs} ms waiting for running|degraded (last state: ${lastState}; pending jobs: ${jobs.stdout.trim() || 'none'})`);
       }
       await sleep(100);
     }
