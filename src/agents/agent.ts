@@ -1,0 +1,67 @@
+/**
+ * The Agent port: an agent reads a task's accumulated context and proposes one catalog action as a typed
+ * verdict. Agents never act: the phase validates the proposal against the catalog and the safety policy, and
+ * the executor acts.
+ */
+import type { Symptom } from '../core/types.js';
+
+export const PERSPECTIVES = ['general', 'systems', 'application', 'dependencies'] as const;
+/** general: phase 2's single agent; the other three are phase 3's panel. */
+export type Perspective = (typeof PERSPECTIVES)[number];
+
+/** What an agent may propose: a catalog action type with parameters (validated later), or escalate. */
+export interface ProposedAction {
+  type: string;
+  params: Record<string, unknown>;
+}
+
+export interface Verdict {
+  diagnosis: string;
+  /** A short class such as address_in_use, stale_lock, dependency_down, config_changed. */
+  symptomClass: string;
+  action: ProposedAction;
+  /** In [0, 1]. */
+  confidence: number;
+  rationale: string;
+}
+
+/** One catalog action the agent may choose, with a description of its parameters. */
+export interface CatalogEntry {
+  type: string;
+  description: string;
+  params: Record<string, string>;
+}
+
+/** Everything the phases learned so far, as given to an agent. Host text in it is already sanitised. */
+export interface AgentContext {
+  service: {
+    name: string;
+    unit: string;
+    profile?: string;
+    dependencies: string[];
+    runtimeFiles: string[];
+    configPaths: string[];
+  };
+  task: { id: string; symptom: Symptom; signature: string; message: string };
+  unit?: { activeState: string; subState: string; result: string; execMainStatus: number; execMainCode: string; unitFileState: string };
+  checks: Array<{ checkId: string; ok: boolean; message: string }>;
+  /** Recent journal lines of the unit: untrusted. */
+  logs: string[];
+  /** Every attempt so far, every phase. */
+  attempts: Array<{ phase: number; source: string; plan: string; outcome: string | null; detail: string }>;
+  /** Findings of earlier phases (config test output, ladder notes). */
+  findings: string[];
+  /** Learned patterns for this service and signature. */
+  learned: Array<{ plan: string; successes: number; failures: number; confidence: number }>;
+  /** Known log signatures of the service's profile that match the logs. */
+  knownSignatures: Array<{ symptom: string; hint: string; line: string }>;
+  /** The actions the agent may choose from, already scoped to this task. */
+  catalog: CatalogEntry[];
+}
+
+export interface Agent {
+  /** A name for records and logs, e.g. "heuristic", "command:claude", "openai:llama3". */
+  readonly name: string;
+  /** Returns a schema-checked verdict, or throws AgentError when there is none. */
+  diagnose(context: AgentContext, perspective: Perspective, signal: AbortSignal): Promise<Verdict>;
+}
