@@ -9,6 +9,8 @@ import Database from 'better-sqlite3';
 import { REPO_ROOT, TEST_OUTPUT_DIR, type SystemdLab } from './systemd-lab.js';
 
 export const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
+/** The V8 flags the daemon runs with everywhere (the bin's shebang, npm start): a 1 MB young generation keeps RSS low. */
+export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1'];
 export const HTTP_APP = path.join(REPO_ROOT, 'test', 'fixtures', 'http-app.mjs');
 
 export interface TaskRow {
@@ -64,8 +66,8 @@ export class LabDaemon {
   }
 
   /** Starts `orchestrator run` inside the lab. */
-  start(extraArgs: string[] = []): void {
-    this.process = this.lab.spawn(['/usr/bin/node', CLI, 'run', '--config', this.configPath, '--data-dir', this.dataDir, ...extraArgs], {
+  start(extraArgs: string[] = [], nodeFlags: string[] = DAEMON_NODE_FLAGS): void {
+    this.process = this.lab.spawn(['/usr/bin/node', ...nodeFlags, CLI, 'run', '--config', this.configPath, '--data-dir', this.dataDir, ...extraArgs], {
       stdoutFile: this.logPath,
     });
   }

@@ -4,7 +4,8 @@
  * the app).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeLab, SystemdLab } from './systemd-lab.js';
+import { SystemdLab } from './systemd-lab.js';
+import { describeLab } from './describe-lab.js';
 import { appUnit, LabDaemon } from './lab-daemon.js';
 
 describeLab('probe faults (systemd lab)', () => {

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { describeLab, SystemdLab } from './systemd-lab.js';
+import { SystemdLab } from './systemd-lab.js';
+import { describeLab } from './describe-lab.js';
 import { appUnit, LabDaemon } from './lab-daemon.js';
 
 const NGINX = existsSync('/usr/sbin/nginx');

@@ -8,7 +8,8 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, SystemdLab, describeLab, labAvailability } from './systemd-lab.js';
+import { REPO_ROOT, SystemdLab, labAvailability } from './systemd-lab.js';
+import { describeLab } from './describe-lab.js';
 
 const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'http-app.mjs');
 

@@ -35,7 +35,6 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe } from 'vitest';
 
 const SYSTEMD = '/lib/systemd/systemd';
 const UNSHARE = '/usr/bin/unshare';
@@ -188,26 +187,7 @@ export function labAvailability(): { ok: true } | { ok: false; reason: string } 
 }
 
 /** Signature shared by `describe` and the skipping stand-in. */
-export type LabDescribe = (name: string, fn: () => void) => void;
 
-let skipWarned = false;
-
-/**
- * `describe` when a lab can be booted; otherwise registers the suite as skipped
- * and prints the reason once (console.warn) so a skip is never silent.
- */
-export const describeLab: LabDescribe = (() => {
-  const availability = labAvailability();
-  if (availability.ok) return describe as LabDescribe;
-  const reason = availability.reason;
-  return (name: string, fn: () => void) => {
-    if (!skipWarned) {
-      skipWarned = true;
-      console.warn(`systemd lab tests skipped: ${reason}`);
-    }
-    describe.skip(name, fn);
-  };
-})();
 
 /** Result of a command run inside the lab. `code` is null when killed by a signal. */
 export interface ExecResult {

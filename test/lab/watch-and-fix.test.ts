@@ -3,7 +3,8 @@
  * phase 1 and verified; a stale pid file that blocks the start is cleared; a repeat is fixed from what was learned.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeLab, SystemdLab } from './systemd-lab.js';
+import { SystemdLab } from './systemd-lab.js';
+import { describeLab } from './describe-lab.js';
 import { appUnit, LabDaemon } from './lab-daemon.js';
 
 describeLab('watch and fix (systemd lab)', () => {

@@ -1,0 +1,60 @@
+/**
+ * Path handling for the heuristic rules. Paths come from untrusted log lines, so a path is only ever proposed when
+ * it is one of the service's runtime files or sits in the same private directory as one: a log line that names
+ * /etc/passwd (or a shared directory such as /run itself) never turns into a file removal.
+ */
+import { posix } from 'node:path';
+import type { CatalogEntry } from '../agent.js';
+
+/** Directories shared by many services: a runtime file living directly in one does not make its siblings ours. */
+const SHARED_DIRECTORIES = new Set(['/', '/run', '/var/run', '/tmp', '/var/tmp', '/var', '/var/lib', '/var/cache', '/var/log', '/etc', '/dev', '/dev/shm', '/run/lock', '/var/lock', '/usr', '/home', '/root', '/srv', '/opt']);
+
+const ABSOLUTE_PATH = /(?<![\w.:/~-])\/[A-Za-z0-9._@+-]+(?:\/[A-Za-z0-9._@+-]+)*/g;
+
+/** Absolute paths mentioned in a text, without trailing punctuation; paths with ".." segments are dropped. */
+export function absolutePaths(text: string): string[] {
+  const found = (text.match(ABSOLUTE_PATH) ?? []).map((path) => path.replace(/[.,:;]+$/, ''));
+  return [...new Set(found.filter((path) => !path.split('/').includes('..')))];
+}
+
+/** Absolute paths a catalog entry names in its description or parameter descriptions (the task's allow-list). */
+export function catalogPaths(entry: CatalogEntry): string[] {
+  return absolutePaths([entry.description, ...Object.values(entry.params)].join(' '));
+}
+
+/** A runtime file itself, or a file directly beside one in a directory that is not shared with other services. */
+export function isSafeRuntimePath(path: string, runtimeFiles: readonly string[]): boolean {
+  if (!path.startsWith('/') || path.split('/').includes('..') || posix.normalize(path) !== path) return false;
+  if (runtimeFiles.includes(path)) return true;
+  const directory = posix.dirname(path);
+  return !SHARED_DIRECTORIES.has(directory) && runtimeFiles.some((file) => posix.dirname(file) === directory);
+}
+
+/** How a log line was tied to a runtime file, most specific first. */
+export type PathMatch = 'exact' | 'basename' | 'sibling' | 'kind';
+
+/**
+ * The runtime files a stale-state log line points at: an exact runtime file named in the line, a runtime file whose
+ * base name the line quotes (postgres says "postmaster.pid"), a sibling path in the same private directory, or
+ * (when the line names no file) the only runtime file of the kind it mentions (pid or lock).
+ */
+export function staleFileCandidates(line: string, runtimeFiles: readonly string[]): Array<{ path: string; match: PathMatch }> {
+  const named = absolutePaths(line);
+  const exact = named.filter((path) => runtimeFiles.includes(path));
+  if (exact.length > 0) return exact.map((path) => ({ path, match: 'exact' }));
+  const byName = runtimeFiles.filter((file) => new RegExp(`(^|[\\s"'(/])${escapeRegExp(posix.basename(file))}($|[\\s"',:;)])`).test(line));
+  if (byName.length > 0) return byName.map((path) => ({ path, match: 'basename' }));
+  const siblings = named.filter((path) => isSafeRuntimePath(path, runtimeFiles));
+  if (siblings.length > 0) return siblings.map((path) => ({ path, match: 'sibling' }));
+  if (named.length > 0) return [];
+  for (const kind of ['pid', 'lock'] as const) {
+    if (!new RegExp(`\\b${kind}\\b`, 'i').test(line)) continue;
+    const ofKind = runtimeFiles.filter((file) => file.endsWith(`.${kind}`));
+    if (ofKind.length === 1) return [{ path: ofKind[0]!, match: 'kind' }];
+  }
+  return [];
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
