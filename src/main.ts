@@ -12,6 +12,7 @@ import { SystemdAdapter } from './adapters/systemd/systemd-adapter.js';
 import { nodeProbes } from './adapters/host/node-probes.js';
 import { nodeFileSystem } from './adapters/host/node-file-system.js';
 import { openStores, type Stores } from './store/stores.js';
+import { ConfigSnapshots } from './store/config-snapshots.js';
 import { Detector } from './checks/detector.js';
 import { SafetyPolicy } from './actions/safety-policy.js';
 import { Executor } from './actions/executor.js';
@@ -83,7 +84,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
   });
   const windowStart = adapters.clock.now() - Math.max(config.safety.budget.windowMs, config.safety.rateLimit.windowMs);
   policy.seed(stores.attempts.actedSince(windowStart));
-  const executor = new Executor({ adapter: adapters.adapter, runner: adapters.runner, files: adapters.files, config });
+  const snapshots = new ConfigSnapshots(config.dataDir);
+  const executor = new Executor({ adapter: adapters.adapter, runner: adapters.runner, files: adapters.files, config, snapshots, clock: adapters.clock });
   const planRunner = new PlanRunner({ stores, executor, policy, detector, clock: adapters.clock, newId, settleMs: config.verification.settleMs, logger });
   const phases = [new QuickFixPhase({ config, stores, planRunner, adapter: adapters.adapter, files: adapters.files, clock: adapters.clock })];
   const pipeline = new Pipeline({ stores, detector, adapter: adapters.adapter, phases, clock: adapters.clock, newId, logger, isPaused });

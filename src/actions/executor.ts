@@ -10,14 +10,11 @@ import { EscalateNowError, OrchestratorError, PolicyRefusal } from '../core/erro
 import { sanitizeText } from '../core/sanitize.js';
 import { validateAction } from './catalog.js';
 import { findStaleFiles } from './stale-files.js';
+import { scopeViolation, type ExecutionScope } from './scope.js';
+import type { ConfigSnapshots } from '../store/config-snapshots.js';
+import type { Clock } from '../core/ports.js';
 
-export interface ExecutionScope {
-  service: CompiledService;
-  /** Units the service depends on, which restart_dependency may touch. */
-  dependencyUnits: readonly string[];
-  /** Config tests of dependency units that are managed services. */
-  configTestFor: (unit: string) => readonly string[] | undefined;
-}
+export type { ExecutionScope } from './scope.js';
 
 export interface ActionResult {
   ok: boolean;
@@ -29,6 +26,8 @@ export interface ExecutorDependencies {
   runner: CommandRunner;
   files: FileSystem;
   config: CompiledConfig;
+  snapshots: ConfigSnapshots;
+  clock: Clock;
 }
 
 export class Executor {
@@ -38,31 +37,39 @@ export class Executor {
     const validated = validateAction(proposed);
     if (!validated.ok) throw new PolicyRefusal('not_allowed', validated.error);
     const action = validated.action;
-    const { adapter } = this.dependencies;
-    const unit = typeof action.params.unit === 'string' ? action.params.unit : undefined;
+    const violation = scopeViolation(action, scope, this.dependencies.config);
+    if (violation) throw new PolicyRefusal('not_allowed', violation);
+    const { adapter, runner, config } = this.dependencies;
+    const unit = String(action.params.unit ?? '');
     switch (action.type) {
       case 'restart_unit':
       case 'start_unit':
       case 'reload_unit': {
-        this.requireOwnUnit(unit!, scope);
-        await this.configTest(scope.service.configTest, unit!, signal);
+        await this.configTest(scope.service.configTest, unit, signal);
         const operation = action.type === 'restart_unit' ? adapter.restart : action.type === 'start_unit' ? adapter.start : adapter.reload;
-        return jobResult(await operation.call(adapter, unit!, signal));
+        return jobResult(await operation.call(adapter, unit, signal));
       }
       case 'reset_failed':
-        this.requireOwnUnit(unit!, scope);
-        return jobResult(await adapter.resetFailed(unit!, signal));
-      case 'restart_dependency': {
-        if (!scope.dependencyUnits.includes(unit!)) {
-          throw new PolicyRefusal('not_allowed', `${unit} is not a dependency of ${scope.service.name}`);
-        }
-        await this.configTest(scope.configTestFor(unit!), unit!, signal);
-        return jobResult(await adapter.restart(unit!, signal));
-      }
+        return jobResult(await adapter.resetFailed(unit, signal));
+      case 'restart_dependency':
+        await this.configTest(scope.configTestFor(unit), unit, signal);
+        return jobResult(await adapter.restart(unit, signal));
+      case 'resume_process':
+        return jobResult(await adapter.kill(unit, 'SIGCONT', signal));
+      case 'kill_process_tree':
+        return jobResult(await adapter.kill(unit, 'SIGKILL', signal));
       case 'remove_stale_file':
-        return this.removeStaleFile(String(action.params.path), scope);
+        return this.removeStaleFile(String(action.params.path));
       case 'clean_directory':
         return this.cleanDirectory(String(action.params.path), Number(action.params.olderThanMs));
+      case 'restore_config':
+        return this.restoreConfig(scope);
+      case 'vacuum_journal':
+        return jobResult(await runner.run(['journalctl', `--vacuum-size=${Number(action.params.maxSizeMb)}M`], { timeoutMs: config.safety.commandTimeoutMs, signal }));
+      case 'run_playbook': {
+        const argv = scope.service.playbooks[String(action.params.name)]!;
+        return jobResult(await runner.run(argv, { timeoutMs: config.safety.commandTimeoutMs, signal, maxOutputBytes: config.safety.maxOutputBytes }));
+      }
       case 'escalate':
         return { ok: true, detail: 'escalation requested' };
       default:
@@ -70,10 +77,14 @@ export class Executor {
     }
   }
 
-  private requireOwnUnit(unit: string, scope: ExecutionScope): void {
-    if (unit !== scope.service.unit) {
-      throw new PolicyRefusal('not_allowed', `${unit} is not the unit of ${scope.service.name} (${scope.service.unit})`);
-    }
+  private restoreConfig(scope: ExecutionScope): ActionResult {
+    const { snapshots, clock } = this.dependencies;
+    const { service } = scope;
+    if (!snapshots.has(service.name)) return { ok: false, detail: `no last-known-good snapshot of ${service.name}'s configuration` };
+    const changes = snapshots.diff(service.name, service.configPaths);
+    if (changes.length === 0) return { ok: false, detail: `${service.name}'s configuration matches its last-known-good snapshot; nothing to restore` };
+    const done = snapshots.restore(service.name, service.configPaths, clock.now());
+    return { ok: true, detail: `restored the last-known-good configuration: ${done.join('; ')}` };
   }
 
   /** A failing config test stops the restart and hands the task to a human with the test's output. */
@@ -94,10 +105,7 @@ export class Executor {
     }
   }
 
-  private async removeStaleFile(path: string, scope: ExecutionScope): Promise<ActionResult> {
-    if (!scope.service.runtimeFiles.includes(path) && !scope.service.profile?.runtimeDirs?.some((directory) => path.startsWith(`${directory}/`))) {
-      throw new PolicyRefusal('not_allowed', `${path} is not a runtime file of ${scope.service.name}`);
-    }
+  private async removeStaleFile(path: string): Promise<ActionResult> {
     const [stale] = await findStaleFiles([path], this.dependencies.files);
     if (!stale) return { ok: true, detail: `${path}: already gone or owned by a live process; left alone` };
     await this.dependencies.files.remove(path);
@@ -105,8 +113,7 @@ export class Executor {
   }
 
   private async cleanDirectory(path: string, olderThanMs: number): Promise<ActionResult> {
-    const entry = this.dependencies.config.host.cleanup.find((candidate) => candidate.path === path);
-    if (!entry) throw new PolicyRefusal('not_allowed', `${path} is not an allow-listed cleanup directory`);
+    const entry = this.dependencies.config.host.cleanup.find((candidate) => candidate.path === path)!;
     const minimumAge = Math.max(olderThanMs, entry.olderThanMs);
     const files = await this.dependencies.files.listFiles(path);
     let removed = 0;

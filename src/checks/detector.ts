@@ -57,7 +57,7 @@ export class Detector {
   discover(unit: string): CompiledService {
     const configured = [...this.configured.values()].find((service) => service.unit === unit);
     if (configured) return configured;
-    const service = discoveredService(unit);
+    const service = discoveredService(unit, this.dependencies.config.autonomy);
     this.discovered.set(service.name, service);
     return service;
   }

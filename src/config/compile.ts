@@ -1,6 +1,6 @@
 /** One compile step: parsed config → defaults applied, durations converted, units resolved, frozen. */
-import type { ParsedConfig, CheckConfig } from './schema.js';
-import type { CompiledCheck, CompiledConfig, CompiledService } from './compiled.js';
+import type { ParsedConfig, CheckConfig, AgentConfig } from './schema.js';
+import type { CompiledAgent, CompiledCheck, CompiledConfig, CompiledService } from './compiled.js';
 import { parseDuration } from './duration.js';
 import { findProfile, profileForUnit } from '../profiles/catalog.js';
 
@@ -39,6 +39,9 @@ export function compileConfig(parsed: ParsedConfig, source: string, defaultDataD
       runtimeFiles: [...service.runtimeFiles, ...(profile?.runtimeFiles ?? [])],
       configTest: service.configTest ?? profile?.configTest,
       checks,
+      configPaths: service.configPaths ?? profile?.configPaths ?? [],
+      playbooks: service.playbooks,
+      autonomy: service.autonomy ?? parsed.autonomy,
       discovered: false,
     };
   });
@@ -67,6 +70,15 @@ export function compileConfig(parsed: ParsedConfig, source: string, defaultDataD
         restartAttempts: parsed.phases.quickFix.restartAttempts,
         backoffMs: ms(parsed.phases.quickFix.backoff),
       },
+      research: { ...parsed.phases.research, timeoutMs: ms(parsed.phases.research.timeout) },
+      consensus: { ...parsed.phases.consensus, timeoutMs: ms(parsed.phases.consensus.timeout) },
+    },
+    autonomy: parsed.autonomy,
+    agents: {
+      research: compileAgent(parsed.agents.research),
+      systems: compileAgent(parsed.agents.systems),
+      application: compileAgent(parsed.agents.application),
+      dependencies: compileAgent(parsed.agents.dependencies),
     },
     host: {
       disk: parsed.host.disk,
@@ -76,6 +88,12 @@ export function compileConfig(parsed: ParsedConfig, source: string, defaultDataD
     },
     services,
   });
+}
+
+function compileAgent(agent: AgentConfig): CompiledAgent {
+  if (agent.backend === 'heuristic') return { backend: 'heuristic' };
+  const { timeout, ...rest } = agent;
+  return { ...rest, timeoutMs: ms(timeout) } as CompiledAgent;
 }
 
 function compileCheck(check: CheckConfig, id: string): CompiledCheck {
@@ -92,7 +110,7 @@ function compileCheck(check: CheckConfig, id: string): CompiledCheck {
 }
 
 /** A service found failed on the host but not configured: watched by its unit state only. */
-export function discoveredService(unit: string): CompiledService {
+export function discoveredService(unit: string, autonomy: CompiledService['autonomy'] = 'act'): CompiledService {
   const profile = profileForUnit(unit);
   return deepFreeze({
     name: unit.replace(/\.service$/, ''),
@@ -102,6 +120,9 @@ export function discoveredService(unit: string): CompiledService {
     runtimeFiles: profile?.runtimeFiles ?? [],
     configTest: profile?.configTest,
     checks: [{ id: 'unit', type: 'unit' }],
+    configPaths: profile?.configPaths ?? [],
+    playbooks: {},
+    autonomy,
     discovered: true,
   });
 }

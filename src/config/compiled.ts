@@ -1,6 +1,14 @@
 /** The compiled configuration: durations in milliseconds, units resolved, implicit checks added, frozen. */
 import type { ServiceProfile } from '../profiles/profile.js';
 
+export type CompiledAgent =
+  | { backend: 'heuristic' }
+  | { backend: 'command'; argv: readonly string[]; timeoutMs: number }
+  | { backend: 'openai'; baseURL: string; model: string; apiKeyEnv?: string; apiKeyFile?: string; timeoutMs: number }
+  | { backend: 'anthropic'; model: string; baseURL?: string; apiKeyEnv: string; apiKeyFile?: string; timeoutMs: number };
+
+export type Autonomy = 'act' | 'shadow';
+
 export type CompiledCheck =
   | { id: string; type: 'unit' }
   | { id: string; type: 'http'; url: string; method: 'GET' | 'HEAD'; expectStatus: number; timeoutMs: number }
@@ -17,6 +25,10 @@ export interface CompiledService {
   runtimeFiles: readonly string[];
   configTest?: readonly string[];
   checks: readonly CompiledCheck[];
+  /** Files and directories snapshotted while healthy, for restore_config. */
+  configPaths: readonly string[];
+  playbooks: Readonly<Record<string, readonly string[]>>;
+  autonomy: Autonomy;
   /** Found in the failed state rather than configured: watched with its unit check only. */
   discovered: boolean;
 }
@@ -35,7 +47,13 @@ export interface CompiledConfig {
     commandTimeoutMs: number;
     maxOutputBytes: number;
   };
-  phases: { quickFix: { timeoutMs: number; minConfidence: number; restartAttempts: number; backoffMs: number } };
+  phases: {
+    quickFix: { timeoutMs: number; minConfidence: number; restartAttempts: number; backoffMs: number };
+    research: { enabled: boolean; timeoutMs: number; minConfidence: number; ladder: boolean };
+    consensus: { enabled: boolean; timeoutMs: number; quorum: number };
+  };
+  autonomy: Autonomy;
+  agents: { research: CompiledAgent; systems: CompiledAgent; application: CompiledAgent; dependencies: CompiledAgent };
   host: {
     disk: { enabled: boolean; mounts: readonly string[]; maxUsedPercent: number };
     inodes: { enabled: boolean; maxUsedPercent: number };

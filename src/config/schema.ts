@@ -103,6 +103,48 @@ export const checkSchema = z.discriminatedUnion('type', [httpCheck, tcpCheck, co
   error: 'expected a check with type http, tcp, command or log',
 });
 
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' });
+
+/** One agent backend. Keys come from the environment or a file, never from this file. */
+export const agentSchema = z.discriminatedUnion(
+  'backend',
+  [
+    z.object({ backend: z.literal('heuristic') }).strict(),
+    z
+      .object({
+        backend: z.literal('command'),
+        /** e.g. [claude, -p, --output-format, json, --tools, ""]: the prompt arrives on stdin, a JSON verdict is read from stdout. */
+        argv,
+        timeout: duration('2m').default('2m'),
+      })
+      .strict(),
+    z
+      .object({
+        backend: z.literal('openai'),
+        baseURL: z.url({ protocol: /^https?$/, error: (issue) => required('the server URL, such as http://127.0.0.1:11434/v1')(issue) ?? 'expected an http:// or https:// URL' }),
+        model: z.string({ error: (issue) => required('the model name')(issue) ?? 'expected a model name' }).min(1),
+        apiKeyEnv: envName.optional(),
+        apiKeyFile: absolutePath.optional(),
+        timeout: duration('2m').default('2m'),
+      })
+      .strict(),
+    z
+      .object({
+        backend: z.literal('anthropic'),
+        model: z.string({ error: (issue) => required('the model name')(issue) ?? 'expected a model name' }).min(1),
+        baseURL: z.url({ protocol: /^https?$/ }).optional(),
+        apiKeyEnv: envName.default('ANTHROPIC_API_KEY'),
+        apiKeyFile: absolutePath.optional(),
+        timeout: duration('2m').default('2m'),
+      })
+      .strict(),
+  ],
+  { error: 'expected an agent with backend heuristic, command, openai or anthropic' },
+);
+export type AgentConfig = z.output<typeof agentSchema>;
+
+const autonomy = z.enum(['act', 'shadow'], { error: 'expected act or shadow' });
+
 const serviceSchema = z
   .object({
     name: z
@@ -117,6 +159,12 @@ const serviceSchema = z
     dependsOn: z.array(z.string().min(1)).default([]),
     runtimeFiles: z.array(absolutePath).default([]),
     configTest: argv.optional(),
+    /** Configuration files or directories snapshotted while healthy (last-known-good); the profile's by default. */
+    configPaths: z.array(absolutePath).optional(),
+    /** Named commands an agent may choose with run_playbook. */
+    playbooks: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'expected a playbook name of letters, digits, _ and -' }), argv).default({}),
+    /** act (default) or shadow: phases 2 and 3 record what they would do without acting. */
+    autonomy: autonomy.optional(),
     /** Skip the profile's liveness probe. */
     profileChecks: z.boolean().default(true),
     checks: z.array(checkSchema).default([]),
@@ -184,10 +232,40 @@ export const configSchema = z
           })
           .strict()
           .prefault({}),
+        research: z
+          .object({
+            enabled: z.boolean().default(true),
+            timeout: duration('5m').default('5m'),
+            minConfidence: z.number().min(0).max(1).default(0.7),
+            ladder: z.boolean().default(true),
+          })
+          .strict()
+          .prefault({}),
+        consensus: z
+          .object({
+            enabled: z.boolean().default(true),
+            timeout: duration('5m').default('5m'),
+            quorum: z.number().int().min(1).max(3).default(2),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
     host: hostSchema.prefault({}),
+    /** act (default) or shadow for every service (a service's own setting wins). */
+    autonomy: autonomy.default('act'),
+    agents: z
+      .object({
+        /** Phase 2's agent. */
+        research: agentSchema.prefault({ backend: 'heuristic' }),
+        /** Phase 3's three perspectives; each may use a different backend. */
+        systems: agentSchema.prefault({ backend: 'heuristic' }),
+        application: agentSchema.prefault({ backend: 'heuristic' }),
+        dependencies: agentSchema.prefault({ backend: 'heuristic' }),
+      })
+      .strict()
+      .prefault({}),
     services: z.array(serviceSchema).default([]),
   })
   .strict();

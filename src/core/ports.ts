@@ -59,6 +59,8 @@ export interface UnitStatus {
   restarts: number;
   /** simple, forking, notify, oneshot ... ('' for non-service units) */
   serviceType: string;
+  /** When the unit last became active (wall ms, second resolution), or null. */
+  activeSince: number | null;
 }
 
 export interface LogQuery {
@@ -78,6 +80,10 @@ export interface ServiceAdapter {
   reload(unit: string, signal?: AbortSignal): Promise<CommandResult>;
   resetFailed(unit: string, signal?: AbortSignal): Promise<CommandResult>;
   logs(unit: string, query: LogQuery, signal?: AbortSignal): Promise<string[]>;
+  /** Sends a signal to every process of the unit (systemctl kill). */
+  kill(unit: string, killSignal: 'SIGKILL' | 'SIGCONT' | 'SIGTERM', signal?: AbortSignal): Promise<CommandResult>;
+  /** Runtime directories the manager keeps for the unit, and its PID file, if any. */
+  runtimePaths(unit: string, signal?: AbortSignal): Promise<{ directories: string[]; pidFile?: string }>;
   /** Units this unit cannot run without (systemd's Requires=, BindsTo=). */
   dependencies(unit: string, signal?: AbortSignal): Promise<string[]>;
 }

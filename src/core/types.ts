@@ -128,7 +128,8 @@ export interface Plan {
   reason: string;
 }
 
-export const ATTEMPT_OUTCOMES = ['success', 'failure', 'refused', 'dry_run', 'interrupted', 'error'] as const;
+/** shadow: a phase-2/3 proposal recorded in shadow mode, not acted on. */
+export const ATTEMPT_OUTCOMES = ['success', 'failure', 'refused', 'dry_run', 'shadow', 'interrupted', 'error'] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
 export interface Verification {

@@ -26,7 +26,7 @@ export interface PipelineDependencies {
 
 export type TaskEnding = 'fixed' | 'recovered' | 'escalated' | 'held' | 'interrupted';
 
-const HOST_PSEUDO_SERVICE: CompiledService = Object.freeze({ name: HOST_SERVICE, unit: '', dependsOn: [], runtimeFiles: [], checks: [], discovered: false });
+const HOST_PSEUDO_SERVICE: CompiledService = Object.freeze({ name: HOST_SERVICE, unit: '', dependsOn: [], runtimeFiles: [], checks: [], configPaths: [], playbooks: {}, autonomy: 'act', discovered: false });
 
 export class Pipeline {
   constructor(private readonly dependencies: PipelineDependencies) {}
@@ -131,11 +131,14 @@ export class Pipeline {
   }
 
   private async scope(service: CompiledService, signal: AbortSignal): Promise<TaskContext['scope']> {
-    const declared = service.unit ? await this.dependencies.adapter.dependencies(service.unit, signal).catch(() => [] as string[]) : [];
+    const { adapter } = this.dependencies;
+    const declared = service.unit ? await adapter.dependencies(service.unit, signal).catch(() => [] as string[]) : [];
+    const runtime = service.unit ? await adapter.runtimePaths(service.unit, signal).catch(() => ({ directories: [] as string[] })) : { directories: [] };
     const dependencyUnits = [...new Set([...service.dependsOn, ...declared])].filter((unit) => unit !== service.unit);
     return {
       service,
       dependencyUnits,
+      runtimeDirectories: runtime.directories,
       configTestFor: (unit) => this.dependencies.detector.serviceByUnit(unit)?.configTest,
     };
   }

@@ -81,6 +81,31 @@ export const TASKS_MIGRATIONS: Migrations = [
     updated_at TEXT NOT NULL
   );
   `,
+  `
+  CREATE TABLE verdicts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id TEXT NOT NULL REFERENCES tasks (id),
+    phase INTEGER NOT NULL,
+    agent TEXT NOT NULL,
+    perspective TEXT NOT NULL,
+    verdict TEXT,
+    error TEXT,
+    accepted INTEGER NOT NULL DEFAULT 0,
+    note TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX verdicts_task ON verdicts (task_id, id);
+
+  CREATE TABLE security_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id TEXT,
+    agent TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX security_events_created ON security_events (created_at);
+  `,
 ];
 
 export const ESCALATIONS_MIGRATIONS: Migrations = [

@@ -7,6 +7,7 @@ import { AttemptRepository } from './attempt-repository.js';
 import { PatternRepository } from './pattern-repository.js';
 import { StateRepository } from './state-repository.js';
 import { EscalationRepository } from './escalation-repository.js';
+import { VerdictRepository } from './verdict-repository.js';
 
 export interface Stores {
   readonly dataDir: string;
@@ -15,6 +16,7 @@ export interface Stores {
   readonly patterns: PatternRepository;
   readonly state: StateRepository;
   readonly escalations: EscalationRepository;
+  readonly verdicts: VerdictRepository;
   /** Runs `work` in one transaction on tasks.db. */
   transaction<T>(work: () => T): T;
   close(): void;
@@ -31,6 +33,7 @@ export function openStores(dataDir: string): Stores {
     patterns: new PatternRepository(tasksDb),
     state: new StateRepository(tasksDb),
     escalations: new EscalationRepository(escalationsDb),
+    verdicts: new VerdictRepository(tasksDb),
     transaction: <T>(work: () => T): T => tasksDb.transaction(work)(),
     close() {
       tasksDb.close();

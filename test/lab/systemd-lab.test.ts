@@ -62,6 +62,9 @@ describeLab('SystemdLab', () => {
     await lab.writeFile(marker, 'inside\n');
     expect((await lab.exec(['cat', marker])).stdout).toBe('inside\n');
     expect(existsSync(marker)).toBe(false);
+    // Own cgroup namespace: systemd sits at /init.scope of its private subtree, not the host's.
+    expect((await lab.exec(['cat', '/proc/1/cgroup'])).stdout).toMatch(/^0::\/init\.scope$/m);
+    expect((await lab.exec(['test', '-d', '/sys/fs/cgroup/systemd/init.scope'], { allowFailure: true })).code).toBe(0);
   });
 
   it('reports failures with stderr, unless allowFailure', async () => {

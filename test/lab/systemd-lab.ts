@@ -14,9 +14,10 @@
  * there; without that, concurrent labs share /system.slice/... and their
  * systemds trip over each other's cgroups (seen as boots hanging in "starting").
  *
- * The root filesystem is shared with the host, but /run and /tmp inside the lab
- * are private tmpfs mounts: write files there with {@link SystemdLab.writeFile}
- * (or use a shared place such as /var/tmp or the repo's test-output/ folder).
+ * The root filesystem is shared with the host, but /run, /tmp, /var/tmp and
+ * /var/log/journal inside the lab are private tmpfs mounts: write files there
+ * with {@link SystemdLab.writeFile} (or use a shared place such as the repo's
+ * test-output/ folder).
  * Test units go to /run/systemd/system via {@link SystemdLab.writeUnit}.
  */
 import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
@@ -234,21 +235,37 @@ export interface UnitState {
   result: string;
 }
 
-/** Labs still running in this process; killed by the 'exit' hook. */
+/** Labs still running in this process; killed by the exit hooks. */
 const liveLabs = new Set<SystemdLab>();
 let exitHookInstalled = false;
 
+/** Synchronously kills every live lab and (best effort, ≤1 s) removes its cgroups. */
+function killAllLabsNow(): void {
+  for (const lab of liveLabs) lab.killNow();
+  const deadline = Date.now() + 1_000;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (const lab of liveLabs) {
+    while (!lab.removeCgroupsNow() && Date.now() < deadline) Atomics.wait(pause, 0, 0, 10);
+  }
+  liveLabs.clear();
+}
+
+/**
+ * Kills leftover labs when this process ends: on 'exit', and on
+ * SIGTERM/SIGINT/SIGHUP (vitest ends its fork workers with SIGTERM, which
+ * skips 'exit'); the signal is then re-raised unless someone else handles it.
+ * Even a SIGKILL of this process takes the labs down (setpriv --pdeathsig).
+ */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const lab of liveLabs) lab.killNow();
-    // Synchronous best effort: give the kernel a moment, then drop the cgroups.
-    const deadline = Date.now() + 1_000;
-    const pause = new Int32Array(new SharedArrayBuffer(4));
-    while ([...liveLabs].some((lab) => existsSync(`/proc/${lab.pid}`)) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 10);
-    for (const lab of liveLabs) lab.removeCgroupsNow();
-  });
+  process.on('exit', killAllLabsNow);
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killAllLabsNow();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -576,9 +593,9 @@ export class SystemdLab {
     return { status: code > 0 ? code : null, body: res.stdout.slice(0, at) };
   }
 
-  /** Removes the lab's cgroups synchronously, once (used by the exit hook). */
-  removeCgroupsNow(): void {
-    for (const c of this.cgroups) if (c.created) removeCgroupTree(c.dir);
+  /** Removes the lab's cgroups synchronously, once; true when all are gone (used by the exit hook). */
+  removeCgroupsNow(): boolean {
+    return this.cgroups.filter((c) => c.created).every((c) => removeCgroupTree(c.dir));
   }
 
   /** SIGKILLs systemd and unshare synchronously, without waiting (used by the exit hook). */

@@ -3,7 +3,7 @@ import type { UnitStatus } from '../../core/ports.js';
 
 const EXEC_MAIN_CODES: Record<string, string> = { '0': '', '1': 'exited', '2': 'killed', '3': 'dumped', '4': 'trapped', '5': 'stopped', '6': 'continued' };
 
-export function parseShowOutput(text: string): Array<UnitStatus & { serviceType: string }> {
+export function parseShowOutput(text: string): UnitStatus[] {
   return text
     .split(/\n\s*\n/)
     .map((block) => block.trim())
@@ -27,6 +27,13 @@ export function parseShowOutput(text: string): Array<UnitStatus & { serviceType:
         execMainCode: EXEC_MAIN_CODES[code] ?? code,
         restarts: Number(values.get('NRestarts') ?? 0) || 0,
         serviceType: values.get('Type') ?? '',
+        activeSince: parseTimestamp(values.get('ActiveEnterTimestamp') ?? ''),
       };
     });
+}
+
+/** With --timestamp=unix systemd prints "@1795539512"; empty or "n/a" when never active. */
+function parseTimestamp(text: string): number | null {
+  const match = /^@(\d+)$/.exec(text.trim());
+  return match ? Number(match[1]) * 1000 : null;
 }

@@ -2,7 +2,7 @@
 import type { CommandResult, CommandRunner, LogQuery, ServiceAdapter, UnitStatus } from '../../core/ports.js';
 import { parseShowOutput } from './show-parser.js';
 
-const PROPERTIES = 'Id,LoadState,ActiveState,SubState,UnitFileState,MainPID,Result,ExecMainStatus,ExecMainCode,NRestarts,Type';
+const PROPERTIES = 'Id,LoadState,ActiveState,SubState,UnitFileState,MainPID,Result,ExecMainStatus,ExecMainCode,NRestarts,Type,ActiveEnterTimestamp';
 
 export interface SystemdAdapterOptions {
   runner: CommandRunner;
@@ -29,7 +29,7 @@ export class SystemdAdapter implements ServiceAdapter {
 
   async statusMany(units: readonly string[], signal?: AbortSignal): Promise<Map<string, UnitStatus>> {
     if (units.length === 0) return new Map();
-    const result = await this.query(['systemctl', 'show', '--no-pager', `--property=${PROPERTIES}`, '--', ...units], signal);
+    const result = await this.query(['systemctl', 'show', '--no-pager', '--timestamp=unix', `--property=${PROPERTIES}`, '--', ...units], signal);
     const statuses = parseShowOutput(result.stdout);
     const byName = new Map<string, UnitStatus>();
     units.forEach((unit, index) => {
@@ -64,6 +64,18 @@ export class SystemdAdapter implements ServiceAdapter {
   }
   resetFailed(unit: string, signal?: AbortSignal): Promise<CommandResult> {
     return this.job(['systemctl', 'reset-failed', '--', unit], signal);
+  }
+
+  kill(unit: string, killSignal: 'SIGKILL' | 'SIGCONT' | 'SIGTERM', signal?: AbortSignal): Promise<CommandResult> {
+    return this.job(['systemctl', 'kill', `--signal=${killSignal}`, '--kill-whom=all', '--', unit], signal);
+  }
+
+  async runtimePaths(unit: string, signal?: AbortSignal): Promise<{ directories: string[]; pidFile?: string }> {
+    const result = await this.query(['systemctl', 'show', '--no-pager', '--property=RuntimeDirectory,PIDFile', '--', unit], signal);
+    const values = new Map(result.stdout.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const));
+    const directories = (values.get('RuntimeDirectory') ?? '').split(/\s+/).filter(Boolean).map((name) => `/run/${name}`);
+    const pidFile = values.get('PIDFile') || undefined;
+    return { directories: pidFile ? [...directories, pidFile.slice(0, pidFile.lastIndexOf('/')) || '/'] : directories, pidFile };
   }
 
   async logs(unit: string, query: LogQuery, signal?: AbortSignal): Promise<string[]> {

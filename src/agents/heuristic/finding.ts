@@ -119,13 +119,11 @@ export function findingsFor(
   ];
 }
 
-/** Restart the task's own unit, or start it when only start_unit is offered. */
+/** Restart the task's own unit, or start it when only start_unit is offered (never both: they are the same remedy). */
 export function restartOptions(context: AgentContext, confidence: number, note?: string): Option[] {
   const unit = context.service.unit;
-  return [
-    { action: { type: 'restart_unit', params: { unit } }, confidence, note },
-    { action: { type: 'start_unit', params: { unit } }, confidence: confidence - 0.05, note },
-  ];
+  const type = context.catalog.some((entry) => entry.type === 'restart_unit') ? 'restart_unit' : 'start_unit';
+  return [{ action: { type, params: { unit } }, confidence: type === 'restart_unit' ? confidence : confidence - 0.05, note }];
 }
 
 /** Log lines matching a pattern, plus lines the profile's known signatures of these classes matched. */

@@ -5,7 +5,7 @@
  */
 import type { AgentContext } from '../agent.js';
 import { catalogPaths } from './paths.js';
-import { evidenceLines, findingsFor, hintsFor, quote, restartOptions, type EvidenceKind, type Finding, type Rule } from './finding.js';
+import { evidenceLines, findingsFor, hintsFor, quote, restartOptions, type EvidenceKind, type Rule } from './finding.js';
 import { profileForUnit } from '../../profiles/catalog.js';
 
 const ADDRESS_IN_USE = /EADDRINUSE|Address already in use|bind\(\).*failed \(98/i;
@@ -108,17 +108,18 @@ const permissionDenied: Rule = {
 };
 
 /** Picks the dependency a line is about: its unit name or stem in the line, else its profile's port, else the first. */
-function dependencyNamed(line: string, dependencies: readonly string[]): { unit: string; named: boolean } | undefined {
+function dependencyNamed(line: string, dependencies: readonly string[]): { unit: string; named: boolean; how: string } | undefined {
   const lower = line.toLowerCase();
   const byName = dependencies.find((unit) => {
-    const stem = unit.replace(/\.(service|socket|target)$/, '').toLowerCase();
-    return lower.includes(stem) || lower.includes(stem.replace(/-server$/, ''));
+    const stem = unit.replace(/\.(service|socket|target)$/, '').split('@')[0]!.toLowerCase();
+    const names = [stem, stem.replace(/-server$/, ''), profileForUnit(unit)?.name].filter((name): name is string => !!name && name.length >= 3);
+    return names.some((name) => lower.includes(name));
   });
-  if (byName) return { unit: byName, named: true };
+  if (byName) return { unit: byName, named: true, how: 'the log names it' };
   const port = portOf(line);
   const byPort = port !== undefined ? dependencies.find((unit) => profileForUnit(unit)?.port === port) : undefined;
-  if (byPort) return { unit: byPort, named: true };
-  return dependencies[0] !== undefined ? { unit: dependencies[0], named: false } : undefined;
+  if (byPort) return { unit: byPort, named: true, how: `the log names its port ${port}` };
+  return dependencies[0] !== undefined ? { unit: dependencies[0], named: false, how: 'no dependency is named; it is the first declared one' } : undefined;
 }
 
 /** A dependency refuses connections (or an HTTP check answers 503): restart the dependency, not the service. */
@@ -140,7 +141,7 @@ const dependencyRefused: Rule = {
       perspectives: ['dependencies' as const, 'application' as const],
       evidence,
     };
-    const options = picked ? [{ action: { type: 'restart_dependency', params: { unit: picked.unit } }, confidence: picked.named ? 0.7 : 0.6, note: picked.named ? `The log names ${picked.unit}.` : `No dependency is named; ${picked.unit} is the first declared one.` }] : [];
+    const options = picked ? [{ action: { type: 'restart_dependency', params: { unit: picked.unit } }, confidence: picked.named ? 0.7 : 0.6, note: `Chose ${picked.unit}: ${picked.how}.` }] : [];
     return findingsFor(context, base, options, { confidence: 0.55, reason: `${context.service.unit} cannot reach a dependency that the orchestrator may not restart` });
   },
 };
@@ -193,4 +194,3 @@ const tooManyOpenFiles: Rule = {
 /** Log-derived rules. */
 export const LOG_RULES: readonly Rule[] = [addressInUse, noSpace, permissionDenied, dependencyRefused, configSyntax, tooManyOpenFiles];
 
-export type { Finding };

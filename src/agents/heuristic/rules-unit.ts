@@ -39,7 +39,7 @@ const killedBySignal: Rule = {
     const name = signal !== undefined ? (SIGNALS[signal] ?? `signal ${signal}`) : 'a signal';
     const crash = (signal !== undefined && CRASH_SIGNALS.has(signal)) || unit?.result === 'core-dump';
     const base = {
-      rule: this.id,
+      rule: 'killed_by_signal',
       symptomClass: crash ? 'crashed' : 'killed_by_signal',
       diagnosis: `${context.service.unit} was killed by ${name}${crash ? ' (the program crashed)' : ''}`,
       rationale: crash
@@ -64,7 +64,7 @@ const outOfMemory: Rule = {
     if (context.task.symptom === 'memory_pressure') evidence.push('checks');
     if (evidence.length === 0) return [];
     const base = {
-      rule: this.id,
+      rule: 'out_of_memory',
       symptomClass: 'out_of_memory',
       diagnosis: `${context.service.unit} ran out of memory${lines[0] ? `: ${lines[0].trim().slice(0, 120)}` : ' (OOM kill)'}`,
       rationale: 'A restart frees the memory and usually brings the service back, but the cause (a leak, a too small limit) remains: escalate if it recurs.',
@@ -85,7 +85,7 @@ const exitedWithError: Rule = {
     if (!down || ['signal', 'core-dump', 'oom-kill', 'start-limit-hit'].includes(unit?.result ?? '') || failedRestarts(context) >= 2) return [];
     const how = unit?.result === 'exit-code' ? `exited with status ${unit.execMainStatus}` : unit?.result && unit.result !== 'success' ? `failed (${unit.result})` : 'is not running';
     const base = {
-      rule: this.id,
+      rule: 'exited_with_error',
       symptomClass: unit?.result === 'exit-code' ? 'exit_code' : 'unit_down',
       diagnosis: `${context.service.unit} ${how}`,
       rationale: 'The unit is down and its state names no specific cause; a restart is the cheapest generic remedy.',
@@ -106,7 +106,7 @@ const restartsExhausted: Rule = {
     const reason = `restarting ${context.service.unit} already failed ${failures} times in this task; a human must find the cause`;
     return [
       {
-        rule: this.id,
+        rule: 'restarts_exhausted',
         symptomClass: context.unit?.result === 'exit-code' ? 'exit_code_repeated' : 'restart_failed_repeatedly',
         diagnosis: `${context.service.unit} keeps failing after ${failures} restarts`,
         action: escalation(reason),
@@ -128,7 +128,7 @@ const startLimitHit: Rule = {
     if (context.unit?.result !== 'start-limit-hit' && !logged) return [];
     const unit = context.service.unit;
     const base = {
-      rule: this.id,
+      rule: 'start_limit_hit',
       symptomClass: 'start_limit_hit',
       diagnosis: `${unit} hit its start rate limit; systemd refuses further starts until it is reset`,
       rationale: 'reset-failed clears the start limit counter; the next step (a start) can then succeed.',
@@ -151,7 +151,7 @@ const hungProcess: Rule = {
     const stopped = [...context.findings, ...context.checks.map((check) => check.message)].some((text) => /SIGSTOP|\bstate T\b|\(stopped\)|process is stopped/i.test(text));
     const findings: Finding[] = [];
     const base = {
-      rule: this.id,
+      rule: 'hung_process',
       symptomClass: stopped ? 'process_stopped' : 'hung_process',
       diagnosis: `${unit} is ${stopped ? 'stopped (SIGSTOP)' : 'active but does not answer'}: ${context.task.message}`,
       rationale: stopped ? 'The process is suspended; resuming it is gentler than killing it.' : 'A process that runs but does not answer is hung; killing its process tree lets systemd restart it cleanly.',

@@ -1,0 +1,182 @@
+/**
+ * Agents behind HTTP model APIs (any OpenAI-compatible server, and Anthropic) through the Vercel AI SDK. The SDK
+ * asks for a JSON object of the verdict's schema; whatever comes back still goes through parseVerdict. No retries
+ * (the phase decides what a missing vote means), a hard timeout, and error messages that never carry the key.
+ */
+import { readFileSync } from 'node:fs';
+import { APICallError, NoObjectGeneratedError, generateObject, type LanguageModel } from 'ai';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { createAnthropic } from '@ai-sdk/anthropic';
+import type { Agent, AgentContext, Perspective, Verdict } from './agent.js';
+import { AgentError, MAX_REPLY_BYTES, parseVerdict, verdictSchema } from './verdict-schema.js';
+import { buildPrompt } from './prompt.js';
+import { sanitizeText } from '../core/sanitize.js';
+import { OrchestratorError } from '../core/errors.js';
+
+/** HTTP response bodies larger than this are dropped unread: the JSON envelope escapes the reply, so allow some room. */
+export const MAX_RESPONSE_BYTES = 4 * MAX_REPLY_BYTES;
+
+export interface OpenAiCompatibleAgentOptions {
+  name: string;
+  /** e.g. http://127.0.0.1:11434/v1 (the SDK appends /chat/completions). */
+  baseURL: string;
+  model: string;
+  apiKey?: string;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+/** Talks to any OpenAI chat-completions server (Ollama, vLLM, llama.cpp, OpenAI itself) in JSON mode. */
+export class OpenAiCompatibleAgent implements Agent {
+  readonly name: string;
+  private readonly model: LanguageModel;
+
+  constructor(private readonly options: OpenAiCompatibleAgentOptions) {
+    this.name = options.name;
+    const provider = createOpenAICompatible({
+      name: 'openaiCompatible',
+      baseURL: options.baseURL,
+      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+      fetch: cappedFetch(options.fetch ?? globalThis.fetch, MAX_RESPONSE_BYTES),
+    });
+    this.model = provider.chatModel(options.model);
+  }
+
+  diagnose(context: AgentContext, perspective: Perspective, signal: AbortSignal): Promise<Verdict> {
+    return diagnoseWith(this.model, { name: this.name, timeoutMs: this.options.timeoutMs, apiKey: this.options.apiKey }, context, perspective, signal);
+  }
+}
+
+export interface AnthropicAgentOptions {
+  name: string;
+  model: string;
+  apiKey: string;
+  /** Defaults to https://api.anthropic.com/v1. */
+  baseURL?: string;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+/** Talks to the Anthropic messages API (the SDK forces a JSON tool whose input is the verdict). */
+export class AnthropicAgent implements Agent {
+  readonly name: string;
+  private readonly model: LanguageModel;
+
+  constructor(private readonly options: AnthropicAgentOptions) {
+    this.name = options.name;
+    const provider = createAnthropic({
+      apiKey: options.apiKey,
+      ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+      fetch: cappedFetch(options.fetch ?? globalThis.fetch, MAX_RESPONSE_BYTES),
+    });
+    this.model = provider(options.model);
+  }
+
+  diagnose(context: AgentContext, perspective: Perspective, signal: AbortSignal): Promise<Verdict> {
+    return diagnoseWith(this.model, { name: this.name, timeoutMs: this.options.timeoutMs, apiKey: this.options.apiKey }, context, perspective, signal);
+  }
+}
+
+/** Reads an API key from a file (trimmed) or an environment variable; undefined when neither is configured. */
+export function resolveApiKey(options: { apiKeyEnv?: string; apiKeyFile?: string }, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (options.apiKeyFile) {
+    let text: string;
+    try {
+      text = readFileSync(options.apiKeyFile, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new OrchestratorError('AGENT_API_KEY', `cannot read the API key file ${options.apiKeyFile}: ${code}`);
+    }
+    const key = text.trim();
+    if (key === '') throw new OrchestratorError('AGENT_API_KEY', `the API key file ${options.apiKeyFile} is empty`);
+    return key;
+  }
+  if (options.apiKeyEnv) {
+    const key = env[options.apiKeyEnv]?.trim();
+    if (!key) throw new OrchestratorError('AGENT_API_KEY', `the environment variable ${options.apiKeyEnv} (API key) is not set or empty`);
+    return key;
+  }
+  return undefined;
+}
+
+async function diagnoseWith(
+  model: LanguageModel,
+  agent: { name: string; timeoutMs: number; apiKey: string | undefined },
+  context: AgentContext,
+  perspective: Perspective,
+  signal: AbortSignal,
+): Promise<Verdict> {
+  if (signal.aborted) throw new AgentError('timeout', `${agent.name}: aborted before the request`);
+  const { system, user } = buildPrompt(context, perspective);
+  const timeout = AbortSignal.timeout(agent.timeoutMs);
+  const redact = (text: string) => {
+    const clean = agent.apiKey && agent.apiKey.length >= 4 ? text.split(agent.apiKey).join('[redacted]') : text;
+    return sanitizeText(clean, 400);
+  };
+  let object: unknown;
+  try {
+    const result = await generateObject({
+      model,
+      schema: verdictSchema,
+      schemaName: 'verdict',
+      schemaDescription: 'One diagnosis and one proposed catalog action (or escalate) for the failing service.',
+      system,
+      prompt: user,
+      abortSignal: AbortSignal.any([signal, timeout]),
+      maxRetries: 0,
+      // A verdict is at most ~8,000 characters; this bounds cost and latency of a runaway reply.
+      maxOutputTokens: 4096,
+    });
+    object = result.object;
+  } catch (error) {
+    if (timeout.aborted) throw new AgentError('timeout', `${agent.name}: no reply within ${agent.timeoutMs} ms`);
+    if (signal.aborted) throw new AgentError('timeout', `${agent.name}: aborted`);
+    if (error instanceof AgentError) throw new AgentError(error.kind, `${agent.name}: ${redact(error.message)}`);
+    if (NoObjectGeneratedError.isInstance(error)) {
+      const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+      throw new AgentError('invalid_reply', `${agent.name}: reply is not a verdict${redact(cause)}`);
+    }
+    if (APICallError.isInstance(error)) {
+      const status = error.statusCode === undefined ? 'no status' : `HTTP ${error.statusCode}`;
+      throw new AgentError('backend_error', `${agent.name}: ${status}: ${redact(error.message)}`);
+    }
+    throw new AgentError('backend_error', `${agent.name}: ${redact(error instanceof Error ? `${error.name}: ${error.message}` : String(error))}`);
+  }
+  try {
+    return parseVerdict(object);
+  } catch (error) {
+    if (error instanceof AgentError) throw new AgentError(error.kind, `${agent.name}: ${redact(error.message)}`);
+    throw error;
+  }
+}
+
+/** Wraps fetch so a response body over `limit` bytes is refused (too_large) instead of buffered whole. */
+function cappedFetch(base: typeof fetch, limit: number): typeof fetch {
+  const capped = async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]): Promise<Response> => {
+    const response = await base(input, init);
+    const tooLarge = () => new AgentError('too_large', `response body exceeds ${limit} bytes`);
+    if (Number(response.headers.get('content-length') ?? 0) > limit) {
+      await response.body?.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    if (!response.body) return response;
+    const reader = response.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+    const headers = new Headers(response.headers);
+    headers.delete('content-length');
+    headers.delete('content-encoding');
+    return new Response(Buffer.concat(chunks), { status: response.status, statusText: response.statusText, headers });
+  };
+  return capped as typeof fetch;
+}
