@@ -20,6 +20,12 @@ import { PlanRunner } from './phases/plan-runner.js';
 import { QuickFixPhase } from './phases/quick-fix.js';
 import { Pipeline } from './phases/pipeline.js';
 import { Orchestrator } from './runtime/orchestrator.js';
+import { ConfigKeeper } from './runtime/config-keeper.js';
+import { ResearchPhase } from './phases/research.js';
+import { ConsensusPhase } from './phases/consensus.js';
+import type { RemediationPhase } from './phases/phase.js';
+import type { Agent } from './agents/agent.js';
+import { createAgent } from './agents/create-agent.js';
 
 export interface Adapters {
   runner: CommandRunner;
@@ -65,6 +71,25 @@ export interface DaemonOptions {
   stores?: Stores;
   /** Overrides safety.dryRun (the --dry-run flag). */
   dryRun?: boolean;
+  /** Overrides the configured agents (tests use scripted agents). */
+  agents?: Partial<AgentSet>;
+}
+
+export interface AgentSet {
+  research: Agent;
+  systems: Agent;
+  application: Agent;
+  dependencies: Agent;
+}
+
+/** The configured agents: phase 2's researcher and phase 3's three perspectives. */
+export function createAgents(config: CompiledConfig, runner: CommandRunner): AgentSet {
+  return {
+    research: createAgent(config.agents.research, { runner }),
+    systems: createAgent(config.agents.systems, { runner }),
+    application: createAgent(config.agents.application, { runner }),
+    dependencies: createAgent(config.agents.dependencies, { runner }),
+  };
 }
 
 /** Builds a daemon from configuration: stores, detector, policy, executor, phases, pipeline, cycle engine. */
@@ -87,8 +112,16 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const snapshots = new ConfigSnapshots(config.dataDir);
   const executor = new Executor({ adapter: adapters.adapter, runner: adapters.runner, files: adapters.files, config, snapshots, clock: adapters.clock });
   const planRunner = new PlanRunner({ stores, executor, policy, detector, clock: adapters.clock, newId, settleMs: config.verification.settleMs, logger });
-  const phases = [new QuickFixPhase({ config, stores, planRunner, adapter: adapters.adapter, files: adapters.files, clock: adapters.clock })];
+  const agents = { ...createAgents(config, adapters.runner), ...options.agents };
+  const phases: RemediationPhase[] = [new QuickFixPhase({ config, stores, planRunner, adapter: adapters.adapter, files: adapters.files, clock: adapters.clock })];
+  if (config.phases.research.enabled) {
+    phases.push(new ResearchPhase({ config, stores, planRunner, agent: agents.research, files: adapters.files, snapshots, clock: adapters.clock, logger }));
+  }
+  if (config.phases.consensus.enabled) {
+    phases.push(new ConsensusPhase({ config, stores, planRunner, agents, snapshots, clock: adapters.clock, logger }));
+  }
+  const configKeeper = new ConfigKeeper({ snapshots, runner: adapters.runner, config, clock: adapters.clock, logger });
   const pipeline = new Pipeline({ stores, detector, adapter: adapters.adapter, phases, clock: adapters.clock, newId, logger, isPaused });
-  const orchestrator = new Orchestrator({ config, stores, detector, pipeline, clock: adapters.clock, newId, logger, remediate: true });
+  const orchestrator = new Orchestrator({ config, stores, detector, pipeline, clock: adapters.clock, newId, logger, remediate: true, configKeeper });
   return { orchestrator, stores, detector, policy };
 }

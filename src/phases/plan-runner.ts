@@ -111,6 +111,31 @@ export class PlanRunner {
     return verification.passed ? { status: 'fixed', attempt } : { status: 'failed', attempt };
   }
 
+  /** Shadow mode: records what would have been done, acts on nothing. */
+  recordShadow(context: TaskContext, plan: Plan, phase: Phase): Attempt {
+    const { stores, clock, newId, logger } = this.dependencies;
+    const now = clock.now();
+    const attempt: Attempt = {
+      id: newId(),
+      taskId: context.task.id,
+      phase,
+      source: plan.source,
+      planKey: planKey(plan),
+      actions: plan.actions,
+      reason: plan.reason,
+      startedAt: now,
+      finishedAt: now,
+      outcome: 'shadow',
+      detail: 'shadow mode: proposed, not acted on',
+      verification: null,
+    };
+    stores.attempts.start(attempt, context.service.name);
+    stores.attempts.finish(attempt.id, { outcome: 'shadow', detail: attempt.detail, verification: null, finishedAt: now, acted: false });
+    context.attempts.push(attempt);
+    logger.info({ task: context.task.id, service: context.service.name, phase, plan: attempt.planKey }, `shadow: would ${plan.reason}`);
+    return attempt;
+  }
+
   private learn(context: TaskContext, attempt: Attempt, success: boolean): void {
     this.dependencies.stores.patterns.record({
       service: context.service.name,

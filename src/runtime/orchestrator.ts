@@ -13,6 +13,7 @@ import type { Detection, DetectionKind, Detector } from '../checks/detector.js';
 import { OPERATOR_INTENT_STATES } from '../actions/safety-policy.js';
 import type { Pipeline, TaskEnding } from '../phases/pipeline.js';
 import { WorkQueue } from './work-queue.js';
+import type { ConfigKeeper } from './config-keeper.js';
 
 export type CycleSummary = CycleRecord;
 
@@ -26,6 +27,8 @@ export interface OrchestratorDependencies {
   logger: Logger;
   /** Remediate open tasks (false for `check`-like runs). */
   remediate: boolean;
+  /** Keeps last-known-good configuration snapshots of healthy services. */
+  configKeeper?: ConfigKeeper;
 }
 
 /** Consecutive healthy full cycles after which an escalated task counts as recovered. */
@@ -66,7 +69,11 @@ export class Orchestrator {
     try {
       const detection = await detector.detect(kind, this.shutdown.signal);
       const { created, tracked } = this.track(detection.issues);
-      if (kind === 'full') this.reconcile(detection);
+      if (kind === 'full') {
+        this.reconcile(detection);
+        const healthy = [...detection.healthy].map((name) => detector.service(name)).filter((service) => service !== undefined);
+        await this.dependencies.configKeeper?.refresh(healthy, detection.statuses, this.shutdown.signal);
+      }
       if (options.waitForRemediation) await this.queue.idle();
       const summary: CycleSummary = {
         kind,

@@ -1,0 +1,124 @@
+/**
+ * Phase 2, AI research (5 min budget): one agent's verdict, acted on when its confidence reaches the threshold
+ * and the proposal passes the catalog and the policy; then the recovery ladder, levels not yet tried. In shadow
+ * mode the proposal is recorded and nothing is done.
+ */
+import type { CompiledConfig } from '../config/compiled.js';
+import type { Clock, FileSystem } from '../core/ports.js';
+import type { Logger } from '../core/logger.js';
+import { EscalateNowError } from '../core/errors.js';
+import type { Plan } from '../core/types.js';
+import type { Stores } from '../store/stores.js';
+import type { ConfigSnapshots } from '../store/config-snapshots.js';
+import type { Agent } from '../agents/agent.js';
+import { buildAgentContext } from '../agents/context-builder.js';
+import { planKey } from '../actions/catalog.js';
+import { findStaleFiles } from '../actions/stale-files.js';
+import { runtimeRoots } from '../actions/scope.js';
+import type { PlanRunner, PlanResult } from './plan-runner.js';
+import type { PhaseOutcome, RemediationPhase, TaskContext } from './phase.js';
+import { askAgent, describeVerdict } from './agent-verdicts.js';
+import { planFor } from './proposals.js';
+import { ladderPlans } from './recovery-ladder.js';
+
+export interface ResearchDependencies {
+  config: CompiledConfig;
+  stores: Stores;
+  planRunner: PlanRunner;
+  agent: Agent;
+  files: FileSystem;
+  snapshots: ConfigSnapshots;
+  clock: Clock;
+  logger: Logger;
+}
+
+export class ResearchPhase implements RemediationPhase {
+  readonly phase = 2 as const;
+  readonly name = 'AI research';
+  readonly timeoutMs: number;
+
+  constructor(private readonly dependencies: ResearchDependencies) {
+    this.timeoutMs = dependencies.config.phases.research.timeoutMs;
+  }
+
+  async run(context: TaskContext, signal: AbortSignal): Promise<PhaseOutcome> {
+    const { config, stores, agent, snapshots, clock } = this.dependencies;
+    const { service, task } = context;
+    if (!service.unit) return { kind: 'unfixed', reason: 'phase 2 has nothing to try for a host-level issue' };
+    const agentContext = buildAgentContext(context, {
+      config,
+      learned: stores.patterns.lookup(service.name, task.signature, clock.now()),
+      hasSnapshot: snapshots.has(service.name),
+    });
+    const result = await askAgent(this.dependencies, context, agent, agentContext, 'general', 2, signal);
+    context.findings.push(`phase 2 ${describeVerdict('agent', agent.name, result)}`);
+    const threshold = config.phases.research.minConfidence;
+    const shadow = service.autonomy === 'shadow';
+
+    if (result.kind === 'escalate' && result.verdict.confidence >= threshold) {
+      return { kind: 'escalate', reason: `the ${agent.name} agent recommends a human: ${result.verdict.diagnosis}` };
+    }
+    if (result.kind === 'action') {
+      const plan = planFor(result.action, service, 'agent', `${agent.name} agent (confidence ${result.verdict.confidence.toFixed(2)}): ${result.verdict.diagnosis}`);
+      if (shadow) {
+        this.dependencies.planRunner.recordShadow(context, plan, 2);
+        return { kind: 'unfixed', reason: 'shadow mode: phase 2 recorded its proposal without acting' };
+      }
+      if (result.verdict.confidence < threshold) {
+        context.findings.push(`phase 2: the proposal's confidence ${result.verdict.confidence.toFixed(2)} is below the threshold ${threshold}; not acted on`);
+      } else {
+        const outcome = await this.tryPlan(context, plan, signal);
+        if (outcome) return outcome;
+      }
+    }
+    if (shadow || !config.phases.research.ladder) return { kind: 'unfixed', reason: 'phase 2 found no verified fix' };
+
+    for (const plan of await this.ladder(context)) {
+      if (context.attempts.some((attempt) => attempt.planKey === planKey(plan) && attempt.phase >= 2)) continue;
+      const outcome = await this.tryPlan(context, plan, signal);
+      if (outcome) return outcome;
+    }
+    return { kind: 'unfixed', reason: 'phase 2: neither the agent nor the recovery ladder produced a verified fix' };
+  }
+
+  /** Runs a plan; returns an outcome that ends the phase, or undefined to go on. */
+  private async tryPlan(context: TaskContext, plan: Plan, signal: AbortSignal): Promise<PhaseOutcome | undefined> {
+    let result: PlanResult;
+    try {
+      result = await this.dependencies.planRunner.run(context, plan, 2, signal);
+    } catch (error) {
+      if (error instanceof EscalateNowError) {
+        context.findings.push(...Object.entries(error.evidence).map(([name, value]) => `${name}: ${value}`));
+        return { kind: 'escalate', reason: error.message };
+      }
+      throw error;
+    }
+    if (result.status === 'fixed') return { kind: 'fixed', attempt: result.attempt };
+    if (result.status === 'refused') return refusalOutcome(result.refusal.reason, result.refusal.message);
+    return undefined;
+  }
+
+  private async ladder(context: TaskContext): Promise<Plan[]> {
+    const { service, scope } = context;
+    const { files, snapshots } = this.dependencies;
+    const candidates = new Set(service.runtimeFiles);
+    for (const root of runtimeRoots(scope)) {
+      const entries = await files.listFiles(root).catch(() => []);
+      for (const entry of entries.slice(0, 100)) candidates.add(entry.path);
+    }
+    return ladderPlans({
+      service,
+      staleFiles: await findStaleFiles([...candidates], files),
+      dependencyUnits: scope.dependencyUnits,
+      configChanges: snapshots.has(service.name) ? snapshots.diff(service.name, service.configPaths) : [],
+    });
+  }
+}
+
+/** What a policy refusal means for a phase: wait (paused, operator intent, dry run) or hand over (budget). */
+export function refusalOutcome(reason: string, message: string): PhaseOutcome | undefined {
+  if (reason === 'paused') return { kind: 'held', status: 'open', reason: message };
+  if (reason === 'operator_intent' || reason === 'dry_run') return { kind: 'held', status: 'ignored', reason: message };
+  if (reason === 'budget' || reason === 'rate_limit') return { kind: 'escalate', reason: message };
+  return undefined;
+}
