@@ -40,6 +40,8 @@ export interface AgentContext {
     profile?: string;
     dependencies: string[];
     runtimeFiles: string[];
+    /** Directories that hold only this service's runtime state (RuntimeDirectory=, profile runtime dirs). */
+    runtimeDirectories: string[];
     configPaths: string[];
   };
   task: { id: string; symptom: Symptom; signature: string; message: string };

@@ -12,7 +12,8 @@ import type { AgentContext, CatalogEntry } from './agent.js';
 
 export function buildAgentContext(context: TaskContext, options: { config: CompiledConfig; learned: readonly LearnedPattern[]; hasSnapshot: boolean }): AgentContext {
   const { task, service, scope } = context;
-  const logs = sanitizeLines(task.evidence.logs, 30, 400);
+  const { evidence } = context;
+  const logs = sanitizeLines(evidence.logs, 30, 400);
   const knownSignatures: AgentContext['knownSignatures'] = [];
   for (const signature of service.profile?.logSignatures ?? []) {
     const pattern = new RegExp(signature.pattern, 'i');
@@ -26,11 +27,12 @@ export function buildAgentContext(context: TaskContext, options: { config: Compi
       profile: service.profile?.name,
       dependencies: [...scope.dependencyUnits],
       runtimeFiles: [...service.runtimeFiles],
+      runtimeDirectories: runtimeRoots(scope),
       configPaths: [...service.configPaths],
     },
     task: { id: task.id, symptom: task.symptom, signature: task.signature, message: sanitizeText(task.message, 500) },
-    unit: task.evidence.unit && { ...task.evidence.unit },
-    checks: task.evidence.checks.map((check) => ({ checkId: check.checkId, ok: check.ok, message: sanitizeText(check.message, 300) })),
+    unit: evidence.unit && { ...evidence.unit },
+    checks: evidence.checks.map((check) => ({ checkId: check.checkId, ok: check.ok, message: sanitizeText(check.message, 300) })),
     logs,
     attempts: context.attempts.map((attempt) => ({ phase: attempt.phase, source: attempt.source, plan: attempt.planKey, outcome: attempt.outcome, detail: sanitizeText(attempt.detail, 500) })),
     findings: context.findings.map((finding) => sanitizeText(finding, 2000)),

@@ -1,11 +1,13 @@
 /** What every remediation phase receives and returns. Context accumulates: each phase sees all earlier attempts. */
 import type { CompiledService } from '../config/compiled.js';
 import type { ExecutionScope } from '../actions/executor.js';
-import type { Attempt, Phase, Task } from '../core/types.js';
+import type { Attempt, Evidence, Phase, Task } from '../core/types.js';
 
 export interface TaskContext {
   task: Task;
   service: CompiledService;
+  /** The evidence as it is now: refreshed before each phase after the first (logs written by earlier attempts). */
+  evidence: Evidence;
   scope: ExecutionScope;
   /** Every attempt so far, from every phase (and from before a daemon restart). */
   attempts: Attempt[];

@@ -11,6 +11,7 @@ import type { Detector } from '../checks/detector.js';
 import type { Logger } from '../core/logger.js';
 import type { PhaseOutcome, RemediationPhase, TaskContext } from './phase.js';
 import { HOST_SERVICE } from '../checks/host-checks.js';
+import { sanitizeLines } from '../core/sanitize.js';
 
 export interface PipelineDependencies {
   stores: Stores;
@@ -53,6 +54,7 @@ export class Pipeline {
     const context: TaskContext = {
       task,
       service,
+      evidence: task.evidence,
       scope: await this.scope(service, options.signal),
       attempts: stores.attempts.forTask(task.id),
       findings: [],
@@ -61,6 +63,7 @@ export class Pipeline {
     let lastPhase: Phase | null = null;
     for (const phase of this.dependencies.phases) {
       stores.tasks.setStatus(task.id, 'running', phase.phase);
+      if (phase.phase > 1) context.evidence = await this.freshEvidence(context, options.signal);
       const signal = AbortSignal.any([options.signal, AbortSignal.timeout(phase.timeoutMs)]);
       let outcome: PhaseOutcome;
       try {
@@ -87,6 +90,22 @@ export class Pipeline {
       if (outcome.kind === 'escalate') break;
     }
     return this.escalate(task, lastPhase, [lastReason, ...context.findings].filter(Boolean).join('\n'));
+  }
+
+  /** Current unit state and journal lines, so later phases see what earlier attempts caused. */
+  private async freshEvidence(context: TaskContext, signal: AbortSignal): Promise<TaskContext['evidence']> {
+    const { service } = context;
+    if (!service.unit) return context.evidence;
+    const { adapter } = this.dependencies;
+    const status = (await adapter.statusMany([service.unit], signal).catch(() => new Map())).get(service.unit);
+    const logs = await adapter.logs(service.unit, { lines: 30 }, signal).catch(() => context.evidence.logs);
+    return {
+      unit: status
+        ? { name: service.unit, activeState: status.activeState, subState: status.subState, result: status.result, execMainStatus: status.execMainStatus, execMainCode: status.execMainCode, unitFileState: status.unitFileState }
+        : context.evidence.unit,
+      logs: sanitizeLines(logs, 30),
+      checks: context.attempts.findLast((attempt) => attempt.verification)?.verification?.checks ?? context.evidence.checks,
+    };
   }
 
   private close(task: Task, status: 'fixed' | 'recovered', phase: Phase | null, reason: string): void {

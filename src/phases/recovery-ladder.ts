@@ -12,6 +12,7 @@ import type { ConfigChange } from '../store/config-snapshots.js';
 export interface LadderInputs {
   service: CompiledService;
   staleFiles: readonly StaleFile[];
+  /** Dependencies implicated by the evidence (a healthy dependency other services use is not restarted blindly). */
   dependencyUnits: readonly string[];
   /** Differences between the configuration and its last-known-good snapshot (empty: nothing to restore). */
   configChanges: readonly ConfigChange[];

@@ -109,7 +109,7 @@ export class ResearchPhase implements RemediationPhase {
     return ladderPlans({
       service,
       staleFiles: await findStaleFiles([...candidates], files),
-      dependencyUnits: scope.dependencyUnits,
+      dependencyUnits: scope.dependencyUnits.filter((unit) => context.evidence.logs.some((line) => line.includes(unit.replace(/\.service$/, ''))) || context.findings.some((finding) => finding.includes(unit))),
       configChanges: snapshots.has(service.name) ? snapshots.diff(service.name, service.configPaths) : [],
     });
   }

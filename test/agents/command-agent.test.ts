@@ -11,7 +11,7 @@ import { ProcessCommandRunner } from '../../src/runtime/command-runner.js';
 const VERDICT = { diagnosis: 'port 80 is held by a stale process', symptomClass: 'address_in_use', action: { type: 'restart_unit', params: {} }, confidence: 0.8, rationale: 'bind() failed' };
 
 const context: AgentContext = {
-  service: { name: 'web', unit: 'web.service', dependencies: [], runtimeFiles: [], configPaths: [] },
+  service: { name: 'web', unit: 'web.service', dependencies: [], runtimeFiles: [], runtimeDirectories: [], configPaths: [] },
   task: { id: 'task-cmd-4242', symptom: 'unit_failed', signature: 'unit_failed:exit-code', message: 'web.service failed' },
   checks: [],
   logs: ['bind() to 0.0.0.0:80 failed (98: Address already in use)'],

@@ -12,7 +12,7 @@ const KEY = 'sk-test-secret-0123456789';
 const VERDICT = { diagnosis: 'db.service is down', symptomClass: 'dependency_down', action: { type: 'start_unit', params: { unit: 'db.service' } }, confidence: 0.7, rationale: 'connection refused' };
 
 const context: AgentContext = {
-  service: { name: 'api', unit: 'api.service', dependencies: ['db.service'], runtimeFiles: [], configPaths: [] },
+  service: { name: 'api', unit: 'api.service', dependencies: ['db.service'], runtimeFiles: [], runtimeDirectories: [], configPaths: [] },
   task: { id: 'task-http-9001', symptom: 'http_error', signature: 'http_error:refused', message: 'GET /health failed' },
   checks: [{ checkId: 'api-http', ok: false, message: 'connection refused' }],
   logs: ['api: could not connect to db:5432: connection refused'],

@@ -65,6 +65,10 @@ describeLab('SystemdLab', () => {
     // Own cgroup namespace: systemd sits at /init.scope of its private subtree, not the host's.
     expect((await lab.exec(['cat', '/proc/1/cgroup'])).stdout).toMatch(/^0::\/init\.scope$/m);
     expect((await lab.exec(['test', '-d', '/sys/fs/cgroup/systemd/init.scope'], { allowFailure: true })).code).toBe(0);
+    // PostgreSQL's state is a private copy-on-write overlay, never shared with other labs.
+    if (existsSync('/var/lib/postgresql')) {
+      expect((await lab.exec(['findmnt', '-n', '-o', 'FSTYPE', '/var/lib/postgresql'])).stdout.trim()).toBe('overlay');
+    }
   });
 
   it('reports failures with stderr, unless allowFailure', async () => {

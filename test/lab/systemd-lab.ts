@@ -1,13 +1,15 @@
 /**
- * "systemd lab": boots a real systemd as PID 1 of its own PID, mount and
- * network namespace so integration tests can install units, inject faults and
- * run the daemon against a genuine service manager without touching the host.
+ * "systemd lab": boots a real systemd as PID 1 of its own PID, mount, network,
+ * IPC and cgroup namespace so integration tests can install units, inject
+ * faults and run the daemon against a genuine service manager without touching
+ * the host.
  *
  * Recipe (root only):
- *   unshare --pid --fork --mount --net --propagation private sh -c
- *     'ip link set lo up && mount tmpfs on /run, /tmp, /var/log/journal && mount proc
+ *   unshare --pid --fork --mount --net --ipc --propagation private sh -c
+ *     'ip link set lo up && mount tmpfs on /run, /tmp, /var/tmp, /var/log/journal
+ *      && overlay postgres state && mount proc
  *      && enter + bind-mount the lab's own cgroups && exec unshare --cgroup systemd --system'
- * and everything inside is reached with `nsenter -t <systemd pid> -m -p -n`.
+ * and everything inside is reached with `nsenter -t <systemd pid> -m -p -n -i -C`.
  *
  * Each lab gets its own cgroup subtree (`systemd-lab-*` under the test
  * process's cgroup in every mounted hierarchy) and a cgroup namespace rooted
@@ -55,7 +57,13 @@ export const TEST_OUTPUT_DIR = path.join(REPO_ROOT, 'test-output');
  * /run and /tmp, the persistent journal directory (shared with the host and
  * every other lab, same machine-id) is shadowed by a tmpfs so each lab's
  * journal holds only its own entries; /var/tmp is private too (PrivateTmp= units keep their
- * directories there, and another lab's tmpfiles would remove them). Login gettys are masked at runtime. Positional arguments come in pairs
+ * directories there, and another lab's tmpfiles would remove them). Login gettys are masked at runtime.
+ * PostgreSQL's data and log directories get a copy-on-write overlay (changes
+ * live in the lab's /run): concurrent labs otherwise run postmasters on one
+ * shared data directory, each deleting the other's "stale" postmaster.pid
+ * (its pid is invisible across pid namespaces) — that corrupts the cluster and
+ * hung boots in "starting". The lab also has its own IPC namespace (SysV shm).
+ * Positional arguments come in pairs
  * `<lab cgroup dir> <hierarchy mount point>`: the script moves itself into
  * each cgroup and bind-mounts it over the hierarchy, then enters a new cgroup
  * namespace, so systemd sees its subtree as the cgroup root everywhere.
@@ -64,6 +72,10 @@ const BOOT_SCRIPT =
   'ip link set lo up && mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /tmp && mount -t tmpfs tmpfs /var/tmp && ' +
   '{ [ ! -d /var/log/journal ] || mount -t tmpfs -o mode=2755 tmpfs /var/log/journal; } && ' +
   'mount -t proc proc /proc && ' +
+  'for d in /var/lib/postgresql /var/log/postgresql; do [ ! -d "$d" ] || ' +
+  '{ mkdir -p "/run/lab-overlay$d/upper" "/run/lab-overlay$d/work" && mount -t overlay overlay ' +
+  '-o "lowerdir=$d,upperdir=/run/lab-overlay$d/upper,workdir=/run/lab-overlay$d/work" "$d"; } || ' +
+  'echo "systemd lab: no private overlay for $d (shared with the host)" >&2; done && ' +
   // No logins in a lab: gettys on the shared console restart-loop and keep the boot "starting" forever.
   'mkdir -p /run/systemd/system && ln -s /dev/null /run/systemd/system/getty.target && ' +
   'ln -s /dev/null /run/systemd/system/console-getty.service && ln -s /dev/null /run/systemd/system/getty@tty1.service && ' +
@@ -355,7 +367,7 @@ export class SystemdLab {
     // unshare --kill-child then takes systemd (and so the whole namespace) down.
     const cgroups = prepareCgroups(`${CGROUP_PREFIX}${process.pid}-${++labSeq}-${name}`);
     const unshareArgv = [
-      UNSHARE, '--pid', '--fork', '--kill-child=SIGKILL', '--mount', '--net', '--propagation', 'private',
+      UNSHARE, '--pid', '--fork', '--kill-child=SIGKILL', '--mount', '--net', '--ipc', '--propagation', 'private',
       'sh', '-c', BOOT_SCRIPT, 'sh', ...cgroups.flatMap((c) => [c.dir, c.mountPoint]),
     ];
     const argv = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...unshareArgv] : unshareArgv;
@@ -433,9 +445,9 @@ export class SystemdLab {
 
   private nsenterArgs(argv: readonly string[]): string[] {
     if (argv.length === 0) throw new Error('empty argv');
-    // -C as well: the lab has its own cgroup namespace, so /proc/*/cgroup paths
-    // match the lab's /sys/fs/cgroup view (e.g. /system.slice/x.service).
-    return ['-t', String(this.pid), '-m', '-p', '-n', '-C', '--', ...argv];
+    // -i and -C as well: the lab has its own IPC and cgroup namespaces; with -C,
+    // /proc/*/cgroup paths match the lab's /sys/fs/cgroup view (/system.slice/x.service).
+    return ['-t', String(this.pid), '-m', '-p', '-n', '-i', '-C', '--', ...argv];
   }
 
   private assertRunning(): void {
@@ -443,7 +455,7 @@ export class SystemdLab {
   }
 
   /**
-   * Runs `argv` inside the lab (`nsenter -t PID -m -p -n -- ...argv`) and
+   * Runs `argv` inside the lab (`nsenter -t PID -m -p -n -i -C -- ...argv`) and
    * collects its output. Throws on non-zero exit (with stderr in the message)
    * unless `allowFailure`; throws on timeout regardless.
    */

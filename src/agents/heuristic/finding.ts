@@ -70,7 +70,7 @@ export function inadmissible(context: AgentContext, action: ProposedAction): str
   const named = catalogPaths(entry);
   if (action.type === 'remove_stale_file') {
     const path = String(action.params.path);
-    if (!isSafeRuntimePath(path, context.service.runtimeFiles)) return `${path} is not a runtime file of ${context.service.name}`;
+    if (!isSafeRuntimePath(path, context.service.runtimeFiles, context.service.runtimeDirectories)) return `${path} is not a runtime file of ${context.service.name}`;
     if (named.length > 0 && !named.some((allowed) => path === allowed || path.startsWith(`${allowed}/`))) return `the catalog does not offer ${path}`;
   }
   if (action.type === 'clean_directory' && !named.includes(String(action.params.path))) return `the catalog does not offer ${String(action.params.path)}`;

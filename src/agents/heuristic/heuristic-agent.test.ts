@@ -33,7 +33,7 @@ function catalogFor(service: AgentContext['service'], cleanup: string[], without
 }
 
 function context(input: ContextInput = {}): AgentContext {
-  const service = { name: 'app', unit: 'app.service', dependencies: [], runtimeFiles: [], configPaths: [], ...input.service };
+  const service = { name: 'app', unit: 'app.service', dependencies: [], runtimeFiles: [], runtimeDirectories: [] as string[], configPaths: [], ...input.service };
   const symptom = input.symptom ?? 'unit_failed';
   const active = symptom.startsWith('http') || symptom.startsWith('tcp');
   return {

@@ -22,26 +22,37 @@ export function catalogPaths(entry: CatalogEntry): string[] {
   return absolutePaths([entry.description, ...Object.values(entry.params)].join(' '));
 }
 
-/** A runtime file itself, or a file directly beside one in a directory that is not shared with other services. */
-export function isSafeRuntimePath(path: string, runtimeFiles: readonly string[]): boolean {
+/** Whether `path` lies inside one of the service's own (not shared) runtime directories. */
+function inRuntimeDirectory(path: string, runtimeDirectories: readonly string[]): boolean {
+  return runtimeDirectories.some((directory) => !SHARED_DIRECTORIES.has(directory) && path.startsWith(`${directory}/`));
+}
+
+/**
+ * A runtime file itself, a file in one of the service's own runtime directories, or a file directly beside a
+ * runtime file in a directory that is not shared with other services.
+ */
+export function isSafeRuntimePath(path: string, runtimeFiles: readonly string[], runtimeDirectories: readonly string[] = []): boolean {
   if (!path.startsWith('/') || path.split('/').includes('..') || posix.normalize(path) !== path) return false;
-  if (runtimeFiles.includes(path)) return true;
+  if (runtimeFiles.includes(path) || inRuntimeDirectory(path, runtimeDirectories)) return true;
   const directory = posix.dirname(path);
   return !SHARED_DIRECTORIES.has(directory) && runtimeFiles.some((file) => posix.dirname(file) === directory);
 }
 
 /** How a log line was tied to a runtime file, most specific first. */
-export type PathMatch = 'exact' | 'basename' | 'sibling' | 'kind';
+export type PathMatch = 'exact' | 'directory' | 'basename' | 'sibling' | 'kind';
 
 /**
- * The runtime files a stale-state log line points at: an exact runtime file named in the line, a runtime file whose
+ * The runtime files a stale-state log line points at: an exact runtime file named in the line, a file the line
+ * names inside one of the service's own runtime directories, a runtime file whose
  * base name the line quotes (postgres says "postmaster.pid"), a sibling path in the same private directory, or
  * (when the line names no file) the only runtime file of the kind it mentions (pid or lock).
  */
-export function staleFileCandidates(line: string, runtimeFiles: readonly string[]): Array<{ path: string; match: PathMatch }> {
+export function staleFileCandidates(line: string, runtimeFiles: readonly string[], runtimeDirectories: readonly string[] = []): Array<{ path: string; match: PathMatch }> {
   const named = absolutePaths(line);
   const exact = named.filter((path) => runtimeFiles.includes(path));
   if (exact.length > 0) return exact.map((path) => ({ path, match: 'exact' }));
+  const inDirectory = named.filter((path) => isSafeRuntimePath(path, [], runtimeDirectories));
+  if (inDirectory.length > 0) return inDirectory.map((path) => ({ path, match: 'directory' }));
   const byName = runtimeFiles.filter((file) => new RegExp(`(^|[\\s"'(/])${escapeRegExp(posix.basename(file))}($|[\\s"',:;)])`).test(line));
   if (byName.length > 0) return byName.map((path) => ({ path, match: 'basename' }));
   const siblings = named.filter((path) => isSafeRuntimePath(path, runtimeFiles));

@@ -6,7 +6,7 @@ import { staleFileCandidates, type PathMatch } from './paths.js';
 import { evidenceLines, findingsFor, quote, restartOptions, unitActive, type Finding, type Option, type Rule } from './finding.js';
 
 const STALE = /\b(pid|lock)[ -]?file\b.*\bexists|\bstale\b|already running|invalid PID number/i;
-const MATCH_CONFIDENCE: Record<PathMatch, number> = { exact: 0.75, basename: 0.7, sibling: 0.6, kind: 0.55 };
+const MATCH_CONFIDENCE: Record<PathMatch, number> = { exact: 0.75, directory: 0.7, basename: 0.7, sibling: 0.6, kind: 0.55 };
 
 /** A crash left a pid or lock file that blocks the start: remove it (the executor re-checks it has no live owner). */
 const staleRuntimeFile: Rule = {
@@ -18,7 +18,7 @@ const staleRuntimeFile: Rule = {
     if (lines.length === 0) return [];
     const options: Option[] = [];
     for (const line of lines) {
-      for (const candidate of staleFileCandidates(line, context.service.runtimeFiles)) {
+      for (const candidate of staleFileCandidates(line, context.service.runtimeFiles, context.service.runtimeDirectories)) {
         if (options.some((option) => option.action.params.path === candidate.path)) continue;
         options.push({ action: { type: 'remove_stale_file', params: { path: candidate.path } }, confidence: MATCH_CONFIDENCE[candidate.match], note: `${candidate.path} (${candidate.match} match).` });
       }

@@ -110,7 +110,8 @@ const restartsExhausted: Rule = {
         symptomClass: context.unit?.result === 'exit-code' ? 'exit_code_repeated' : 'restart_failed_repeatedly',
         diagnosis: `${context.service.unit} keeps failing after ${failures} restarts`,
         action: escalation(reason),
-        confidence: context.unit?.result === 'exit-code' ? 0.85 : 0.8,
+        // A fallback, not a diagnosis: below phase 2's default threshold, so the recovery ladder still runs.
+        confidence: context.unit?.result === 'exit-code' ? 0.55 : 0.5,
         rationale: 'Repeated failed restarts mean the cause is persistent (configuration, data, environment); more restarts only add noise.',
         perspectives: ['systems', 'application', 'dependencies'],
         evidence: ['attempts'],
