@@ -19,7 +19,7 @@ export function formatCycleSummary(summary: CycleRecord): string {
   ].join('\n');
 }
 
-export function formatStats(stats: TaskStats, days: number): string {
+export function formatStats(stats: TaskStats, days: number, shadow?: { proposals: number; withKnownFix: number; matched: number }): string {
   const rate = (count: number) => (stats.total > 0 ? `${((100 * count) / stats.total).toFixed(1)}%` : '-');
   const phases = [1, 2, 3, 4].map((phase) => `    phase ${phase}:         ${stats.fixedByPhase[String(phase)] ?? 0}`);
   return [
@@ -33,6 +33,9 @@ export function formatStats(stats: TaskStats, days: number): string {
     `Left alone:          ${stats.ignored}`,
     `Fix rate:            ${rate(stats.fixed)}`,
     `Median time to fix:  ${stats.medianRecoveryMs === null ? '-' : formatDuration(stats.medianRecoveryMs)}`,
+    ...(shadow && shadow.proposals > 0
+      ? [`Shadow proposals:    ${shadow.proposals}, ${shadow.withKnownFix} later fixed, ${shadow.matched} matched the fix that worked`]
+      : []),
   ].join('\n');
 }
 

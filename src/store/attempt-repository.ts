@@ -63,6 +63,34 @@ export class AttemptRepository {
     ).map((row) => ({ service: row.service, at: fromSqlTime(row.started_at) }));
   }
 
+  /**
+   * How shadow proposals compare with what finally fixed the same fault (the next verified fix of the same
+   * service and signature, by any phase or by a human): lets an operator decide when to trust a phase.
+   */
+  shadowAccuracy(sinceMs: number): { proposals: number; withKnownFix: number; matched: number; byPhase: Record<string, { proposals: number; matched: number }> } {
+    const rows = this.database
+      .prepare(
+        `SELECT a.phase AS phase, a.plan_key AS proposed,
+           (SELECT s.plan_key FROM attempts s JOIN tasks t2 ON t2.id = s.task_id
+             WHERE s.outcome = 'success' AND t2.service = t.service AND t2.signature = t.signature AND s.started_at >= a.started_at
+             ORDER BY s.started_at LIMIT 1) AS fixed_by
+         FROM attempts a JOIN tasks t ON t.id = a.task_id
+         WHERE a.outcome = 'shadow' AND a.started_at > ?`,
+      )
+      .all(toSqlTime(sinceMs)) as Array<{ phase: number; proposed: string; fixed_by: string | null }>;
+    const byPhase: Record<string, { proposals: number; matched: number }> = {};
+    let matched = 0;
+    for (const row of rows) {
+      const entry = (byPhase[String(row.phase)] ??= { proposals: 0, matched: 0 });
+      entry.proposals++;
+      if (row.fixed_by === row.proposed) {
+        entry.matched++;
+        matched++;
+      }
+    }
+    return { proposals: rows.length, withKnownFix: rows.filter((row) => row.fixed_by !== null).length, matched, byPhase };
+  }
+
   /** Attempts that never finished because the daemon died: marked interrupted, never silently repeated. */
   markInterrupted(at: number): number {
     return this.database

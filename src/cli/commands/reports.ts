@@ -52,8 +52,10 @@ export function registerReports(program: Command): void {
     .option('--json', 'print JSON')
     .action((options: { days: number; json?: boolean }, command: Command) => {
       withStores(globalOptions(command), (stores) => {
-        const stats = stores.tasks.stats(Date.now() - options.days * 86_400_000);
-        output(options.json, { days: options.days, ...stats, fixRate: stats.total ? stats.fixed / stats.total : null }, () => formatStats(stats, options.days));
+        const since = Date.now() - options.days * 86_400_000;
+        const stats = stores.tasks.stats(since);
+        const shadow = stores.attempts.shadowAccuracy(since);
+        output(options.json, { days: options.days, ...stats, fixRate: stats.total ? stats.fixed / stats.total : null, shadow }, () => formatStats(stats, options.days, shadow));
       });
     });
 
