@@ -97,7 +97,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const { config, logger } = options;
   const adapters = options.adapters ?? realAdapters(config);
   const stores = options.stores ?? openStores(config.dataDir);
-  const newId = createIdGenerator(adapters.clock.now);
+  const newId = createIdGenerator(() => adapters.clock.now());
   const detector = createDetector(config, adapters);
   const isPaused = () => stores.state.pause().paused;
   const policy = new SafetyPolicy({
