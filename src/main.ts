@@ -26,6 +26,8 @@ import { ConsensusPhase } from './phases/consensus.js';
 import type { RemediationPhase } from './phases/phase.js';
 import type { Agent } from './agents/agent.js';
 import { createAgent } from './agents/create-agent.js';
+import { EscalationService } from './escalation/escalation-service.js';
+import { hostname } from 'node:os';
 
 export interface Adapters {
   runner: CommandRunner;
@@ -62,6 +64,7 @@ export interface Daemon {
   stores: Stores;
   detector: Detector;
   policy: SafetyPolicy;
+  escalations: EscalationService;
 }
 
 export interface DaemonOptions {
@@ -121,7 +124,18 @@ export function createDaemon(options: DaemonOptions): Daemon {
     phases.push(new ConsensusPhase({ config, stores, planRunner, agents, snapshots, clock: adapters.clock, logger }));
   }
   const configKeeper = new ConfigKeeper({ snapshots, runner: adapters.runner, config, clock: adapters.clock, logger });
-  const pipeline = new Pipeline({ stores, detector, adapter: adapters.adapter, phases, clock: adapters.clock, newId, logger, isPaused });
-  const orchestrator = new Orchestrator({ config, stores, detector, pipeline, clock: adapters.clock, newId, logger, remediate: true, configKeeper });
-  return { orchestrator, stores, detector, policy };
+  const escalations = createEscalationService(config, stores, logger, adapters.clock);
+  const pipeline = new Pipeline({ stores, detector, adapter: adapters.adapter, phases, clock: adapters.clock, newId, logger, isPaused, escalations, config });
+  const orchestrator = new Orchestrator({ config, stores, detector, pipeline, clock: adapters.clock, newId, logger, remediate: true, configKeeper, escalations });
+  return { orchestrator, stores, detector, policy, escalations };
+}
+
+/** Phase 4's service, also used by the CLI's ack and resolve. */
+export function createEscalationService(config: CompiledConfig, stores: Stores, logger: Logger, clock: Clock = systemClock): EscalationService {
+  return new EscalationService({ stores, config, clock, newId: createIdGenerator(() => clock.now()), logger, host: hostname(), channels: channelNames(config) });
+}
+
+/** The delivery channels configured: "email" and "webhook:<name>" for each webhook. */
+export function channelNames(config: CompiledConfig): string[] {
+  return [...(config.notify.email ? ['email'] : []), ...config.notify.webhooks.map((webhook) => `webhook:${webhook.name}`)];
 }

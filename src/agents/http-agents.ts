@@ -4,9 +4,8 @@
  * (the phase decides what a missing vote means), a hard timeout, and error messages that never carry the key.
  */
 import { readFileSync } from 'node:fs';
-import { APICallError, NoObjectGeneratedError, generateObject, type LanguageModel } from 'ai';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import { createAnthropic } from '@ai-sdk/anthropic';
+// The AI SDK is loaded on first use: it costs ~18 MB of memory that a daemon on the heuristic backend never needs.
+import type { LanguageModel } from 'ai';
 import type { Agent, AgentContext, Perspective, Verdict } from './agent.js';
 import { AgentError, MAX_REPLY_BYTES, parseVerdict, verdictSchema } from './verdict-schema.js';
 import { buildPrompt } from './prompt.js';
@@ -29,21 +28,26 @@ export interface OpenAiCompatibleAgentOptions {
 /** Talks to any OpenAI chat-completions server (Ollama, vLLM, llama.cpp, OpenAI itself) in JSON mode. */
 export class OpenAiCompatibleAgent implements Agent {
   readonly name: string;
-  private readonly model: LanguageModel;
+  private model: Promise<LanguageModel> | undefined;
 
   constructor(private readonly options: OpenAiCompatibleAgentOptions) {
     this.name = options.name;
-    const provider = createOpenAICompatible({
-      name: 'openaiCompatible',
-      baseURL: options.baseURL,
-      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
-      fetch: cappedFetch(options.fetch ?? globalThis.fetch, MAX_RESPONSE_BYTES),
-    });
-    this.model = provider.chatModel(options.model);
   }
 
-  diagnose(context: AgentContext, perspective: Perspective, signal: AbortSignal): Promise<Verdict> {
-    return diagnoseWith(this.model, { name: this.name, timeoutMs: this.options.timeoutMs, apiKey: this.options.apiKey }, context, perspective, signal);
+  private async load(): Promise<LanguageModel> {
+    const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
+    const provider = createOpenAICompatible({
+      name: 'openaiCompatible',
+      baseURL: this.options.baseURL,
+      ...(this.options.apiKey ? { apiKey: this.options.apiKey } : {}),
+      fetch: cappedFetch(this.options.fetch ?? globalThis.fetch, MAX_RESPONSE_BYTES),
+    });
+    return provider.chatModel(this.options.model);
+  }
+
+  async diagnose(context: AgentContext, perspective: Perspective, signal: AbortSignal): Promise<Verdict> {
+    this.model ??= this.load();
+    return diagnoseWith(await this.model, { name: this.name, timeoutMs: this.options.timeoutMs, apiKey: this.options.apiKey }, context, perspective, signal);
   }
 }
 
@@ -60,20 +64,25 @@ export interface AnthropicAgentOptions {
 /** Talks to the Anthropic messages API (the SDK forces a JSON tool whose input is the verdict). */
 export class AnthropicAgent implements Agent {
   readonly name: string;
-  private readonly model: LanguageModel;
+  private model: Promise<LanguageModel> | undefined;
 
   constructor(private readonly options: AnthropicAgentOptions) {
     this.name = options.name;
-    const provider = createAnthropic({
-      apiKey: options.apiKey,
-      ...(options.baseURL ? { baseURL: options.baseURL } : {}),
-      fetch: cappedFetch(options.fetch ?? globalThis.fetch, MAX_RESPONSE_BYTES),
-    });
-    this.model = provider(options.model);
   }
 
-  diagnose(context: AgentContext, perspective: Perspective, signal: AbortSignal): Promise<Verdict> {
-    return diagnoseWith(this.model, { name: this.name, timeoutMs: this.options.timeoutMs, apiKey: this.options.apiKey }, context, perspective, signal);
+  private async load(): Promise<LanguageModel> {
+    const { createAnthropic } = await import('@ai-sdk/anthropic');
+    const provider = createAnthropic({
+      apiKey: this.options.apiKey,
+      ...(this.options.baseURL ? { baseURL: this.options.baseURL } : {}),
+      fetch: cappedFetch(this.options.fetch ?? globalThis.fetch, MAX_RESPONSE_BYTES),
+    });
+    return provider(this.options.model);
+  }
+
+  async diagnose(context: AgentContext, perspective: Perspective, signal: AbortSignal): Promise<Verdict> {
+    this.model ??= this.load();
+    return diagnoseWith(await this.model, { name: this.name, timeoutMs: this.options.timeoutMs, apiKey: this.options.apiKey }, context, perspective, signal);
   }
 }
 
@@ -107,6 +116,7 @@ async function diagnoseWith(
   signal: AbortSignal,
 ): Promise<Verdict> {
   if (signal.aborted) throw new AgentError('timeout', `${agent.name}: aborted before the request`);
+  const { generateObject, NoObjectGeneratedError, APICallError } = await import('ai');
   const { system, user } = buildPrompt(context, perspective);
   const timeout = AbortSignal.timeout(agent.timeoutMs);
   const redact = (text: string) => {

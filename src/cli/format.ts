@@ -103,8 +103,17 @@ export function formatPatterns(patterns: readonly LearnedPattern[]): string {
 export function formatEscalations(escalations: readonly Escalation[]): string {
   if (escalations.length === 0) return 'No escalations.';
   return table(
-    ['ID', 'CREATED', 'SERVICE', 'SYMPTOM', 'STATUS', 'TASK', 'REASON'],
-    escalations.map((escalation) => [escalation.id, when(escalation.createdAt), escalation.service, escalation.symptom, escalation.status, escalation.taskId, escalation.reason.split('\n')[0]!.slice(0, 80)]),
+    ['ID', 'CREATED', 'SERVICE', 'SYMPTOM', 'STATUS', 'TIMES', 'ALSO', 'REASON'],
+    escalations.map((escalation) => [
+      escalation.id,
+      when(escalation.createdAt),
+      escalation.service,
+      escalation.symptom,
+      escalation.status,
+      escalation.occurrences,
+      escalation.grouped.join(',') || '-',
+      (escalation.resolution ?? escalation.reason).split('\n')[0]!.slice(0, 80),
+    ]),
   );
 }
 

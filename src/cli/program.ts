@@ -8,6 +8,7 @@ import { registerCheck } from './commands/check.js';
 import { registerReports } from './commands/reports.js';
 import { registerControl } from './commands/control.js';
 import { registerConfig } from './commands/config.js';
+import { registerEscalation } from './commands/escalation.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerReports(program);
   registerControl(program);
   registerConfig(program);
+  registerEscalation(program);
   for (const command of [program, ...program.commands, ...program.commands.flatMap((command) => command.commands)]) {
     command.exitOverride().showHelpAfterError();
   }

@@ -74,6 +74,17 @@ export function compileConfig(parsed: ParsedConfig, source: string, defaultDataD
       consensus: { ...parsed.phases.consensus, timeoutMs: ms(parsed.phases.consensus.timeout) },
     },
     autonomy: parsed.autonomy,
+    notify: {
+      email: parsed.notify.email && (({ timeout, ...email }) => ({ ...email, timeoutMs: ms(timeout) }))(parsed.notify.email),
+      webhooks: parsed.notify.webhooks.map(({ timeout, ...webhook }) => ({ ...webhook, timeoutMs: ms(timeout) })),
+      retry: { maxAttempts: parsed.notify.retry.maxAttempts, initialDelayMs: ms(parsed.notify.retry.initialDelay), maxDelayMs: ms(parsed.notify.retry.maxDelay) },
+      renotify: { afterMs: ms(parsed.notify.renotify.after), times: parsed.notify.renotify.times },
+      dashboardUrl: parsed.notify.dashboardUrl,
+    },
+    escalation: {
+      autoResolveCycles: parsed.escalation.autoResolveCycles,
+      flapWindowMs: ms(parsed.escalation.flapWindow),
+    },
     agents: {
       research: compileAgent(parsed.agents.research),
       systems: compileAgent(parsed.agents.systems),

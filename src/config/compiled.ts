@@ -53,6 +53,23 @@ export interface CompiledConfig {
     consensus: { enabled: boolean; timeoutMs: number; quorum: number };
   };
   autonomy: Autonomy;
+  notify: {
+    email?: {
+      host: string;
+      port: number;
+      secure: boolean;
+      requireTLS: boolean;
+      auth?: { user: string; passwordEnv?: string; passwordFile?: string };
+      from: string;
+      to: readonly string[];
+      timeoutMs: number;
+    };
+    webhooks: ReadonlyArray<{ name: string; url: string; format: 'generic' | 'slack'; secretEnv?: string; secretFile?: string; timeoutMs: number }>;
+    retry: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number };
+    renotify: { afterMs: number; times: number };
+    dashboardUrl?: string;
+  };
+  escalation: { autoResolveCycles: number; flapWindowMs: number };
   agents: { research: CompiledAgent; systems: CompiledAgent; application: CompiledAgent; dependencies: CompiledAgent };
   host: {
     disk: { enabled: boolean; mounts: readonly string[]; maxUsedPercent: number };

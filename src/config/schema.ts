@@ -143,6 +143,57 @@ export const agentSchema = z.discriminatedUnion(
 );
 export type AgentConfig = z.output<typeof agentSchema>;
 
+const email = z.string().regex(/^[^\s@<>()",;:]+@[^\s@<>()",;:]+$/, { error: 'expected an email address such as oncall@example.com' });
+
+/** Where escalations are sent. Secrets (SMTP password, webhook HMAC secret) come from the environment or a file. */
+const notifySchema = z
+  .object({
+    email: z
+      .object({
+        host: z.string({ error: (issue) => required('the SMTP server host')(issue) ?? 'expected a host name' }).min(1),
+        port: z.number({ error: (issue) => required('the SMTP port')(issue) ?? 'expected a port number' }).int().min(1).max(65535).default(587),
+        /** TLS from the first byte (port 465); otherwise STARTTLS is used when the server offers it. */
+        secure: z.boolean().default(false),
+        /** Refuse to send unless the connection is upgraded with STARTTLS. */
+        requireTLS: z.boolean().default(false),
+        auth: z.object({ user: z.string().min(1), passwordEnv: envName.optional(), passwordFile: absolutePath.optional() }).strict().optional(),
+        from: email,
+        to: z.array(email).min(1, { error: 'expected at least one recipient' }),
+        timeout: duration('10s').default('10s'),
+      })
+      .strict()
+      .optional(),
+    webhooks: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'expected a name of letters, digits, _ and -' }),
+            url: z.url({ protocol: /^https?$/, error: (issue) => required('the webhook URL')(issue) ?? 'expected an http:// or https:// URL' }),
+            /** generic: the documented JSON schema (versioned); slack: a Slack-compatible payload. */
+            format: z.enum(['generic', 'slack']).default('generic'),
+            /** HMAC-SHA256 of the body in the X-Orchestrator-Signature header, with the secret from the environment or a file. */
+            secretEnv: envName.optional(),
+            secretFile: absolutePath.optional(),
+            timeout: duration('5s').default('5s'),
+          })
+          .strict(),
+      )
+      .default([]),
+    retry: z
+      .object({
+        maxAttempts: z.number().int().min(1).max(100).default(8),
+        initialDelay: duration('10s').default('10s'),
+        maxDelay: duration('30m').default('30m'),
+      })
+      .strict()
+      .prefault({}),
+    /** Remind about an escalation nobody acknowledged, after this long, at most this many times. */
+    renotify: z.object({ after: duration('1h').default('1h'), times: z.number().int().min(0).max(20).default(3) }).strict().prefault({}),
+    /** Shown in messages so people can follow a link (the dashboard). */
+    dashboardUrl: z.url().optional(),
+  })
+  .strict();
+
 const autonomy = z.enum(['act', 'shadow'], { error: 'expected act or shadow' });
 
 const serviceSchema = z
@@ -253,6 +304,16 @@ export const configSchema = z
       .strict()
       .prefault({}),
     host: hostSchema.prefault({}),
+    notify: notifySchema.prefault({}),
+    escalation: z
+      .object({
+        /** Consecutive healthy full cycles after which an escalation is auto-resolved. */
+        autoResolveCycles: z.number().int().min(1).max(100).default(3),
+        /** A service failing again within this window of its last escalation reopens it (flapping) instead of a new one. */
+        flapWindow: duration('1h').default('1h'),
+      })
+      .strict()
+      .prefault({}),
     /** act (default) or shadow for every service (a service's own setting wins). */
     autonomy: autonomy.default('act'),
     agents: z

@@ -5,7 +5,8 @@
  */
 import type { Clock, IdGenerator, ServiceAdapter } from '../core/ports.js';
 import type { Phase, Task } from '../core/types.js';
-import type { CompiledService } from '../config/compiled.js';
+import type { CompiledConfig, CompiledService } from '../config/compiled.js';
+import type { EscalationService } from '../escalation/escalation-service.js';
 import type { Stores } from '../store/stores.js';
 import type { Detector } from '../checks/detector.js';
 import type { Logger } from '../core/logger.js';
@@ -23,6 +24,8 @@ export interface PipelineDependencies {
   logger: Logger;
   /** The persisted kill switch: when on, tasks wait open and nothing is tried. */
   isPaused: () => boolean;
+  escalations: EscalationService;
+  config: CompiledConfig;
 }
 
 export type TaskEnding = 'fixed' | 'recovered' | 'escalated' | 'held' | 'interrupted';
@@ -89,7 +92,7 @@ export class Pipeline {
       lastReason = outcome.reason;
       if (outcome.kind === 'escalate') break;
     }
-    return this.escalate(task, lastPhase, [lastReason, ...context.findings].filter(Boolean).join('\n'));
+    return this.escalate(task, lastPhase, [lastReason, ...context.findings].filter(Boolean).join('\n'), context);
   }
 
   /** Current unit state and journal lines, so later phases see what earlier attempts caused. */
@@ -121,32 +124,36 @@ export class Pipeline {
     this.dependencies.logger.info({ task: task.id, service: task.service, status, phase, durationMs: now - task.detectedAt }, `task ${status}: ${reason}`);
   }
 
-  /** Hands the task to a human: an escalation row with the evidence and every attempt (phase 4). */
-  private escalate(task: Task, phase: Phase | null, reason: string): TaskEnding {
-    const { stores, clock, newId, logger } = this.dependencies;
+  /** Hands the task to a human: phase 4 opens (or joins) an escalation and queues the notifications. */
+  private async escalate(task: Task, phase: Phase | null, reason: string, context?: TaskContext): Promise<TaskEnding> {
+    const { stores, clock, escalations } = this.dependencies;
     const now = clock.now();
     stores.tasks.finish(task.id, { status: 'escalated', fixSuccessful: false, fixedByPhase: null, closedAt: null, durationMs: now - task.detectedAt, reason });
     stores.tasks.setStatus(task.id, 'escalated', phase ?? 4);
-    if (!stores.escalations.forTask(task.id)) {
-      stores.escalations.create({
-        id: newId(),
-        taskId: task.id,
-        fingerprint: task.fingerprint,
-        service: task.service,
-        symptom: task.symptom,
-        reason,
-        evidence: task.evidence,
-        attempts: stores.attempts.forTask(task.id),
-        status: 'open',
-        occurrences: 1,
-        createdAt: now,
-        updatedAt: now,
-        resolvedAt: null,
-        resolution: null,
-      });
-    }
-    logger.warn({ task: task.id, service: task.service, reason }, `escalated: ${reason.split('\n')[0]}`);
+    const hypotheses = context?.findings.filter((finding) => /^phase [23] /.test(finding)) ?? [];
+    escalations.escalate({ task: { ...task, status: 'escalated', reason }, reason, causeKey: await this.causeOf(task, context), hypotheses });
     return 'escalated';
+  }
+
+  /**
+   * What an escalation is grouped by: a dependency that is down (its dependents' escalations join one), a full
+   * disk that the service's logs complain about, or the service's own unit.
+   */
+  private async causeOf(task: Task, context?: TaskContext): Promise<string | null> {
+    if (task.service === HOST_SERVICE) return `host:${task.checkId}`;
+    if (!context || !task.unit) return task.unit ? `unit:${task.unit}` : null;
+    const { adapter, stores, config } = this.dependencies;
+    const statuses = await adapter.statusMany(context.scope.dependencyUnits).catch(() => new Map());
+    const down = context.scope.dependencyUnits.find((unit) => {
+      const state = statuses.get(unit)?.activeState;
+      return state !== undefined && state !== 'active' && state !== 'activating' && state !== 'reloading';
+    });
+    if (down) return `unit:${down}`;
+    if (context.evidence.logs.some((line) => /No space left on device|ENOSPC/i.test(line))) {
+      const disk = config.host.disk.mounts.map((mount) => `host:disk:${mount}`).find((key) => stores.escalations.activeForCause(key, 0));
+      if (disk) return disk;
+    }
+    return `unit:${task.unit}`;
   }
 
   private async scope(service: CompiledService, signal: AbortSignal): Promise<TaskContext['scope']> {

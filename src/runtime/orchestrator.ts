@@ -14,6 +14,7 @@ import { OPERATOR_INTENT_STATES } from '../actions/safety-policy.js';
 import type { Pipeline, TaskEnding } from '../phases/pipeline.js';
 import { WorkQueue } from './work-queue.js';
 import type { ConfigKeeper } from './config-keeper.js';
+import type { EscalationService } from '../escalation/escalation-service.js';
 
 export type CycleSummary = CycleRecord;
 
@@ -29,14 +30,12 @@ export interface OrchestratorDependencies {
   remediate: boolean;
   /** Keeps last-known-good configuration snapshots of healthy services. */
   configKeeper?: ConfigKeeper;
+  /** Auto-resolves and re-notifies escalations after each full cycle. */
+  escalations?: EscalationService;
 }
-
-/** Consecutive healthy full cycles after which an escalated task counts as recovered. */
-export const RECOVERY_CYCLES = 3;
 
 export class Orchestrator {
   private readonly queue: WorkQueue<{ task: Task; recheck: boolean }>;
-  private readonly healthyStreak = new Map<string, number>();
   private fixesSinceSummary = 0;
   private escalationsSinceSummary = 0;
   private shutdown = new AbortController();
@@ -178,32 +177,24 @@ export class Orchestrator {
     return { created, tracked };
   }
 
-  /** After a full cycle: close tasks whose service is healthy again, re-queue open tasks that wait. */
+  /**
+   * After a full cycle: close open and ignored tasks whose service is healthy again, re-queue open tasks that
+   * wait; escalated tasks end with their escalation (auto-resolved after N healthy cycles, or by a human).
+   */
   private reconcile(detection: Detection): void {
     const { stores, clock } = this.dependencies;
     const failing = new Set(detection.issues.map((issue) => issue.fingerprint));
     for (const task of stores.tasks.listTracking()) {
-      if (task.status === 'running' || this.queue.has(task.id)) continue;
+      if (task.status === 'running' || task.status === 'escalated' || this.queue.has(task.id)) continue;
       const healthy = detection.healthy.has(task.service) && !failing.has(task.fingerprint);
       if (!healthy) {
-        this.healthyStreak.delete(task.id);
         if (task.status === 'open') this.enqueue(task, true);
         continue;
       }
-      const streak = (this.healthyStreak.get(task.id) ?? 0) + 1;
-      if (task.status === 'escalated' && streak < RECOVERY_CYCLES) {
-        this.healthyStreak.set(task.id, streak);
-        continue;
-      }
-      this.healthyStreak.delete(task.id);
       const now = clock.now();
-      const reason = task.status === 'escalated' ? `healthy for ${RECOVERY_CYCLES} consecutive cycles` : 'healthy again';
-      stores.tasks.finish(task.id, { status: 'recovered', fixSuccessful: false, fixedByPhase: null, closedAt: now, durationMs: now - task.detectedAt, reason });
-      const escalation = stores.escalations.forTask(task.id);
-      if (escalation && (escalation.status === 'open' || escalation.status === 'acknowledged')) {
-        stores.escalations.setStatus(escalation.id, 'auto_resolved', now, reason);
-      }
+      stores.tasks.finish(task.id, { status: 'recovered', fixSuccessful: false, fixedByPhase: null, closedAt: now, durationMs: now - task.detectedAt, reason: 'healthy again' });
     }
+    this.dependencies.escalations?.observe(detection.healthy);
   }
 
   private enqueue(task: Task, recheck: boolean): void {

@@ -1,115 +1,217 @@
-/** Escalations: what the automation could not fix, for a human. One per task; statuses open → acknowledged → resolved. */
+/**
+ * Escalations: what the automation could not fix, for a human. One per fault: a task that fails again
+ * (flapping) or a task with the same cause (a dependency, a full disk) joins the open escalation instead of
+ * making another. Statuses: open → acknowledged → resolved, or auto_resolved. All escalation SQL lives here.
+ */
 import type { SqliteDatabase } from './database.js';
-import type { Attempt, Evidence } from '../core/types.js';
-import { fromSqlTime, fromSqlTimeOrNull, toSqlTime } from './time.js';
+import type { Action, Attempt, Evidence } from '../core/types.js';
+import { fromSqlTime, fromSqlTimeOrNull, toSqlTime, toSqlTimeOrNull } from './time.js';
 
 export const ESCALATION_STATUSES = ['open', 'acknowledged', 'resolved', 'auto_resolved'] as const;
 export type EscalationStatus = (typeof ESCALATION_STATUSES)[number];
+export const ACTIVE_ESCALATION_STATUSES: readonly EscalationStatus[] = ['open', 'acknowledged'];
 
 export interface Escalation {
   id: string;
+  /** The task that opened it; later tasks of the same fault are in taskIds. */
   taskId: string;
+  taskIds: string[];
   fingerprint: string;
   service: string;
+  unit: string | null;
   symptom: string;
+  signature: string;
+  /** What it is grouped by: unit:<name> for a service and its dependents, host:disk ... */
+  causeKey: string | null;
+  /** Other services grouped under this escalation. */
+  grouped: string[];
   reason: string;
   evidence: Evidence;
   attempts: Attempt[];
+  /** The agents' verdicts, one line each. */
+  hypotheses: string[];
   status: EscalationStatus;
   occurrences: number;
   createdAt: number;
   updatedAt: number;
+  acknowledgedAt: number | null;
   resolvedAt: number | null;
+  /** How it ended: "auto-resolved: healthy for 3 cycles", "resolved by a human" ... */
   resolution: string | null;
+  /** A human's free-text note. */
+  note: string | null;
+  /** Catalog actions a human said fixed it (learned). */
+  fixes: Action[];
+  reminders: number;
+  lastNotifiedAt: number | null;
 }
 
 interface EscalationRow {
   id: string;
   task_id: string;
+  task_ids: string;
   fingerprint: string;
   service: string;
+  unit: string | null;
   symptom: string;
+  signature: string;
+  cause_key: string | null;
+  grouped: string;
   reason: string;
   evidence: string;
   attempts: string;
+  hypotheses: string;
   status: string;
   occurrences: number;
   created_at: string;
   updated_at: string;
+  acknowledged_at: string | null;
   resolved_at: string | null;
   resolution: string | null;
+  note: string | null;
+  fixes: string;
+  reminders: number;
+  last_notified_at: string | null;
 }
 
+const ACTIVE_SQL = `status IN ('open', 'acknowledged')`;
+
 export class EscalationRepository {
-  constructor(private readonly database: SqliteDatabase) {}
+  constructor(readonly database: SqliteDatabase) {}
 
   create(escalation: Escalation): void {
     this.database
       .prepare(
-        `INSERT INTO escalations (id, task_id, fingerprint, service, symptom, reason, evidence, attempts, status, occurrences, created_at, updated_at, resolved_at, resolution)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO escalations (id, task_id, task_ids, fingerprint, service, unit, symptom, signature, cause_key, grouped, reason, evidence, attempts,
+           hypotheses, status, occurrences, created_at, updated_at, acknowledged_at, resolved_at, resolution, note, fixes, reminders, last_notified_at)
+         VALUES (@id, @task_id, @task_ids, @fingerprint, @service, @unit, @symptom, @signature, @cause_key, @grouped, @reason, @evidence, @attempts,
+           @hypotheses, @status, @occurrences, @created_at, @updated_at, @acknowledged_at, @resolved_at, @resolution, @note, @fixes, @reminders, @last_notified_at)`,
       )
-      .run(
-        escalation.id,
-        escalation.taskId,
-        escalation.fingerprint,
-        escalation.service,
-        escalation.symptom,
-        escalation.reason,
-        JSON.stringify(escalation.evidence),
-        JSON.stringify(escalation.attempts),
-        escalation.status,
-        escalation.occurrences,
-        toSqlTime(escalation.createdAt),
-        toSqlTime(escalation.updatedAt),
-        escalation.resolvedAt === null ? null : toSqlTime(escalation.resolvedAt),
-        escalation.resolution,
-      );
+      .run(toRow(escalation));
   }
 
-  forTask(taskId: string): Escalation | undefined {
-    const row = this.database.prepare('SELECT * FROM escalations WHERE task_id = ?').get(taskId) as EscalationRow | undefined;
+  get(id: string): Escalation | undefined {
+    const row = this.database.prepare('SELECT * FROM escalations WHERE id = ?').get(id) as EscalationRow | undefined;
     return row && fromRow(row);
+  }
+
+  /** The escalation a task belongs to (opened it or joined it). */
+  forTask(taskId: string): Escalation | undefined {
+    const row = this.database
+      .prepare(`SELECT * FROM escalations WHERE task_id = ? OR EXISTS (SELECT 1 FROM json_each(task_ids) WHERE value = ?) ORDER BY created_at DESC LIMIT 1`)
+      .get(taskId, taskId) as EscalationRow | undefined;
+    return row && fromRow(row);
+  }
+
+  /** The newest escalation of a fault, active or ended since `sinceMs` (flapping looks back this far). */
+  latestForFingerprint(fingerprint: string, sinceMs: number): Escalation | undefined {
+    const row = this.database
+      .prepare(`SELECT * FROM escalations WHERE fingerprint = ? AND (${ACTIVE_SQL} OR updated_at > ?) ORDER BY created_at DESC LIMIT 1`)
+      .get(fingerprint, toSqlTime(sinceMs)) as EscalationRow | undefined;
+    return row && fromRow(row);
+  }
+
+  /** An active escalation with this cause, opened since `sinceMs`. */
+  activeForCause(causeKey: string, sinceMs: number): Escalation | undefined {
+    const row = this.database
+      .prepare(`SELECT * FROM escalations WHERE cause_key = ? AND ${ACTIVE_SQL} AND created_at > ? ORDER BY created_at LIMIT 1`)
+      .get(causeKey, toSqlTime(sinceMs)) as EscalationRow | undefined;
+    return row && fromRow(row);
+  }
+
+  active(): Escalation[] {
+    return (this.database.prepare(`SELECT * FROM escalations WHERE ${ACTIVE_SQL} ORDER BY created_at`).all() as EscalationRow[]).map(fromRow);
   }
 
   list(options: { status?: EscalationStatus; limit?: number } = {}): Escalation[] {
     const rows = options.status
       ? this.database.prepare('SELECT * FROM escalations WHERE status = ? ORDER BY created_at DESC LIMIT ?').all(options.status, options.limit ?? 50)
-      : this.database
-          .prepare(`SELECT * FROM escalations ORDER BY status IN ('resolved', 'auto_resolved'), created_at DESC LIMIT ?`)
-          .all(options.limit ?? 50);
+      : this.database.prepare(`SELECT * FROM escalations ORDER BY ${ACTIVE_SQL} DESC, created_at DESC LIMIT ?`).all(options.limit ?? 50);
     return (rows as EscalationRow[]).map(fromRow);
   }
 
-  setStatus(id: string, status: EscalationStatus, at: number, resolution?: string): void {
+  /** Writes back every mutable field of an escalation. */
+  update(escalation: Escalation): void {
     this.database
       .prepare(
-        `UPDATE escalations SET status = ?, updated_at = ?, resolved_at = CASE WHEN ? IN ('resolved', 'auto_resolved') THEN ? ELSE resolved_at END,
-           resolution = COALESCE(?, resolution) WHERE id = ?`,
+        `UPDATE escalations SET task_ids = @task_ids, grouped = @grouped, reason = @reason, attempts = @attempts, hypotheses = @hypotheses, status = @status,
+           occurrences = @occurrences, updated_at = @updated_at, acknowledged_at = @acknowledged_at, resolved_at = @resolved_at, resolution = @resolution,
+           note = @note, fixes = @fixes, reminders = @reminders, last_notified_at = @last_notified_at WHERE id = @id`,
       )
-      .run(status, toSqlTime(at), status, toSqlTime(at), resolution ?? null, id);
+      .run(toRow(escalation));
   }
 
-  countOpen(): number {
-    return (this.database.prepare(`SELECT COUNT(*) AS count FROM escalations WHERE status IN ('open', 'acknowledged')`).get() as { count: number }).count;
+  countActive(): number {
+    return (this.database.prepare(`SELECT COUNT(*) AS count FROM escalations WHERE ${ACTIVE_SQL}`).get() as { count: number }).count;
   }
+
+  countByStatus(sinceMs: number): Record<string, number> {
+    const rows = this.database.prepare('SELECT status, COUNT(*) AS count FROM escalations WHERE created_at > ? GROUP BY status').all(toSqlTime(sinceMs)) as Array<{ status: string; count: number }>;
+    return Object.fromEntries(rows.map((row) => [row.status, row.count]));
+  }
+
+  /** Runs `work` in one transaction on escalations.db (an escalation and its notifications commit together). */
+  transaction<T>(work: () => T): T {
+    return this.database.transaction(work)();
+  }
+}
+
+function toRow(escalation: Escalation): EscalationRow {
+  return {
+    id: escalation.id,
+    task_id: escalation.taskId,
+    task_ids: JSON.stringify(escalation.taskIds),
+    fingerprint: escalation.fingerprint,
+    service: escalation.service,
+    unit: escalation.unit,
+    symptom: escalation.symptom,
+    signature: escalation.signature,
+    cause_key: escalation.causeKey,
+    grouped: JSON.stringify(escalation.grouped),
+    reason: escalation.reason,
+    evidence: JSON.stringify(escalation.evidence),
+    attempts: JSON.stringify(escalation.attempts),
+    hypotheses: JSON.stringify(escalation.hypotheses),
+    status: escalation.status,
+    occurrences: escalation.occurrences,
+    created_at: toSqlTime(escalation.createdAt),
+    updated_at: toSqlTime(escalation.updatedAt),
+    acknowledged_at: toSqlTimeOrNull(escalation.acknowledgedAt),
+    resolved_at: toSqlTimeOrNull(escalation.resolvedAt),
+    resolution: escalation.resolution,
+    note: escalation.note,
+    fixes: JSON.stringify(escalation.fixes),
+    reminders: escalation.reminders,
+    last_notified_at: toSqlTimeOrNull(escalation.lastNotifiedAt),
+  };
 }
 
 function fromRow(row: EscalationRow): Escalation {
   return {
     id: row.id,
     taskId: row.task_id,
+    taskIds: JSON.parse(row.task_ids) as string[],
     fingerprint: row.fingerprint,
     service: row.service,
+    unit: row.unit,
     symptom: row.symptom,
+    signature: row.signature,
+    causeKey: row.cause_key,
+    grouped: JSON.parse(row.grouped) as string[],
     reason: row.reason,
     evidence: JSON.parse(row.evidence) as Evidence,
     attempts: JSON.parse(row.attempts) as Attempt[],
+    hypotheses: JSON.parse(row.hypotheses) as string[],
     status: row.status as EscalationStatus,
     occurrences: row.occurrences,
     createdAt: fromSqlTime(row.created_at),
     updatedAt: fromSqlTime(row.updated_at),
+    acknowledgedAt: fromSqlTimeOrNull(row.acknowledged_at),
     resolvedAt: fromSqlTimeOrNull(row.resolved_at),
     resolution: row.resolution,
+    note: row.note,
+    fixes: JSON.parse(row.fixes) as Action[],
+    reminders: row.reminders,
+    lastNotifiedAt: fromSqlTimeOrNull(row.last_notified_at),
   };
 }

@@ -113,20 +113,49 @@ export const ESCALATIONS_MIGRATIONS: Migrations = [
   CREATE TABLE escalations (
     id TEXT PRIMARY KEY,
     task_id TEXT NOT NULL,
+    task_ids TEXT NOT NULL DEFAULT '[]',
     fingerprint TEXT NOT NULL,
     service TEXT NOT NULL,
+    unit TEXT,
     symptom TEXT NOT NULL,
+    signature TEXT NOT NULL DEFAULT '',
+    cause_key TEXT,
+    grouped TEXT NOT NULL DEFAULT '[]',
     reason TEXT NOT NULL,
     evidence TEXT NOT NULL,
     attempts TEXT NOT NULL,
+    hypotheses TEXT NOT NULL DEFAULT '[]',
     status TEXT NOT NULL,
     occurrences INTEGER NOT NULL DEFAULT 1,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
+    acknowledged_at TEXT,
     resolved_at TEXT,
-    resolution TEXT
+    resolution TEXT,
+    note TEXT,
+    fixes TEXT NOT NULL DEFAULT '[]',
+    reminders INTEGER NOT NULL DEFAULT 0,
+    last_notified_at TEXT
   );
+  CREATE INDEX escalations_fingerprint ON escalations (fingerprint, status);
+  CREATE INDEX escalations_cause ON escalations (cause_key, status);
   CREATE INDEX escalations_status ON escalations (status, created_at);
   CREATE INDEX escalations_task ON escalations (task_id);
+  `,
+  `
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel TEXT NOT NULL,
+    dedup_key TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    delivered_at TEXT,
+    UNIQUE (channel, dedup_key)
+  );
+  CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
   `,
 ];

@@ -8,6 +8,7 @@ import { PatternRepository } from './pattern-repository.js';
 import { StateRepository } from './state-repository.js';
 import { EscalationRepository } from './escalation-repository.js';
 import { VerdictRepository } from './verdict-repository.js';
+import { OutboxRepository } from '../notify/outbox-repository.js';
 
 export interface Stores {
   readonly dataDir: string;
@@ -17,6 +18,8 @@ export interface Stores {
   readonly state: StateRepository;
   readonly escalations: EscalationRepository;
   readonly verdicts: VerdictRepository;
+  /** Notifications waiting for delivery; lives in escalations.db so it commits with the escalation. */
+  readonly outbox: OutboxRepository;
   /** Runs `work` in one transaction on tasks.db. */
   transaction<T>(work: () => T): T;
   close(): void;
@@ -34,6 +37,7 @@ export function openStores(dataDir: string): Stores {
     state: new StateRepository(tasksDb),
     escalations: new EscalationRepository(escalationsDb),
     verdicts: new VerdictRepository(tasksDb),
+    outbox: new OutboxRepository(escalationsDb),
     transaction: <T>(work: () => T): T => tasksDb.transaction(work)(),
     close() {
       tasksDb.close();

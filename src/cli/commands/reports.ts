@@ -30,7 +30,7 @@ export function registerReports(program: Command): void {
           openTasks: tracking.filter((task) => task.status === 'open' || task.status === 'running').length,
           escalatedTasks: tracking.filter((task) => task.status === 'escalated').length,
           ignoredTasks: tracking.filter((task) => task.status === 'ignored').length,
-          openEscalations: stores.escalations.countOpen(),
+          openEscalations: stores.escalations.countActive(),
         };
         output(options.json, status, () =>
           [

@@ -1,0 +1,50 @@
+/** `orchestrator escalation ack|resolve ID`: a human takes over, and tells what fixed it (which is learned). */
+import type { Command } from 'commander';
+import { configFor, globalOptions, output, storesFor } from '../context.js';
+import { createEscalationService } from '../../main.js';
+import { silentLogger } from '../../core/logger.js';
+import type { Escalation } from '../../store/escalation-repository.js';
+
+export function registerEscalation(program: Command): void {
+  const escalation = program.command('escalation').description('acknowledge or resolve an escalation');
+  escalation
+    .command('ack')
+    .description('acknowledge: you are on it (stops reminders)')
+    .argument('<id>', 'escalation id')
+    .option('--json', 'print JSON')
+    .action((id: string, options: { json?: boolean }, command: Command) =>
+      withService(command, (service) => {
+        const acknowledged = service.acknowledge(id);
+        output(options.json, acknowledged, () => `Escalation ${acknowledged.id} (${acknowledged.service}) acknowledged.`);
+      }),
+    );
+  escalation
+    .command('resolve')
+    .description('resolve: the fault is fixed; --fix names the catalog action that fixed it, so it is tried first next time')
+    .argument('<id>', 'escalation id')
+    .option('--fix <action...>', 'what fixed it: a catalog action, e.g. restart_unit or remove_stale_file:path=/run/app.pid')
+    .option('--note <text>', 'a note kept with the escalation')
+    .option('--json', 'print JSON')
+    .action((id: string, options: { fix?: string[]; note?: string; json?: boolean }, command: Command) =>
+      withService(command, (service) => {
+        const resolved = service.resolve(id, { fixes: options.fix ?? [], note: options.note });
+        output(options.json, resolved, () => describeResolution(resolved));
+      }),
+    );
+}
+
+function withService(command: Command, work: (service: ReturnType<typeof createEscalationService>) => void): void {
+  const global = globalOptions(command);
+  const config = configFor(global);
+  const stores = storesFor(global);
+  try {
+    work(createEscalationService(config, stores, silentLogger));
+  } finally {
+    stores.close();
+  }
+}
+
+function describeResolution(escalation: Escalation): string {
+  const learned = escalation.fixes.length > 0 ? `\nLearned: ${escalation.service} / ${escalation.signature} → ${escalation.fixes.map((fix) => fix.type).join(' + ')} (tried first in phase 1 next time).` : '';
+  return `Escalation ${escalation.id} (${escalation.service}) resolved.${escalation.note ? `\nNote: ${escalation.note}` : ''}${learned}`;
+}

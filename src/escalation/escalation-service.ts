@@ -1,0 +1,239 @@
+/**
+ * Phase 4, local escalation: what phases 1–3 could not fix reaches a human once, with everything needed to act.
+ * A fault that comes back (flapping) or a fault with the same cause (a dependency down, a full disk) joins the
+ * active escalation instead of opening another. The escalation and its notifications commit in one
+ * transaction; delivery happens later from the outbox. Escalations auto-resolve after N healthy cycles, remind
+ * when unacknowledged, and a human's resolution with the fixing action is learned like any other outcome.
+ */
+import type { CompiledConfig } from '../config/compiled.js';
+import type { Clock, IdGenerator } from '../core/ports.js';
+import type { Action, Attempt, Task } from '../core/types.js';
+import { UsageError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Stores } from '../store/stores.js';
+import type { Escalation } from '../store/escalation-repository.js';
+import type { NotificationKind } from '../notify/notification.js';
+import { planKey, validateAction } from '../actions/catalog.js';
+import { buildNotification } from './notification-builder.js';
+
+export interface EscalationServiceDependencies {
+  stores: Stores;
+  config: CompiledConfig;
+  clock: Clock;
+  newId: IdGenerator;
+  logger: Logger;
+  host: string;
+  /** Names of the configured delivery channels ("email", "webhook:ops"); notifications are queued for each. */
+  channels: readonly string[];
+}
+
+export interface EscalationRequest {
+  task: Task;
+  reason: string;
+  /** unit:<dependency> when a dependency is down, host:disk:<mount> for a full disk, else unit:<own unit>. */
+  causeKey: string | null;
+  /** The agents' verdicts, one line each. */
+  hypotheses: string[];
+}
+
+export class EscalationService {
+  private readonly healthyStreak = new Map<string, number>();
+
+  constructor(private readonly dependencies: EscalationServiceDependencies) {}
+
+  /** Opens an escalation for a task, or joins the active one of the same fault or cause. Returns its id. */
+  escalate(request: EscalationRequest): Escalation {
+    const { stores, config, clock, newId, logger } = this.dependencies;
+    const { task } = request;
+    const now = clock.now();
+    const attempts = stores.attempts.forTask(task.id);
+    return stores.escalations.transaction(() => {
+      const flapping = stores.escalations.latestForFingerprint(task.fingerprint, now - config.escalation.flapWindowMs);
+      const sameCause = request.causeKey ? stores.escalations.activeForCause(request.causeKey, 0) : undefined;
+      const existing = flapping ?? sameCause;
+      if (existing) {
+        const active = existing.status === 'open' || existing.status === 'acknowledged';
+        const joined: Escalation = {
+          ...existing,
+          taskIds: [...new Set([...existing.taskIds, task.id])],
+          grouped: task.service === existing.service || existing.grouped.includes(task.service) ? existing.grouped : [...existing.grouped, task.service],
+          occurrences: existing.occurrences + 1,
+          attempts: [...existing.attempts, ...attempts].slice(-50),
+          hypotheses: request.hypotheses.length > 0 ? request.hypotheses : existing.hypotheses,
+          status: active ? existing.status : 'open',
+          resolvedAt: active ? existing.resolvedAt : null,
+          resolution: active ? existing.resolution : null,
+          updatedAt: now,
+        };
+        stores.escalations.update(joined);
+        if (!active) this.notify(joined, 'escalation.opened', `occurrence-${joined.occurrences}`);
+        logger.warn(
+          { escalation: joined.id, task: task.id, service: task.service, occurrences: joined.occurrences, why: flapping ? 'flapping' : `same cause ${request.causeKey}` },
+          active ? `joined the open escalation ${joined.id} (${flapping ? 'the same fault again' : `same cause: ${request.causeKey}`})` : `reopened escalation ${joined.id}: the fault came back`,
+        );
+        return joined;
+      }
+      const escalation: Escalation = {
+        id: newId(),
+        taskId: task.id,
+        taskIds: [task.id],
+        fingerprint: task.fingerprint,
+        service: task.service,
+        unit: task.unit,
+        symptom: task.symptom,
+        signature: task.signature,
+        causeKey: request.causeKey,
+        grouped: [],
+        reason: request.causeKey?.startsWith('unit:') && request.causeKey !== `unit:${task.unit}` ? `common cause: ${request.causeKey.slice(5)} is down\n${request.reason}` : request.reason,
+        evidence: task.evidence,
+        attempts,
+        hypotheses: request.hypotheses,
+        status: 'open',
+        occurrences: 1,
+        createdAt: now,
+        updatedAt: now,
+        acknowledgedAt: null,
+        resolvedAt: null,
+        resolution: null,
+        note: null,
+        fixes: [],
+        reminders: 0,
+        lastNotifiedAt: null,
+      };
+      stores.escalations.create(escalation);
+      this.notify(escalation, 'escalation.opened');
+      logger.warn({ escalation: escalation.id, task: task.id, service: task.service }, `escalated: ${request.reason.split('\n')[0]}`);
+      return escalation;
+    });
+  }
+
+  /**
+   * After a full cycle: auto-resolves escalations whose services were healthy for N consecutive cycles (closing
+   * their tasks as recovered), and reminds about open ones nobody acknowledged.
+   */
+  observe(healthy: ReadonlySet<string>): void {
+    const { stores, config, clock, logger } = this.dependencies;
+    const now = clock.now();
+    for (const escalation of stores.escalations.active()) {
+      const services = [escalation.service, ...escalation.grouped];
+      if (services.every((service) => healthy.has(service))) {
+        const streak = (this.healthyStreak.get(escalation.id) ?? 0) + 1;
+        this.healthyStreak.set(escalation.id, streak);
+        if (streak >= config.escalation.autoResolveCycles) {
+          this.healthyStreak.delete(escalation.id);
+          const resolution = `auto-resolved: ${services.join(', ')} healthy for ${streak} consecutive cycles`;
+          this.close(escalation, 'auto_resolved', resolution, 'escalation.recovered', now);
+          logger.info({ escalation: escalation.id, service: escalation.service }, resolution);
+          continue;
+        }
+      } else {
+        this.healthyStreak.delete(escalation.id);
+      }
+      const { afterMs, times } = config.notify.renotify;
+      const last = escalation.lastNotifiedAt ?? escalation.createdAt;
+      if (escalation.status === 'open' && escalation.reminders < times && now - last >= afterMs && this.dependencies.channels.length > 0) {
+        const reminded = { ...escalation, reminders: escalation.reminders + 1, updatedAt: now };
+        stores.escalations.transaction(() => {
+          stores.escalations.update(reminded);
+          this.notify(reminded, 'escalation.reminder', `reminder-${reminded.reminders}`);
+        });
+      }
+    }
+  }
+
+  acknowledge(id: string): Escalation {
+    const escalation = this.find(id);
+    if (escalation.status !== 'open') throw new UsageError(`escalation ${escalation.id} is ${escalation.status.replace('_', '-')}; only an open escalation can be acknowledged`);
+    const now = this.dependencies.clock.now();
+    const acknowledged: Escalation = { ...escalation, status: 'acknowledged', acknowledgedAt: now, updatedAt: now };
+    this.dependencies.stores.escalations.update(acknowledged);
+    return acknowledged;
+  }
+
+  /**
+   * A human resolved it. Each fix given as a catalog action (e.g. "restart_unit" or "remove_stale_file:path=/run/x.pid")
+   * is validated, recorded on the task's timeline and learned, so phase 1 tries it first next time.
+   */
+  resolve(id: string, input: { fixes: readonly string[]; note?: string }): Escalation {
+    const { stores, clock, newId } = this.dependencies;
+    const escalation = this.find(id);
+    if (escalation.status === 'resolved' || escalation.status === 'auto_resolved') {
+      throw new UsageError(`escalation ${escalation.id} is already ${escalation.status.replace('_', '-')}; nothing was changed`);
+    }
+    const actions = input.fixes.map((fix) => parseFix(fix, escalation.unit));
+    const now = clock.now();
+    const resolution = actions.length > 0 ? `resolved by a human with ${actions.map((action) => planKey({ actions: [action] })).join(', ')}` : 'resolved by a human';
+    if (actions.length > 0) {
+      const plan = { actions, source: 'human' as const, reason: `fixed by hand${input.note ? `: ${input.note}` : ''}` };
+      const attempt: Attempt = {
+        id: newId(),
+        taskId: escalation.taskId,
+        phase: 4,
+        source: 'human',
+        planKey: planKey(plan),
+        actions,
+        reason: plan.reason,
+        startedAt: now,
+        finishedAt: now,
+        outcome: 'success',
+        detail: 'reported by the person who resolved the escalation',
+        verification: null,
+      };
+      stores.transaction(() => {
+        stores.attempts.start(attempt, escalation.service);
+        stores.attempts.finish(attempt.id, { outcome: 'success', detail: attempt.detail, verification: null, finishedAt: now, acted: false });
+        stores.patterns.record({ service: escalation.service, signature: escalation.signature, planKey: attempt.planKey, actions, success: true, at: now });
+      });
+    }
+    return this.close({ ...escalation, fixes: actions, note: input.note ?? escalation.note }, 'resolved', resolution, 'escalation.resolved', now);
+  }
+
+  private close(escalation: Escalation, status: 'resolved' | 'auto_resolved', resolution: string, kind: NotificationKind, now: number): Escalation {
+    const { stores } = this.dependencies;
+    const closed: Escalation = { ...escalation, status, resolution, resolvedAt: now, updatedAt: now };
+    stores.escalations.transaction(() => {
+      stores.escalations.update(closed);
+      this.notify(closed, kind);
+    });
+    for (const taskId of closed.taskIds) {
+      const task = stores.tasks.get(taskId);
+      if (task && task.status === 'escalated') {
+        stores.tasks.finish(taskId, { status: 'recovered', fixSuccessful: false, fixedByPhase: null, closedAt: now, durationMs: now - task.detectedAt, reason: resolution });
+      }
+    }
+    return closed;
+  }
+
+  /** Queues a notification for every channel (inside the caller's transaction on escalations.db). */
+  private notify(escalation: Escalation, kind: NotificationKind, dedupSuffix?: string): void {
+    const { stores, clock, host, channels, config } = this.dependencies;
+    if (channels.length === 0) return;
+    const now = clock.now();
+    stores.outbox.enqueue(buildNotification(escalation, kind, { at: now, host, dedupSuffix, dashboardUrl: config.notify.dashboardUrl }), channels, now);
+    stores.escalations.update({ ...escalation, lastNotifiedAt: now });
+  }
+
+  private find(id: string): Escalation {
+    const escalation = this.dependencies.stores.escalations.get(id);
+    if (!escalation) throw new UsageError(`no escalation with id "${id}" (see orchestrator escalations)`);
+    return escalation;
+  }
+}
+
+/** "restart_unit" or "remove_stale_file:path=/run/x.pid,other=1" → a validated catalog action. */
+export function parseFix(text: string, unit: string | null): Action {
+  const [type = '', rest] = text.split(/:(.*)/s);
+  const params: Record<string, string | number> = {};
+  for (const pair of (rest ?? '').split(',').filter(Boolean)) {
+    const [key, value] = pair.split(/=(.*)/s);
+    if (!key || value === undefined) throw new UsageError(`--fix "${text}": expected TYPE or TYPE:key=value,key=value`);
+    params[key.trim()] = /^\d+$/.test(value) ? Number(value) : value;
+  }
+  if (params.unit === undefined && unit && ['restart_unit', 'start_unit', 'reload_unit', 'reset_failed', 'resume_process', 'kill_process_tree', 'restore_config'].includes(type)) {
+    params.unit = unit;
+  }
+  const validated = validateAction({ type: type.trim(), params });
+  if (!validated.ok) throw new UsageError(`--fix "${text}": ${validated.error}`);
+  if (validated.action.type === 'escalate') throw new UsageError('--fix escalate is not a fix');
+  return validated.action;
+}

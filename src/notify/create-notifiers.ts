@@ -1,0 +1,64 @@
+/** Builds the configured notifiers (email, webhooks) from `notify`, wiring their secrets from env or file. */
+import { readFileSync } from 'node:fs';
+import type { SMTPTransportOptions } from 'nodemailer';
+import type { CompiledConfig } from '../config/compiled.js';
+import { NotifyError } from './dispatcher.js';
+import { EmailNotifier } from './email-notifier.js';
+import type { Notifier } from './notification.js';
+import { WebhookNotifier } from './webhook-notifier.js';
+
+/** Test and wiring hooks for createNotifiers. */
+export interface CreateNotifiersOptions {
+  fetch?: typeof fetch;
+  /** Extra nodemailer options, e.g. `{ tls: { rejectUnauthorized: false } }`. */
+  emailTransportOptions?: Partial<SMTPTransportOptions>;
+  /** Environment to read secrets from; process.env by default. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** One notifier per configured channel; secrets are read at each send, so a missing one is a delivery error, not a crash. */
+export function createNotifiers(config: CompiledConfig['notify'], options: CreateNotifiersOptions = {}): Notifier[] {
+  const env = options.env ?? process.env;
+  const notifiers: Notifier[] = [];
+  if (config.email) {
+    const auth = config.email.auth;
+    notifiers.push(
+      new EmailNotifier(config.email, {
+        password: auth && (auth.passwordEnv || auth.passwordFile) ? () => readSecret('SMTP password', auth.passwordEnv, auth.passwordFile, env) : undefined,
+        transportOptions: options.emailTransportOptions,
+      }),
+    );
+  }
+  for (const webhook of config.webhooks) {
+    const signed = Boolean(webhook.secretEnv || webhook.secretFile);
+    notifiers.push(
+      new WebhookNotifier(webhook, {
+        fetch: options.fetch,
+        secret: signed ? () => readSecret(`secret of webhook ${webhook.name}`, webhook.secretEnv, webhook.secretFile, env) : undefined,
+      }),
+    );
+  }
+  return notifiers;
+}
+
+/**
+ * Reads a secret from the environment variable, else the file (trailing newline dropped). Errors name the
+ * variable or file, never the value.
+ */
+export function readSecret(what: string, envName: string | undefined, file: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (envName) {
+    const value = env[envName];
+    if (value) return value;
+    if (!file) throw new NotifyError(`${what}: environment variable ${envName} is not set or empty`);
+  }
+  if (!file) throw new NotifyError(`${what}: neither an environment variable nor a file is configured`);
+  let value: string;
+  try {
+    value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new NotifyError(`${what}: cannot read ${file} (${code})${envName ? ` and ${envName} is not set` : ''}`);
+  }
+  if (!value) throw new NotifyError(`${what}: ${file} is empty`);
+  return value;
+}
