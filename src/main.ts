@@ -28,6 +28,8 @@ import type { Agent } from './agents/agent.js';
 import { createAgent } from './agents/create-agent.js';
 import { EscalationService } from './escalation/escalation-service.js';
 import { hostname } from 'node:os';
+import { createNotifiers, type CreateNotifiersOptions } from './notify/create-notifiers.js';
+import { OutboxDispatcher } from './notify/dispatcher.js';
 
 export interface Adapters {
   runner: CommandRunner;
@@ -65,6 +67,8 @@ export interface Daemon {
   detector: Detector;
   policy: SafetyPolicy;
   escalations: EscalationService;
+  /** Delivers queued notifications; runs beside the cycle engine and never blocks it. */
+  dispatcher: OutboxDispatcher;
 }
 
 export interface DaemonOptions {
@@ -76,6 +80,8 @@ export interface DaemonOptions {
   dryRun?: boolean;
   /** Overrides the configured agents (tests use scripted agents). */
   agents?: Partial<AgentSet>;
+  /** Hooks for the notifiers (a fetch, email transport options). */
+  notify?: CreateNotifiersOptions;
 }
 
 export interface AgentSet {
@@ -127,7 +133,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const escalations = createEscalationService(config, stores, logger, adapters.clock);
   const pipeline = new Pipeline({ stores, detector, adapter: adapters.adapter, phases, clock: adapters.clock, newId, logger, isPaused, escalations, config });
   const orchestrator = new Orchestrator({ config, stores, detector, pipeline, clock: adapters.clock, newId, logger, remediate: true, configKeeper, escalations });
-  return { orchestrator, stores, detector, policy, escalations };
+  const dispatcher = new OutboxDispatcher({ outbox: stores.outbox, notifiers: createNotifiers(config.notify, options.notify), clock: adapters.clock, logger, retry: config.notify.retry });
+  return { orchestrator, stores, detector, policy, escalations, dispatcher };
 }
 
 /** Phase 4's service, also used by the CLI's ack and resolve. */

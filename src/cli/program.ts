@@ -9,6 +9,7 @@ import { registerReports } from './commands/reports.js';
 import { registerControl } from './commands/control.js';
 import { registerConfig } from './commands/config.js';
 import { registerEscalation } from './commands/escalation.js';
+import { registerNotify } from './commands/notify.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerControl(program);
   registerConfig(program);
   registerEscalation(program);
+  registerNotify(program);
   for (const command of [program, ...program.commands, ...program.commands.flatMap((command) => command.commands)]) {
     command.exitOverride().showHelpAfterError();
   }

@@ -107,6 +107,16 @@ export class EscalationService {
     });
   }
 
+  /** The fault of an escalated task came back after the service looked healthy again (flapping): count it. */
+  recordRecurrence(task: Task): void {
+    const { stores, clock, logger } = this.dependencies;
+    const escalation = stores.escalations.forTask(task.id);
+    if (!escalation || (escalation.status !== 'open' && escalation.status !== 'acknowledged')) return;
+    this.healthyStreak.delete(escalation.id);
+    stores.escalations.update({ ...escalation, occurrences: escalation.occurrences + 1, updatedAt: clock.now() });
+    logger.warn({ escalation: escalation.id, service: task.service, occurrences: escalation.occurrences + 1 }, 'the escalated fault came back after a recovery (flapping)');
+  }
+
   /**
    * After a full cycle: auto-resolves escalations whose services were healthy for N consecutive cycles (closing
    * their tasks as recovered), and reminds about open ones nobody acknowledged.

@@ -71,7 +71,7 @@ export class OutboxDispatcher {
     return counts;
   }
 
-  /** Delivers until `signal` aborts, pausing `intervalMs` between passes. */
+  /** Delivers until `signal` aborts, pausing `intervalMs` between passes (the clock's sleep must really wait). */
   async run(signal: AbortSignal, intervalMs = 1_000): Promise<void> {
     while (!signal.aborted) {
       await this.deliverDue(signal);

@@ -24,7 +24,8 @@ const TAGS: Record<NotificationKind, string> = {
 
 /** One line of untrusted text, tidy and bounded (also keeps header injection out of the subject). */
 function line(text: string, max = 200): string {
-  return sanitizeText(text, max * 4).replace(/\s+/g, ' ').trim().slice(0, max);
+  const flat = sanitizeText(text, max * 4).replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 /** Untrusted multi-line text, bounded. */
@@ -136,8 +137,9 @@ export interface SlackMessage {
 /** The Slack incoming-webhook body: `text` for notifications and fallbacks, `blocks` for the message. */
 export function slackPayload(n: Notification): SlackMessage {
   const e = n.escalation;
-  const s = (text: string, max = 2_900) => escapeSlack(text).slice(0, max);
-  const mrkdwn = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3_000) } });
+  // Cut before escaping so an entity is never split; escaping can only lengthen, hence the final guard.
+  const s = (text: string, max = 2_900) => escapeSlack(text.slice(0, max));
+  const mrkdwn = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3_000).replace(/&[a-z]{0,3}$/, '') } });
   const blocks: Array<Record<string, unknown>> = [
     { type: 'header', text: { type: 'plain_text', text: `${TAGS[n.kind]} ${where(n)} ${HEADLINES[n.kind]}`.slice(0, 150) } },
     { type: 'section', fields: facts(n).map(([label, value]) => ({ type: 'mrkdwn', text: `*${label}*\n${s(value, 1_900)}` })) },

@@ -110,7 +110,7 @@ export class WebhookNotifier implements Notifier {
     }
     if (signal.aborted) return new NotifyError(`${this.where()}: request aborted`, { cause: error });
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const reason = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+    const reason = cause?.message || cause?.code || (error instanceof Error ? error.message : String(error));
     return new NotifyError(`${this.where()}: request failed: ${sanitizeText(reason, 300)}`, { cause: error });
   }
 }

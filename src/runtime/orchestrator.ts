@@ -40,6 +40,8 @@ export class Orchestrator {
   private escalationsSinceSummary = 0;
   private shutdown = new AbortController();
   private readonly running = new Set<DetectionKind>();
+  /** Escalated tasks whose service was seen healthy since their fault was last seen: a new failure is a recurrence. */
+  private readonly recoveredEscalated = new Set<string>();
 
   constructor(private readonly dependencies: OrchestratorDependencies) {
     this.queue = new WorkQueue(dependencies.config.cycle.workers, (work) => this.work(work.task, work.recheck));
@@ -67,6 +69,7 @@ export class Orchestrator {
     const started = clock.monotonic();
     try {
       const detection = await detector.detect(kind, this.shutdown.signal);
+      this.noteRecoveries(detection);
       const { created, tracked } = this.track(detection.issues);
       if (kind === 'full') {
         this.reconcile(detection);
@@ -138,6 +141,7 @@ export class Orchestrator {
       const existing = stores.tasks.findTracking(issue.fingerprint);
       if (existing) {
         stores.tasks.touch(existing.id, clock.now());
+        if (existing.status === 'escalated' && this.recoveredEscalated.delete(existing.id)) this.dependencies.escalations?.recordRecurrence(existing);
         tracked++;
         continue;
       }
@@ -195,6 +199,13 @@ export class Orchestrator {
       stores.tasks.finish(task.id, { status: 'recovered', fixSuccessful: false, fixedByPhase: null, closedAt: now, durationMs: now - task.detectedAt, reason: 'healthy again' });
     }
     this.dependencies.escalations?.observe(detection.healthy);
+  }
+
+  private noteRecoveries(detection: Detection): void {
+    const failing = new Set(detection.issues.map((issue) => issue.fingerprint));
+    for (const task of this.dependencies.stores.tasks.listTracking()) {
+      if (task.status === 'escalated' && detection.healthy.has(task.service) && !failing.has(task.fingerprint)) this.recoveredEscalated.add(task.id);
+    }
   }
 
   private enqueue(task: Task, recheck: boolean): void {

@@ -172,7 +172,7 @@ describe('email notifications through the outbox', () => {
     expect(received).toHaveLength(1);
     const mail = parseMail(received[0]!.raw);
     expect(received[0]!.to).toEqual(['oncall@example.com', 'ops@example.com']);
-    expect(mail.headers.get('subject')).toBe('[escalation] web on host1: unit_failed — config test failed: nginx: [emerg] unknown directive "lisen" in /etc/nginx/nginx.conf:…'.replace(':…', ':1'));
+    expect(mail.headers.get('subject')).toMatch(/^\[escalation\] web on host1: unit_failed — config test failed: nginx: \[emerg\] unknown directive "lisen"/);
     expect(mail.headers.get('message-id')).toBe(messageId('esc-1:opened'));
     expect(mail.headers.get('message-id')).toBe('<esc-1_opened@autonomous-orchestrator>');
     expect(mail.headers.get('x-orchestrator-dedup-key')).toBe('esc-1:opened');

@@ -31,6 +31,8 @@ export function registerReports(program: Command): void {
           escalatedTasks: tracking.filter((task) => task.status === 'escalated').length,
           ignoredTasks: tracking.filter((task) => task.status === 'ignored').length,
           openEscalations: stores.escalations.countActive(),
+          outbox: stores.outbox.backlog(),
+          deliveryFailures: stores.outbox.recentFailures(5),
         };
         output(options.json, status, () =>
           [
@@ -40,6 +42,8 @@ export function registerReports(program: Command): void {
             `Last full cycle: ${lastCycle ? `${when(lastCycle.startedAt)}: ${lastCycle.issuesDetected} issue(s), ${lastCycle.tasksCreated} created, ${lastCycle.fixes} fixed, ${lastCycle.escalations} escalated in ${(lastCycle.durationMs / 1000).toFixed(2)}s` : 'none yet'}`,
             `Tasks:           ${status.openTasks} in progress, ${status.escalatedTasks} escalated, ${status.ignoredTasks} left alone`,
             `Escalations:     ${status.openEscalations} open`,
+            `Notifications:   ${status.outbox.pending} waiting, ${status.outbox.failed} failed`,
+            ...status.deliveryFailures.map((failure) => `  failed: ${failure.channel} ${failure.dedupKey} after ${failure.attempts} attempt(s): ${failure.error}`),
           ].join('\n'),
         );
       });

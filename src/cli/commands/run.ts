@@ -8,6 +8,7 @@ import { openStores } from '../../store/stores.js';
 import { formatCycleSummary } from '../format.js';
 
 const SHUTDOWN_DEADLINE_MS = 15_000;
+const ONCE_DELIVERY_MS = 15_000;
 
 export function registerRun(program: Command): void {
   program
@@ -33,6 +34,8 @@ export function registerRun(program: Command): void {
         daemon.orchestrator.resume();
         if (options.once) {
           const summary = await daemon.orchestrator.runOnce();
+          // Notifications queued by this cycle get one delivery attempt; what fails stays queued for the daemon.
+          await daemon.dispatcher.deliverDue(AbortSignal.timeout(ONCE_DELIVERY_MS));
           output(options.json, summary, () => formatCycleSummary(summary));
           return;
         }
@@ -55,7 +58,7 @@ export function registerRun(program: Command): void {
         };
         process.on('SIGTERM', () => stop('SIGTERM'));
         process.on('SIGINT', () => stop('SIGINT'));
-        await daemon.orchestrator.runForever(controller.signal);
+        await Promise.all([daemon.orchestrator.runForever(controller.signal), daemon.dispatcher.run(controller.signal)]);
         logger.info('orchestrator stopped');
       } finally {
         lock.release();
