@@ -1,6 +1,7 @@
 /** The `orchestrator` command as an operator uses it: exit codes, messages, the data directory, the lock. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -100,5 +101,53 @@ describe('orchestrator CLI', () => {
     expect(await exited).toBe(0);
     expect(log).toContain('orchestrator stopped');
     for (const line of log.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+  });
+
+  it('notify test reports each channel, and exits 1 when one fails', async () => {
+    const received: string[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        received.push(body);
+        response.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const file = path.join(work, 'notify.yaml');
+    writeFileSync(file, `notify:\n  webhooks:\n    - { name: good, url: "http://127.0.0.1:${port}/hook" }\n    - { name: down, url: "http://127.0.0.1:9/hook", timeout: 1s }\n`);
+    const result = await cli(['notify', 'test', '-c', file]);
+    server.close();
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^ok +webhook:good +delivered/m);
+    expect(result.stdout).toMatch(/^FAIL +webhook:down/m);
+    expect(JSON.parse(received[0]!)).toMatchObject({ version: 1, kind: 'test' });
+  });
+
+  it('rejects bad notification settings with every problem listed', async () => {
+    const file = path.join(work, 'bad-notify.yaml');
+    writeFileSync(file, 'notify:\n  email: { port: 99999, from: nobody, to: [] }\n  webhooks:\n    - { name: x, url: "ftp://example.com" }\n');
+    const result = await cli(['config', 'validate', '-c', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('notify.email.host: required');
+    expect(result.stderr).toContain('notify.email.port');
+    expect(result.stderr).toContain('notify.email.from: expected an email address');
+    expect(result.stderr).toContain('notify.email.to: expected at least one recipient');
+    expect(result.stderr).toContain('notify.webhooks[0].url: expected an http:// or https:// URL');
+  });
+
+  it('shows a notification that could not be delivered in status', async () => {
+    const dataDir = path.join(work, 'data-notify');
+    const file = path.join(work, 'full-disk.yaml');
+    // A disk limit of 1% makes the root filesystem "full": nothing may clean it, so it is escalated.
+    writeFileSync(file, 'cycle: { watchFailedUnits: false }\nhost: { disk: { maxUsedPercent: 1 }, inodes: { enabled: false }, memory: { enabled: false } }\nnotify:\n  webhooks: [{ name: down, url: "http://127.0.0.1:9/hook", timeout: 1s }]\n  retry: { maxAttempts: 1 }\n');
+    const run = await cli(['run', '--once', '-c', file, '-d', dataDir]);
+    expect(run.stdout).toMatch(/Escalations: +1/);
+    const status = await cli(['status', '-c', file, '-d', dataDir]);
+    expect(status.stdout).toMatch(/Notifications: +0 waiting, 1 failed/);
+    expect(status.stdout).toMatch(/failed: webhook:down .*escalation.opened after 1 attempt/);
+    const escalations = JSON.parse((await cli(['escalations', '--json', '-c', file, '-d', dataDir])).stdout);
+    expect(escalations[0]).toMatchObject({ service: 'host', symptom: 'disk_full', status: 'open' });
   });
 });
