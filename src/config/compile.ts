@@ -81,6 +81,7 @@ export function compileConfig(parsed: ParsedConfig, source: string, defaultDataD
       renotify: { afterMs: ms(parsed.notify.renotify.after), times: parsed.notify.renotify.times },
       dashboardUrl: parsed.notify.dashboardUrl,
     },
+    web: parsed.web,
     escalation: {
       autoResolveCycles: parsed.escalation.autoResolveCycles,
       flapWindowMs: ms(parsed.escalation.flapWindow),

@@ -305,6 +305,22 @@ export const configSchema = z
       .prefault({}),
     host: hostSchema.prefault({}),
     notify: notifySchema.prefault({}),
+    /** The dashboard, HTTP API and metrics, served by `orchestrator run` (and `orchestrator dashboard`). */
+    web: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** 127.0.0.1 by default: another address only when you mean it. */
+        listen: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8888),
+        /** Where the access token is kept; generated (mode 0600) at first start when missing. Default DATA/web-token. */
+        tokenFile: absolutePath.optional(),
+        /** Extra Host header names accepted (besides the listen address, localhost and 127.0.0.1). */
+        allowedHosts: z.array(z.string().min(1)).default([]),
+        /** Serve /metrics without the token (for a local Prometheus). */
+        metricsPublic: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
     escalation: z
       .object({
         /** Consecutive healthy full cycles after which an escalation is auto-resolved. */
