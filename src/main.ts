@@ -30,6 +30,7 @@ import { EscalationService } from './escalation/escalation-service.js';
 import { hostname } from 'node:os';
 import { createNotifiers, type CreateNotifiersOptions } from './notify/create-notifiers.js';
 import { OutboxDispatcher } from './notify/dispatcher.js';
+import type { MetricsRecorder } from './core/metrics.js';
 
 export interface Adapters {
   runner: CommandRunner;
@@ -82,6 +83,8 @@ export interface DaemonOptions {
   agents?: Partial<AgentSet>;
   /** Hooks for the notifiers (a fetch, email transport options). */
   notify?: CreateNotifiersOptions;
+  /** Where cycles, phases and actions are reported (Prometheus in the daemon). */
+  metrics?: MetricsRecorder;
 }
 
 export interface AgentSet {
@@ -120,7 +123,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
   policy.seed(stores.attempts.actedSince(windowStart));
   const snapshots = new ConfigSnapshots(config.dataDir);
   const executor = new Executor({ adapter: adapters.adapter, runner: adapters.runner, files: adapters.files, config, snapshots, clock: adapters.clock });
-  const planRunner = new PlanRunner({ stores, executor, policy, detector, clock: adapters.clock, newId, settleMs: config.verification.settleMs, logger });
+  const { metrics } = options;
+  const planRunner = new PlanRunner({ stores, executor, policy, detector, clock: adapters.clock, newId, settleMs: config.verification.settleMs, logger, metrics });
   const agents = { ...createAgents(config, adapters.runner), ...options.agents };
   const phases: RemediationPhase[] = [new QuickFixPhase({ config, stores, planRunner, adapter: adapters.adapter, files: adapters.files, clock: adapters.clock })];
   if (config.phases.research.enabled) {
@@ -131,8 +135,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
   }
   const configKeeper = new ConfigKeeper({ snapshots, runner: adapters.runner, config, clock: adapters.clock, logger });
   const escalations = createEscalationService(config, stores, logger, adapters.clock);
-  const pipeline = new Pipeline({ stores, detector, adapter: adapters.adapter, phases, clock: adapters.clock, newId, logger, isPaused, escalations, config });
-  const orchestrator = new Orchestrator({ config, stores, detector, pipeline, clock: adapters.clock, newId, logger, remediate: true, configKeeper, escalations });
+  const pipeline = new Pipeline({ stores, detector, adapter: adapters.adapter, phases, clock: adapters.clock, newId, logger, isPaused, escalations, config, metrics });
+  const orchestrator = new Orchestrator({ config, stores, detector, pipeline, clock: adapters.clock, newId, logger, remediate: true, configKeeper, escalations, metrics });
   const dispatcher = new OutboxDispatcher({ outbox: stores.outbox, notifiers: createNotifiers(config.notify, options.notify), clock: adapters.clock, logger, retry: config.notify.retry });
   return { orchestrator, stores, detector, policy, escalations, dispatcher };
 }

@@ -7,6 +7,7 @@ import type { Clock, IdGenerator, ServiceAdapter } from '../core/ports.js';
 import type { Phase, Task } from '../core/types.js';
 import type { CompiledConfig, CompiledService } from '../config/compiled.js';
 import type { EscalationService } from '../escalation/escalation-service.js';
+import type { MetricsRecorder } from '../core/metrics.js';
 import type { Stores } from '../store/stores.js';
 import type { Detector } from '../checks/detector.js';
 import type { Logger } from '../core/logger.js';
@@ -26,6 +27,7 @@ export interface PipelineDependencies {
   isPaused: () => boolean;
   escalations: EscalationService;
   config: CompiledConfig;
+  metrics?: MetricsRecorder;
 }
 
 export type TaskEnding = 'fixed' | 'recovered' | 'escalated' | 'held' | 'interrupted';
@@ -69,9 +71,12 @@ export class Pipeline {
       if (phase.phase > 1) context.evidence = await this.freshEvidence(context, options.signal);
       const signal = AbortSignal.any([options.signal, AbortSignal.timeout(phase.timeoutMs)]);
       let outcome: PhaseOutcome;
+      const phaseStarted = clock.monotonic();
       try {
         outcome = await phase.run(context, signal);
+        this.dependencies.metrics?.phase(phase.phase, clock.monotonic() - phaseStarted, outcome.kind);
       } catch (error) {
+        this.dependencies.metrics?.phase(phase.phase, clock.monotonic() - phaseStarted, 'error');
         if (options.signal.aborted) {
           stores.tasks.setStatus(task.id, 'open', phase.phase, 'interrupted by shutdown; will be re-checked on restart');
           return 'interrupted';

@@ -11,6 +11,7 @@ import type { SafetyPolicy } from '../actions/safety-policy.js';
 import { isStateChanging, planKey } from '../actions/catalog.js';
 import type { Detector } from '../checks/detector.js';
 import type { Logger } from '../core/logger.js';
+import type { MetricsRecorder } from '../core/metrics.js';
 import type { TaskContext } from './phase.js';
 
 export type PlanResult =
@@ -27,6 +28,7 @@ export interface PlanRunnerDependencies {
   newId: IdGenerator;
   settleMs: number;
   logger: Logger;
+  metrics?: MetricsRecorder;
 }
 
 export class PlanRunner {
@@ -53,6 +55,7 @@ export class PlanRunner {
     context.attempts.push(attempt);
     const finish = (outcome: NonNullable<Attempt['outcome']>, detail: string, verification: Verification | null, acted: boolean) => {
       Object.assign(attempt, { outcome, detail, verification, finishedAt: clock.now() });
+      for (const action of plan.actions) this.dependencies.metrics?.action(action.type, outcome);
       stores.attempts.finish(attempt.id, { outcome, detail, verification, finishedAt: attempt.finishedAt!, acted });
     };
 

@@ -15,6 +15,7 @@ import type { Pipeline, TaskEnding } from '../phases/pipeline.js';
 import { WorkQueue } from './work-queue.js';
 import type { ConfigKeeper } from './config-keeper.js';
 import type { EscalationService } from '../escalation/escalation-service.js';
+import type { MetricsRecorder } from '../core/metrics.js';
 
 export type CycleSummary = CycleRecord;
 
@@ -32,6 +33,7 @@ export interface OrchestratorDependencies {
   configKeeper?: ConfigKeeper;
   /** Auto-resolves and re-notifies escalations after each full cycle. */
   escalations?: EscalationService;
+  metrics?: MetricsRecorder;
 }
 
 export class Orchestrator {
@@ -88,6 +90,7 @@ export class Orchestrator {
         fixes: kind === 'full' ? this.fixesSinceSummary : 0,
         escalations: kind === 'full' ? this.escalationsSinceSummary : 0,
       };
+      this.dependencies.metrics?.cycle(kind, summary.durationMs, summary.checksRun, summary.issuesDetected, created);
       if (kind === 'full' || created > 0) {
         stores.state.recordCycle({ ...summary });
         logger.info({ cycle: summary }, `${kind} cycle: ${summary.issuesDetected} issue(s), ${summary.tasksCreated} task(s) created`);
