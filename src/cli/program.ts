@@ -10,6 +10,9 @@ import { registerControl } from './commands/control.js';
 import { registerConfig } from './commands/config.js';
 import { registerEscalation } from './commands/escalation.js';
 import { registerNotify } from './commands/notify.js';
+import { registerInstall } from './commands/install.js';
+import { registerBackup } from './commands/backup.js';
+import { registerDoctor } from './commands/doctor.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -28,6 +31,9 @@ export function buildProgram(): Command {
   registerConfig(program);
   registerEscalation(program);
   registerNotify(program);
+  registerInstall(program);
+  registerBackup(program);
+  registerDoctor(program);
   for (const command of [program, ...program.commands, ...program.commands.flatMap((command) => command.commands)]) {
     command.exitOverride().showHelpAfterError();
   }

@@ -82,6 +82,7 @@ export function compileConfig(parsed: ParsedConfig, source: string, defaultDataD
       dashboardUrl: parsed.notify.dashboardUrl,
     },
     web: parsed.web,
+    backup: parsed.backup,
     escalation: {
       autoResolveCycles: parsed.escalation.autoResolveCycles,
       flapWindowMs: ms(parsed.escalation.flapWindow),

@@ -70,6 +70,8 @@ export interface CompiledConfig {
     dashboardUrl?: string;
   };
   escalation: { autoResolveCycles: number; flapWindowMs: number };
+  /** directory unset means DATA/backups. */
+  backup: { enabled: boolean; keepDays: number; directory?: string };
   /** tokenFile unset means DATA/web-token. */
   web: { enabled: boolean; listen: string; port: number; tokenFile?: string; allowedHosts: readonly string[]; metricsPublic: boolean };
   agents: { research: CompiledAgent; systems: CompiledAgent; application: CompiledAgent; dependencies: CompiledAgent };

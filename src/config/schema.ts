@@ -305,6 +305,16 @@ export const configSchema = z
       .prefault({}),
     host: hostSchema.prefault({}),
     notify: notifySchema.prefault({}),
+    /** Daily online backups of both databases (SQLite's backup API), kept this many days. */
+    backup: z
+      .object({
+        enabled: z.boolean().default(true),
+        keepDays: z.number().int().min(1).max(365).default(7),
+        /** Default DATA/backups. */
+        directory: absolutePath.optional(),
+      })
+      .strict()
+      .prefault({}),
     /** The dashboard, HTTP API and metrics, served by `orchestrator run` (and `orchestrator dashboard`). */
     web: z
       .object({

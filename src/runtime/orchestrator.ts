@@ -42,6 +42,7 @@ export class Orchestrator {
   private escalationsSinceSummary = 0;
   private shutdown = new AbortController();
   private readonly running = new Set<DetectionKind>();
+  private lastProgress = Number.NEGATIVE_INFINITY;
   /** Escalated tasks whose service was seen healthy since their fault was last seen: a new failure is a recurrence. */
   private readonly recoveredEscalated = new Set<string>();
 
@@ -90,6 +91,7 @@ export class Orchestrator {
         fixes: kind === 'full' ? this.fixesSinceSummary : 0,
         escalations: kind === 'full' ? this.escalationsSinceSummary : 0,
       };
+      this.lastProgress = clock.monotonic();
       this.dependencies.metrics?.cycle(kind, summary.durationMs, summary.checksRun, summary.issuesDetected, created);
       if (kind === 'full' || created > 0) {
         stores.state.recordCycle({ ...summary });
@@ -129,6 +131,11 @@ export class Orchestrator {
     };
     await Promise.all([loop('watch', config.cycle.watchIntervalMs), loop('full', config.cycle.intervalMs)]);
     await this.queue.idle();
+  }
+
+  /** Whether a detection pass completed within `withinMs` (for the systemd watchdog). */
+  madeProgress(withinMs: number): boolean {
+    return this.dependencies.clock.monotonic() - this.lastProgress <= withinMs;
   }
 
   /** Resolves when no task is queued or being remediated. */

@@ -32,6 +32,43 @@ export interface TaskFilter {
   limit?: number;
 }
 
+/** How a task ended (or not), as the dashboard filters it: open covers open and running. */
+export const TASK_OUTCOMES = ['fixed', 'escalated', 'recovered', 'open', 'ignored'] as const;
+export type TaskOutcome = (typeof TASK_OUTCOMES)[number];
+
+/** The dashboard's task filter: phase is the phase that fixed it, else the phase it reached. */
+export interface TaskSearch {
+  service?: string;
+  phase?: Phase;
+  outcome?: TaskOutcome;
+  sinceMs?: number;
+  limit: number;
+}
+
+/** Tasks detected on one UTC day and how many were fixed or needed a human. */
+export interface DailyCounts {
+  day: string;
+  total: number;
+  fixed: number;
+  escalated: number;
+}
+
+/** A verified fix, for the time-to-recovery chart. */
+export interface RecoveryPoint {
+  at: number;
+  durationMs: number;
+  service: string;
+  phase: Phase | null;
+}
+
+const OUTCOME_SQL: Record<TaskOutcome, string> = {
+  fixed: `status = 'fixed'`,
+  escalated: `status = 'escalated'`,
+  recovered: `status = 'recovered'`,
+  open: `status IN ('open', 'running')`,
+  ignored: `status = 'ignored'`,
+};
+
 export interface TaskStats {
   total: number;
   fixed: number;
@@ -157,6 +194,79 @@ export class TaskRepository {
       recovered: totals.recovered ?? 0,
       medianRecoveryMs: durations.length ? durations[Math.floor(durations.length / 2)]! : null,
     };
+  }
+}
+
+/** Read-side queries for the dashboard and the metrics (aggregates only; the write path never uses them). */
+export class TaskQueries {
+  constructor(private readonly database: SqliteDatabase) {}
+
+  search(filter: TaskSearch): Task[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.service) {
+      where.push('service = ?');
+      params.push(filter.service);
+    }
+    if (filter.phase) {
+      where.push('COALESCE(fixed_by_phase, phase) = ?');
+      params.push(filter.phase);
+    }
+    if (filter.outcome) where.push(OUTCOME_SQL[filter.outcome]);
+    if (filter.sinceMs !== undefined) {
+      where.push('detected_at >= ?');
+      params.push(toSqlTime(filter.sinceMs));
+    }
+    const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY detected_at DESC LIMIT ?`;
+    return (this.database.prepare(sql).all(...params, filter.limit) as TaskRow[]).map(fromRow);
+  }
+
+  /** Every service that ever had a task, with the last time one of its tasks was seen. */
+  lastSeenByService(): Array<{ service: string; lastSeen: number }> {
+    const rows = this.database.prepare('SELECT service, MAX(last_seen) AS last_seen FROM tasks GROUP BY service').all() as Array<{ service: string; last_seen: string }>;
+    return rows.map((row) => ({ service: row.service, lastSeen: fromSqlTime(row.last_seen) }));
+  }
+
+  /** Per UTC day since `sinceMs`: tasks detected, fixed, and escalated (status escalated or listed in `escalatedIds`). */
+  dailyCounts(sinceMs: number, escalatedIds: readonly string[] = []): DailyCounts[] {
+    return this.database
+      .prepare(
+        `SELECT substr(detected_at, 1, 10) AS day, COUNT(*) AS total, COALESCE(SUM(fix_successful), 0) AS fixed,
+           COALESCE(SUM(status = 'escalated' OR id IN (SELECT value FROM json_each(?))), 0) AS escalated
+         FROM tasks WHERE detected_at >= ? GROUP BY day ORDER BY day`,
+      )
+      .all(JSON.stringify(escalatedIds), toSqlTime(sinceMs)) as DailyCounts[];
+  }
+
+  /** The last `limit` verified fixes, oldest first. */
+  recentFixes(limit: number): RecoveryPoint[] {
+    const rows = this.database
+      .prepare(
+        `SELECT closed_at, duration_ms, service, fixed_by_phase FROM tasks
+         WHERE fix_successful = 1 AND closed_at IS NOT NULL AND duration_ms IS NOT NULL ORDER BY closed_at DESC LIMIT ?`,
+      )
+      .all(limit) as Array<{ closed_at: string; duration_ms: number; service: string; fixed_by_phase: number | null }>;
+    return rows.reverse().map((row) => ({ at: fromSqlTime(row.closed_at), durationMs: row.duration_ms, service: row.service, phase: row.fixed_by_phase as Phase | null }));
+  }
+
+  /** Task counts by status and fixing phase (null when not fixed), for the metrics. */
+  countByStatusAndPhase(): Array<{ status: TaskStatus; phase: Phase | null; count: number }> {
+    return this.database.prepare('SELECT status, fixed_by_phase AS phase, COUNT(*) AS count FROM tasks GROUP BY status, fixed_by_phase').all() as Array<{
+      status: TaskStatus;
+      phase: Phase | null;
+      count: number;
+    }>;
+  }
+
+  /** Cheap summaries that change whenever a task or an attempt is written (live updates compare them). */
+  changeMarker(): { tasks: string; attempts: string } {
+    return this.database
+      .prepare(
+        `SELECT (SELECT COUNT(*) || '/' || IFNULL(MAX(last_seen), '') || '/' || IFNULL(MAX(closed_at), '') || '/' || TOTAL(IFNULL(phase, 0))
+                  || '/' || TOTAL(status IN ('open', 'running')) || '/' || TOTAL(status = 'escalated') || '/' || TOTAL(status = 'fixed') FROM tasks) AS tasks,
+                (SELECT IFNULL(MAX(rowid), 0) || '/' || COUNT(finished_at) FROM attempts) AS attempts`,
+      )
+      .get() as { tasks: string; attempts: string };
   }
 }
 

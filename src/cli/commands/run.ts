@@ -6,8 +6,35 @@ import { createLogger } from '../../runtime/logger.js';
 import { acquireInstanceLock } from '../../runtime/instance-lock.js';
 import { openStores } from '../../store/stores.js';
 import { formatCycleSummary } from '../format.js';
+import { systemdNotifier } from '../../runtime/systemd-notify.js';
+import { ProcessCommandRunner } from '../../runtime/command-runner.js';
+import { systemClock } from '../../runtime/clock.js';
+import path from 'node:path';
+import type { CompiledConfig } from '../../config/compiled.js';
+import type { Logger } from '../../core/logger.js';
+import { backupDatabases, listBackups, pruneBackups } from '../../store/backup.js';
 
 const SHUTDOWN_DEADLINE_MS = 15_000;
+const BACKUP_CHECK_MS = 10 * 60_000;
+
+/** Once a day, an online backup of both databases; backups older than keepDays are pruned. */
+async function dailyBackups(config: CompiledConfig, logger: Logger, signal: AbortSignal): Promise<void> {
+  if (!config.backup.enabled) return;
+  const directory = config.backup.directory ?? path.join(config.dataDir, 'backups');
+  while (!signal.aborted) {
+    try {
+      const newest = listBackups(directory)[0];
+      if (!newest || Date.now() - newest.createdAt >= 86_400_000) {
+        const backup = await backupDatabases(config.dataDir, directory, Date.now());
+        const pruned = pruneBackups(directory, config.backup.keepDays, Date.now());
+        logger.info({ backup: backup.path, pruned: pruned.length }, 'daily backup written');
+      }
+    } catch (error) {
+      logger.error({ error: (error as Error).message }, 'daily backup failed');
+    }
+    await systemClock.sleep(BACKUP_CHECK_MS, signal).catch(() => undefined);
+  }
+}
 const ONCE_DELIVERY_MS = 15_000;
 
 export function registerRun(program: Command): void {
@@ -58,7 +85,15 @@ export function registerRun(program: Command): void {
         };
         process.on('SIGTERM', () => stop('SIGTERM'));
         process.on('SIGINT', () => stop('SIGINT'));
-        await Promise.all([daemon.orchestrator.runForever(controller.signal), daemon.dispatcher.run(controller.signal)]);
+        const notifier = systemdNotifier({ runner: new ProcessCommandRunner(), clock: systemClock, logger });
+        const alive = () => daemon.orchestrator.madeProgress(Math.max(config.cycle.watchIntervalMs * 10, 60_000));
+        controller.signal.addEventListener('abort', () => void notifier.stopping(), { once: true });
+        await Promise.all([
+          daemon.orchestrator.runForever(controller.signal),
+          daemon.dispatcher.run(controller.signal),
+          notifier.ready(`watching ${config.services.length} service(s)`).then(() => notifier.watchdog(alive, controller.signal)),
+          dailyBackups(config, logger, controller.signal),
+        ]);
         logger.info('orchestrator stopped');
       } finally {
         lock.release();

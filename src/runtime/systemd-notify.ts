@@ -1,0 +1,38 @@
+/**
+ * Readiness and watchdog for Type=notify units. Node has no unix datagram sockets, so the messages go through
+ * systemd-notify (the unit sets NotifyAccess=all). The watchdog is fed only while the cycle engine is alive:
+ * a hung daemon stops feeding it and systemd restarts it.
+ */
+import type { Clock, CommandRunner } from '../core/ports.js';
+import type { Logger } from '../core/logger.js';
+
+export interface SystemdNotifier {
+  ready(status: string): Promise<void>;
+  /** Feeds the watchdog until `signal` aborts, as long as `alive()` says the engine made progress. */
+  watchdog(alive: () => boolean, signal: AbortSignal): Promise<void>;
+  stopping(): Promise<void>;
+}
+
+export function systemdNotifier(options: { runner: CommandRunner; clock: Clock; logger: Logger; env?: NodeJS.ProcessEnv }): SystemdNotifier {
+  const env = options.env ?? process.env;
+  const enabled = Boolean(env.NOTIFY_SOCKET);
+  const send = async (...messages: string[]) => {
+    if (!enabled) return;
+    const result = await options.runner.run(['systemd-notify', ...messages], { timeoutMs: 5_000 });
+    if (result.exitCode !== 0) options.logger.warn({ messages, error: result.stderr.trim() || result.spawnError }, 'systemd-notify failed');
+  };
+  const watchdogUsec = Number(env.WATCHDOG_USEC ?? 0);
+  return {
+    ready: (status) => send('--ready', `--status=${status}`),
+    stopping: () => send('STOPPING=1'),
+    async watchdog(alive, signal) {
+      if (!enabled || !watchdogUsec) return;
+      const intervalMs = Math.max(1_000, watchdogUsec / 1000 / 2);
+      while (!signal.aborted) {
+        if (alive()) await send('WATCHDOG=1');
+        else options.logger.error({}, 'the cycle engine made no progress: not feeding the watchdog');
+        await options.clock.sleep(intervalMs, signal).catch(() => undefined);
+      }
+    },
+  };
+}
