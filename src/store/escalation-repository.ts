@@ -150,6 +150,23 @@ export class EscalationRepository {
     return Object.fromEntries(rows.map((row) => [row.status, row.count]));
   }
 
+  /** Ids of the tasks in escalations touched since `sinceMs`: the tasks that needed a human, even once resolved. */
+  escalatedTaskIdsSince(sinceMs: number): string[] {
+    const sql = 'SELECT DISTINCT j.value AS id FROM escalations e, json_each(e.task_ids) j WHERE e.updated_at >= ?';
+    return (this.database.prepare(sql).all(toSqlTime(sinceMs)) as Array<{ id: string }>).map((row) => row.id);
+  }
+
+  /** Changes whenever anything in escalations.db is committed, by this connection or another process. */
+  dataVersion(): string {
+    return `${this.database.pragma('data_version', { simple: true }) as number}:${(this.database.prepare('SELECT total_changes() AS n').get() as { n: number }).n}`;
+  }
+
+  /** A summary that changes when an escalation is created or updated (live updates compare it). */
+  changeMarker(): string {
+    const sql = `SELECT COUNT(*) || '/' || IFNULL(MAX(updated_at), '') || '/' || TOTAL(status = 'open') || '/' || TOTAL(status = 'acknowledged') AS marker FROM escalations`;
+    return (this.database.prepare(sql).get() as { marker: string }).marker;
+  }
+
   /** Runs `work` in one transaction on escalations.db (an escalation and its notifications commit together). */
   transaction<T>(work: () => T): T {
     return this.database.transaction(work)();

@@ -67,4 +67,23 @@ export class StateRepository {
       }
     );
   }
+
+  /** Changes whenever anything in tasks.db is committed, by this connection or another process: a cheap gate before changeMarker(). */
+  dataVersion(): string {
+    return `${this.database.pragma('data_version', { simple: true }) as number}:${(this.database.prepare('SELECT total_changes() AS n').get() as { n: number }).n}`;
+  }
+
+  /** Summaries of tasks.db's tables that change when their rows do; live updates compare them to say what changed. */
+  changeMarker(): { cycles: string; tasks: string; attempts: string; patterns: string; pause: string } {
+    return this.database
+      .prepare(
+        `SELECT (SELECT IFNULL(MAX(id), 0) FROM cycles) || '' AS cycles,
+           (SELECT COUNT(*) || '/' || IFNULL(MAX(last_seen), '') || '/' || IFNULL(MAX(closed_at), '') || '/' || TOTAL(IFNULL(phase, 0)) || '/'
+              || TOTAL(status IN ('open', 'running')) || '/' || TOTAL(status = 'escalated') || '/' || TOTAL(status = 'fixed') FROM tasks) AS tasks,
+           (SELECT IFNULL(MAX(rowid), 0) || '/' || COUNT(finished_at) FROM attempts) AS attempts,
+           (SELECT COUNT(*) || '/' || IFNULL(MAX(updated_at), '') FROM patterns) AS patterns,
+           IFNULL((SELECT value || updated_at FROM state WHERE key = 'pause'), '') AS pause`,
+      )
+      .get() as { cycles: string; tasks: string; attempts: string; patterns: string; pause: string };
+  }
 }

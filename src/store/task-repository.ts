@@ -195,12 +195,10 @@ export class TaskRepository {
       medianRecoveryMs: durations.length ? durations[Math.floor(durations.length / 2)]! : null,
     };
   }
-}
 
-/** Read-side queries for the dashboard and the metrics (aggregates only; the write path never uses them). */
-export class TaskQueries {
-  constructor(private readonly database: SqliteDatabase) {}
+  // Read-side queries for the dashboard and the metrics (aggregates only; the write path never uses them).
 
+  /** The dashboard's filtered task list, newest first. */
   search(filter: TaskSearch): Task[] {
     const where: string[] = [];
     const params: unknown[] = [];
@@ -251,22 +249,8 @@ export class TaskQueries {
 
   /** Task counts by status and fixing phase (null when not fixed), for the metrics. */
   countByStatusAndPhase(): Array<{ status: TaskStatus; phase: Phase | null; count: number }> {
-    return this.database.prepare('SELECT status, fixed_by_phase AS phase, COUNT(*) AS count FROM tasks GROUP BY status, fixed_by_phase').all() as Array<{
-      status: TaskStatus;
-      phase: Phase | null;
-      count: number;
-    }>;
-  }
-
-  /** Cheap summaries that change whenever a task or an attempt is written (live updates compare them). */
-  changeMarker(): { tasks: string; attempts: string } {
-    return this.database
-      .prepare(
-        `SELECT (SELECT COUNT(*) || '/' || IFNULL(MAX(last_seen), '') || '/' || IFNULL(MAX(closed_at), '') || '/' || TOTAL(IFNULL(phase, 0))
-                  || '/' || TOTAL(status IN ('open', 'running')) || '/' || TOTAL(status = 'escalated') || '/' || TOTAL(status = 'fixed') FROM tasks) AS tasks,
-                (SELECT IFNULL(MAX(rowid), 0) || '/' || COUNT(finished_at) FROM attempts) AS attempts`,
-      )
-      .get() as { tasks: string; attempts: string };
+    const sql = 'SELECT status, fixed_by_phase AS phase, COUNT(*) AS count FROM tasks GROUP BY status, fixed_by_phase';
+    return this.database.prepare(sql).all() as Array<{ status: TaskStatus; phase: Phase | null; count: number }>;
   }
 }
 
