@@ -3,7 +3,7 @@
  * to a verified fix for a killed unit; full cycle time with 200 configured units; RSS after 1,000 cycles.
  */
 import { SystemdLab } from '../test/lab/systemd-lab.js';
-import { appUnit, LabDaemon } from '../test/lab/lab-daemon.js';
+import { appUnit, LabDaemon, HOST_CHECKS_OFF } from '../test/lab/lab-daemon.js';
 import { summary } from './stats.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -24,15 +24,14 @@ export async function benchDetection(rounds: number, log: (line: string) => void
     daemon.writeConfig(`
 cycle: { interval: 5m, watchInterval: 1s, watchFailedUnits: false }
 safety: { budget: { actions: 100000, window: 15m }, rateLimit: { actions: 100000, window: 1m } }
-host: { disk: { enabled: false }, inodes: { enabled: false }, memory: { enabled: false } }
+${HOST_CHECKS_OFF}
 services:
   - name: app
     unit: bench-app.service
     checks:
       - { type: http, url: "http://127.0.0.1:18181/", timeout: 2s }
 `);
-    daemon.start();
-    await lab.waitFor(async () => daemon.query('tasks', 'SELECT 1 FROM cycles').length > 0, { what: 'first cycle', timeoutMs: 30_000 });
+    await daemon.startAndWait();
     const detection: number[] = [];
     const toVerified: number[] = [];
     const total: number[] = [];

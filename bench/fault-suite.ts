@@ -4,7 +4,7 @@
  * outcome, and the phase that fixed it recorded. Gives the fix rate per phase.
  */
 import { SystemdLab } from '../test/lab/systemd-lab.js';
-import { appUnit, LabDaemon, type TaskRow } from '../test/lab/lab-daemon.js';
+import { appUnit, LabDaemon, type TaskRow, HOST_CHECKS_OFF } from '../test/lab/lab-daemon.js';
 
 interface Fault {
   name: string;
@@ -88,7 +88,7 @@ export async function runFaultSuite(rounds: number, log: (line: string) => void)
     daemon.writeConfig(`
 cycle: { interval: 2s, watchInterval: 1s, watchFailedUnits: false }
 safety: { budget: { actions: 1000, window: 15m }, rateLimit: { actions: 1000, window: 1m } }
-host: { disk: { enabled: false }, inodes: { enabled: false }, memory: { enabled: false } }
+${HOST_CHECKS_OFF}
 services:
   - name: app
     unit: lab-app.service
@@ -113,8 +113,7 @@ ${http(18204)}
     checks:
 ${http(18205)}
 `);
-    daemon.start();
-    await lab.waitFor(async () => daemon.query('tasks', 'SELECT 1 FROM cycles').length > 0, { what: 'first cycle', timeoutMs: 30_000 });
+    await daemon.startAndWait();
     await lab.waitFor(async () => daemon.query('tasks', 'SELECT 1 FROM cycles').length > 2, { what: 'snapshots', timeoutMs: 30_000 });
     const outcomes: FaultOutcome[] = [];
     for (let round = 1; round <= rounds; round++) {

@@ -25,16 +25,30 @@ export interface OpenAiCompatibleAgentOptions {
   fetch?: typeof fetch;
 }
 
-/** Talks to any OpenAI chat-completions server (Ollama, vLLM, llama.cpp, OpenAI itself) in JSON mode. */
-export class OpenAiCompatibleAgent implements Agent {
+/** An agent backed by an AI SDK language model, loaded (with the SDK) on first use. */
+abstract class SdkAgent implements Agent {
   readonly name: string;
   private model: Promise<LanguageModel> | undefined;
 
-  constructor(private readonly options: OpenAiCompatibleAgentOptions) {
-    this.name = options.name;
+  constructor(private readonly base: { name: string; timeoutMs: number; apiKey?: string }) {
+    this.name = base.name;
   }
 
-  private async load(): Promise<LanguageModel> {
+  protected abstract load(): Promise<LanguageModel>;
+
+  async diagnose(context: AgentContext, perspective: Perspective, signal: AbortSignal): Promise<Verdict> {
+    this.model ??= this.load();
+    return diagnoseWith(await this.model, { name: this.name, timeoutMs: this.base.timeoutMs, apiKey: this.base.apiKey }, context, perspective, signal);
+  }
+}
+
+/** Talks to any OpenAI chat-completions server (Ollama, vLLM, llama.cpp, OpenAI itself) in JSON mode. */
+export class OpenAiCompatibleAgent extends SdkAgent {
+  constructor(private readonly options: OpenAiCompatibleAgentOptions) {
+    super(options);
+  }
+
+  protected async load(): Promise<LanguageModel> {
     const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
     const provider = createOpenAICompatible({
       name: 'openaiCompatible',
@@ -43,11 +57,6 @@ export class OpenAiCompatibleAgent implements Agent {
       fetch: cappedFetch(this.options.fetch ?? globalThis.fetch, MAX_RESPONSE_BYTES),
     });
     return provider.chatModel(this.options.model);
-  }
-
-  async diagnose(context: AgentContext, perspective: Perspective, signal: AbortSignal): Promise<Verdict> {
-    this.model ??= this.load();
-    return diagnoseWith(await this.model, { name: this.name, timeoutMs: this.options.timeoutMs, apiKey: this.options.apiKey }, context, perspective, signal);
   }
 }
 
@@ -62,15 +71,12 @@ export interface AnthropicAgentOptions {
 }
 
 /** Talks to the Anthropic messages API (the SDK forces a JSON tool whose input is the verdict). */
-export class AnthropicAgent implements Agent {
-  readonly name: string;
-  private model: Promise<LanguageModel> | undefined;
-
+export class AnthropicAgent extends SdkAgent {
   constructor(private readonly options: AnthropicAgentOptions) {
-    this.name = options.name;
+    super(options);
   }
 
-  private async load(): Promise<LanguageModel> {
+  protected async load(): Promise<LanguageModel> {
     const { createAnthropic } = await import('@ai-sdk/anthropic');
     const provider = createAnthropic({
       apiKey: this.options.apiKey,
@@ -78,11 +84,6 @@ export class AnthropicAgent implements Agent {
       fetch: cappedFetch(this.options.fetch ?? globalThis.fetch, MAX_RESPONSE_BYTES),
     });
     return provider(this.options.model);
-  }
-
-  async diagnose(context: AgentContext, perspective: Perspective, signal: AbortSignal): Promise<Verdict> {
-    this.model ??= this.load();
-    return diagnoseWith(await this.model, { name: this.name, timeoutMs: this.options.timeoutMs, apiKey: this.options.apiKey }, context, perspective, signal);
   }
 }
 

@@ -6,7 +6,6 @@
 import type { CompiledConfig } from '../config/compiled.js';
 import type { Clock } from '../core/ports.js';
 import type { Logger } from '../core/logger.js';
-import { EscalateNowError } from '../core/errors.js';
 import type { Stores } from '../store/stores.js';
 import type { ConfigSnapshots } from '../store/config-snapshots.js';
 import type { Agent, Perspective } from '../agents/agent.js';
@@ -17,7 +16,7 @@ import type { PlanRunner } from './plan-runner.js';
 import type { PhaseOutcome, RemediationPhase, TaskContext } from './phase.js';
 import { askAgent, describeVerdict, type AskResult } from './agent-verdicts.js';
 import { planFor } from './proposals.js';
-import { refusalOutcome } from './research.js';
+import { phaseOutcome } from './plan-outcome.js';
 
 export const PANEL: readonly Perspective[] = ['systems', 'application', 'dependencies'];
 const ESCALATE_KEY = 'escalate()';
@@ -69,18 +68,11 @@ export class ConsensusPhase implements RemediationPhase {
       this.dependencies.planRunner.recordShadow(context, plan, 3);
       return { kind: 'escalate', reason: `shadow mode: phases 2 and 3 proposed fixes without acting (consensus: ${tally.key})` };
     }
-    try {
-      const result = await this.dependencies.planRunner.run(context, plan, 3, signal);
-      if (result.status === 'fixed') return { kind: 'fixed', attempt: result.attempt };
-      if (result.status === 'refused') return refusalOutcome(result.refusal.reason, result.refusal.message) ?? { kind: 'escalate', reason: result.refusal.message };
-      return { kind: 'escalate', reason: `phase 3: the agreed action ${tally.key} was not verified: ${result.attempt.detail}` };
-    } catch (error) {
-      if (error instanceof EscalateNowError) {
-        context.findings.push(...Object.entries(error.evidence).map(([name, value]) => `${name}: ${value}`));
-        return { kind: 'escalate', reason: error.message };
-      }
-      throw error;
-    }
+    const result = await this.dependencies.planRunner.run(context, plan, 3, signal);
+    const outcome = phaseOutcome(result);
+    if (outcome) return outcome;
+    const detail = result.status === 'failed' ? result.attempt.detail : result.status === 'refused' ? result.refusal.message : '';
+    return { kind: 'escalate', reason: `phase 3: the agreed action ${tally.key} was not verified: ${detail}` };
   }
 }
 

@@ -17,7 +17,9 @@ import type { TaskContext } from './phase.js';
 export type PlanResult =
   | { status: 'fixed'; attempt: Attempt }
   | { status: 'failed'; attempt: Attempt }
-  | { status: 'refused'; attempt: Attempt; refusal: PolicyRefusal };
+  | { status: 'refused'; attempt: Attempt; refusal: PolicyRefusal }
+  /** A config test failed: hand to a human now; its output is added to the task's findings. */
+  | { status: 'escalate_now'; reason: string };
 
 export interface PlanRunnerDependencies {
   stores: Stores;
@@ -34,7 +36,18 @@ export interface PlanRunnerDependencies {
 export class PlanRunner {
   constructor(private readonly dependencies: PlanRunnerDependencies) {}
 
+  /** Tries a plan; a failing config test comes back as escalate_now (with its output in the findings). */
   async run(context: TaskContext, plan: Plan, phase: Phase, signal: AbortSignal): Promise<PlanResult> {
+    try {
+      return await this.runPlan(context, plan, phase, signal);
+    } catch (error) {
+      if (!(error instanceof EscalateNowError)) throw error;
+      context.findings.push(...Object.entries(error.evidence).map(([name, value]) => `${name}: ${value}`));
+      return { status: 'escalate_now', reason: error.message };
+    }
+  }
+
+  private async runPlan(context: TaskContext, plan: Plan, phase: Phase, signal: AbortSignal): Promise<PlanResult> {
     const { stores, executor, policy, detector, clock, newId, logger } = this.dependencies;
     const { task, service } = context;
     const attempt: Attempt = {

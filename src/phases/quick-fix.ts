@@ -1,7 +1,6 @@
 /** Phase 1, quick fix (30 s budget): learned patterns, the service's dependencies and profile, then restart with backoff. */
 import type { CompiledConfig } from '../config/compiled.js';
 import type { Clock, FileSystem, ServiceAdapter } from '../core/ports.js';
-import { EscalateNowError } from '../core/errors.js';
 import type { Plan } from '../core/types.js';
 import type { Stores } from '../store/stores.js';
 import { planKey } from '../actions/catalog.js';
@@ -9,6 +8,7 @@ import { findStaleFiles } from '../actions/stale-files.js';
 import type { PlanRunner } from './plan-runner.js';
 import type { PhaseOutcome, RemediationPhase, TaskContext } from './phase.js';
 import { quickFixPlans } from './quick-fix-plans.js';
+import { phaseOutcome } from './plan-outcome.js';
 
 export interface QuickFixDependencies {
   config: CompiledConfig;
@@ -45,27 +45,14 @@ export class QuickFixPhase implements RemediationPhase {
         genericTries++;
       } else if (tried.has(key)) continue;
       tried.add(key);
-      let result;
-      try {
-        result = await this.dependencies.planRunner.run(context, plan, 1, signal);
-      } catch (error) {
-        if (error instanceof EscalateNowError) {
-          context.findings.push(...Object.entries(error.evidence).map(([name, value]) => `${name}: ${value}`));
-          return { kind: 'escalate', reason: error.message };
-        }
-        throw error;
+      const result = await this.dependencies.planRunner.run(context, plan, 1, signal);
+      // In a dry run every candidate is recorded, so the operator sees the whole decision.
+      if (result.status === 'refused' && result.refusal.reason === 'dry_run') {
+        dryRunPlans.push(plan.reason);
+        continue;
       }
-      if (result.status === 'fixed') return { kind: 'fixed', attempt: result.attempt };
-      if (result.status === 'refused') {
-        const { reason, message } = result.refusal;
-        if (reason === 'dry_run') {
-          dryRunPlans.push(plan.reason);
-          continue;
-        }
-        if (reason === 'paused') return { kind: 'held', status: 'open', reason: message };
-        if (reason === 'operator_intent') return { kind: 'held', status: 'ignored', reason: message };
-        if (reason === 'budget' || reason === 'rate_limit') return { kind: 'escalate', reason: message };
-      }
+      const outcome = phaseOutcome(result);
+      if (outcome) return outcome;
     }
     if (dryRunPlans.length > 0) return { kind: 'held', status: 'ignored', reason: `dry run: would try ${dryRunPlans.join(', then ')}` };
     return { kind: 'unfixed', reason: `phase 1 tried ${context.attempts.filter((attempt) => attempt.phase === 1).length} plan(s); none was verified` };

@@ -6,7 +6,6 @@
 import type { CompiledConfig } from '../config/compiled.js';
 import type { Clock, FileSystem } from '../core/ports.js';
 import type { Logger } from '../core/logger.js';
-import { EscalateNowError } from '../core/errors.js';
 import type { Plan } from '../core/types.js';
 import type { Stores } from '../store/stores.js';
 import type { ConfigSnapshots } from '../store/config-snapshots.js';
@@ -15,7 +14,8 @@ import { buildAgentContext } from '../agents/context-builder.js';
 import { planKey } from '../actions/catalog.js';
 import { findStaleFiles } from '../actions/stale-files.js';
 import { runtimeRoots } from '../actions/scope.js';
-import type { PlanRunner, PlanResult } from './plan-runner.js';
+import type { PlanRunner } from './plan-runner.js';
+import { phaseOutcome } from './plan-outcome.js';
 import type { PhaseOutcome, RemediationPhase, TaskContext } from './phase.js';
 import { askAgent, describeVerdict } from './agent-verdicts.js';
 import { planFor } from './proposals.js';
@@ -83,19 +83,7 @@ export class ResearchPhase implements RemediationPhase {
 
   /** Runs a plan; returns an outcome that ends the phase, or undefined to go on. */
   private async tryPlan(context: TaskContext, plan: Plan, signal: AbortSignal): Promise<PhaseOutcome | undefined> {
-    let result: PlanResult;
-    try {
-      result = await this.dependencies.planRunner.run(context, plan, 2, signal);
-    } catch (error) {
-      if (error instanceof EscalateNowError) {
-        context.findings.push(...Object.entries(error.evidence).map(([name, value]) => `${name}: ${value}`));
-        return { kind: 'escalate', reason: error.message };
-      }
-      throw error;
-    }
-    if (result.status === 'fixed') return { kind: 'fixed', attempt: result.attempt };
-    if (result.status === 'refused') return refusalOutcome(result.refusal.reason, result.refusal.message);
-    return undefined;
+    return phaseOutcome(await this.dependencies.planRunner.run(context, plan, 2, signal));
   }
 
   private async ladder(context: TaskContext): Promise<Plan[]> {
@@ -115,10 +103,3 @@ export class ResearchPhase implements RemediationPhase {
   }
 }
 
-/** What a policy refusal means for a phase: wait (paused, operator intent, dry run) or hand over (budget). */
-export function refusalOutcome(reason: string, message: string): PhaseOutcome | undefined {
-  if (reason === 'paused') return { kind: 'held', status: 'open', reason: message };
-  if (reason === 'operator_intent' || reason === 'dry_run') return { kind: 'held', status: 'ignored', reason: message };
-  if (reason === 'budget' || reason === 'rate_limit') return { kind: 'escalate', reason: message };
-  return undefined;
-}

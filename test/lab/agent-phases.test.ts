@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { SystemdLab } from './systemd-lab.js';
 import { describeLab } from './describe-lab.js';
-import { appUnit, LabDaemon } from './lab-daemon.js';
+import { appUnit, LabDaemon, HOST_CHECKS_OFF } from './lab-daemon.js';
 
 describeLab('phase 2: agent and recovery ladder (systemd lab)', () => {
   let lab: SystemdLab;
@@ -30,7 +30,7 @@ cycle: { interval: 2s, watchInterval: 1s, watchFailedUnits: false }
 verification: { settle: 1s }
 phases: { quickFix: { backoff: 500ms } }
 safety: { budget: { actions: 10, window: 15m } }
-host: { disk: { enabled: false }, inodes: { enabled: false }, memory: { enabled: false } }
+${HOST_CHECKS_OFF}
 services:
   - name: lock
     unit: lab-lock.service

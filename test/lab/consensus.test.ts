@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { SystemdLab } from './systemd-lab.js';
 import { describeLab } from './describe-lab.js';
-import { appUnit, LabDaemon } from './lab-daemon.js';
+import { appUnit, LabDaemon, HOST_CHECKS_OFF } from './lab-daemon.js';
 import { REPO_ROOT } from './systemd-lab.js';
 
 const AGENT = path.join(REPO_ROOT, 'test', 'fixtures', 'scripted-agent.mjs');
@@ -79,7 +79,7 @@ cycle: { interval: 2s, watchInterval: 1s, watchFailedUnits: false }
 verification: { settle: 1s }
 phases: { quickFix: { backoff: 500ms }, research: { ladder: false } }
 safety: { budget: { actions: 10, window: 15m } }
-host: { disk: { enabled: false }, inodes: { enabled: false }, memory: { enabled: false } }
+${HOST_CHECKS_OFF}
 agents:
   research: ${agent('research')}
   systems: ${agent('systems')}
@@ -91,8 +91,7 @@ services:
   - { name: inject, unit: lab-inject.service }
   - { name: shadow, unit: lab-shadow.service, autonomy: shadow }
 `);
-    daemon.start();
-    await lab.waitFor(async () => daemon.query('tasks', 'SELECT 1 FROM cycles').length > 0, { what: 'first full cycle', timeoutMs: 30_000 });
+    await daemon.startAndWait();
   });
 
   afterAll(async () => {

@@ -8,7 +8,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SystemdLab, TEST_OUTPUT_DIR } from './systemd-lab.js';
 import { describeLab } from './describe-lab.js';
-import { appUnit, CLI, LabDaemon } from './lab-daemon.js';
+import { appUnit, CLI, LabDaemon, HOST_CHECKS_OFF } from './lab-daemon.js';
 
 const UNIT = 'autonomous-orchestrator.service';
 
@@ -25,7 +25,7 @@ describeLab('deployment as a hardened systemd service (systemd lab)', () => {
     await lab.systemctl('start', 'lab-app.service');
     await lab.writeFile(
       '/run/ao-etc/config.yaml',
-      `cycle: { interval: 5m, watchFailedUnits: false }\nhost: { disk: { enabled: false }, inodes: { enabled: false }, memory: { enabled: false } }\nweb: { enabled: false }\nservices:\n  - name: app\n    unit: lab-app.service\n    checks:\n      - { type: http, url: "http://127.0.0.1:18401/", timeout: 2s }\n`,
+      `cycle: { interval: 5m, watchFailedUnits: false }\n${HOST_CHECKS_OFF}\nweb: { enabled: false }\nservices:\n  - name: app\n    unit: lab-app.service\n    checks:\n      - { type: http, url: "http://127.0.0.1:18401/", timeout: 2s }\n`,
     );
     mkdirSync(base, { recursive: true });
     // Reads the installed daemon's databases from the test process.

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SystemdLab, REPO_ROOT } from './systemd-lab.js';
 import { describeLab } from './describe-lab.js';
-import { appUnit, LabDaemon } from './lab-daemon.js';
+import { appUnit, LabDaemon, HOST_CHECKS_OFF } from './lab-daemon.js';
 
 const NGINX = existsSync('/usr/sbin/nginx');
 if (!NGINX) console.warn('escalation lab: nginx is not installed (apt-get install nginx): the broken-config test is skipped');
@@ -43,7 +43,7 @@ cycle: { interval: 2s, watchInterval: 1s, watchFailedUnits: false }
 verification: { settle: 1s }
 phases: { quickFix: { backoff: 500ms } }
 safety: { budget: { actions: 3, window: 15m } }
-host: { disk: { enabled: false }, inodes: { enabled: false }, memory: { enabled: false } }
+${HOST_CHECKS_OFF}
 escalation: { autoResolveCycles: 3 }
 notify:
   email: { host: 127.0.0.1, port: 2525, from: orchestrator@lab, to: [oncall@example.com] }
@@ -54,8 +54,7 @@ ${NGINX ? '  - { name: nginx, profile: nginx }\n' : ''}  - name: human
     playbooks: { clear-flag: [/bin/rm, -f, /run/lab-human.flag] }
   - { name: loop, unit: lab-loop.service }
 `);
-    daemon.start();
-    await lab.waitFor(async () => daemon.query('tasks', 'SELECT 1 FROM cycles').length > 0, { what: 'first full cycle', timeoutMs: 30_000 });
+    await daemon.startAndWait();
   });
 
   afterAll(async () => {

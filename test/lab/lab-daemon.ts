@@ -11,6 +11,8 @@ import { REPO_ROOT, TEST_OUTPUT_DIR, type SystemdLab } from './systemd-lab.js';
 export const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
 /** The V8 flags the daemon runs with everywhere (the bin's shebang, npm start): a 1 MB young generation keeps RSS low. */
 export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1'];
+/** Config line that turns the host checks off, so a lab test sees only the faults it injects. */
+export const HOST_CHECKS_OFF = 'host: { disk: { enabled: false }, inodes: { enabled: false }, memory: { enabled: false } }';
 export const HTTP_APP = path.join(REPO_ROOT, 'test', 'fixtures', 'http-app.mjs');
 
 export interface TaskRow {
@@ -70,6 +72,12 @@ export class LabDaemon {
     this.process = this.lab.spawn(['/usr/bin/node', ...nodeFlags, CLI, 'run', '--config', this.configPath, '--data-dir', this.dataDir, ...extraArgs], {
       stdoutFile: this.logPath,
     });
+  }
+
+  /** Starts the daemon and waits until its first full cycle is recorded. */
+  async startAndWait(extraArgs: string[] = []): Promise<void> {
+    this.start(extraArgs);
+    await this.lab.waitFor(async () => this.query('tasks', 'SELECT 1 FROM cycles').length > 0, { what: `first full cycle (daemon log: ${this.logPath})`, timeoutMs: 30_000 });
   }
 
   /** Runs a CLI verb inside the lab against the same config and data. */

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SystemdLab } from './systemd-lab.js';
 import { describeLab } from './describe-lab.js';
-import { appUnit, LabDaemon } from './lab-daemon.js';
+import { appUnit, LabDaemon, HOST_CHECKS_OFF } from './lab-daemon.js';
 
 describeLab('probe faults (systemd lab)', () => {
   let lab: SystemdLab;
@@ -22,7 +22,7 @@ describeLab('probe faults (systemd lab)', () => {
     daemon.writeConfig(`
 cycle: { interval: 2s, watchInterval: 1s, watchFailedUnits: false }
 verification: { settle: 1s }
-host: { disk: { enabled: false }, inodes: { enabled: false }, memory: { enabled: false } }
+${HOST_CHECKS_OFF}
 services:
   - name: hung
     unit: lab-hung.service
@@ -34,8 +34,7 @@ services:
     checks:
       - { type: http, url: "http://127.0.0.1:18084/", timeout: 2s }
 `);
-    daemon.start();
-    await lab.waitFor(async () => daemon.query('tasks', 'SELECT 1 FROM cycles').length > 0, { what: 'first full cycle', timeoutMs: 30_000 });
+    await daemon.startAndWait();
   });
 
   afterAll(async () => {

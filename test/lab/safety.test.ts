@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { SystemdLab } from './systemd-lab.js';
 import { describeLab } from './describe-lab.js';
-import { appUnit, LabDaemon } from './lab-daemon.js';
+import { appUnit, LabDaemon, HOST_CHECKS_OFF } from './lab-daemon.js';
 
 const NGINX = existsSync('/usr/sbin/nginx');
 if (!NGINX) console.warn('safety lab: nginx is not installed (apt-get install nginx): the broken-config test is skipped');
@@ -34,7 +34,7 @@ describeLab('safety (systemd lab)', () => {
 cycle: { interval: 5m, watchInterval: 1s, watchFailedUnits: false }
 verification: { settle: 1s }
 safety: { budget: { actions: 3, window: 15m } }
-host: { disk: { enabled: false }, inodes: { enabled: false }, memory: { enabled: false } }
+${HOST_CHECKS_OFF}
 services:
 ${NGINX ? '  - { name: nginx, profile: nginx }\n' : ''}  - { name: loop, unit: lab-loop.service }
   - { name: masked, unit: lab-masked.service }
@@ -43,8 +43,7 @@ ${NGINX ? '  - { name: nginx, profile: nginx }\n' : ''}  - { name: loop, unit: l
     checks:
       - { type: http, url: "http://127.0.0.1:18087/", timeout: 2s }
 `);
-    daemon.start();
-    await lab.waitFor(async () => daemon.query('tasks', 'SELECT 1 FROM cycles').length > 0, { what: 'first full cycle', timeoutMs: 30_000 });
+    await daemon.startAndWait();
   });
 
   afterAll(async () => {

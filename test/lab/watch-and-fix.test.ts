@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SystemdLab } from './systemd-lab.js';
 import { describeLab } from './describe-lab.js';
-import { appUnit, LabDaemon } from './lab-daemon.js';
+import { appUnit, LabDaemon, HOST_CHECKS_OFF } from './lab-daemon.js';
 
 describeLab('watch and fix (systemd lab)', () => {
   let lab: SystemdLab;
@@ -23,7 +23,7 @@ describeLab('watch and fix (systemd lab)', () => {
     daemon.writeConfig(`
 cycle: { interval: 5m, watchInterval: 1s, watchFailedUnits: false }
 verification: { settle: 1s }
-host: { disk: { enabled: false }, inodes: { enabled: false }, memory: { enabled: false } }
+${HOST_CHECKS_OFF}
 services:
   - name: crashy
     unit: lab-crashy.service
@@ -35,8 +35,7 @@ services:
     checks:
       - { type: http, url: "http://127.0.0.1:18083/", timeout: 2s }
 `);
-    daemon.start();
-    await lab.waitFor(async () => daemon.query('tasks', 'SELECT 1 FROM cycles').length > 0, { what: 'first full cycle', timeoutMs: 30_000 });
+    await daemon.startAndWait();
   });
 
   afterAll(async () => {

@@ -1,0 +1,196 @@
+/**
+ * The dashboard's read model: shapes what the stores hold into the API's JSON. All SQL stays in the store's
+ * repositories; times are epoch milliseconds like the CLI's --json output, days are UTC.
+ */
+import type { Attempt, LearnedPattern, Task } from '../core/types.js';
+import type { CompiledConfig } from '../config/compiled.js';
+import type { Stores } from '../store/stores.js';
+import type { CycleRecord } from '../store/state-repository.js';
+import type { Escalation, EscalationStatus } from '../store/escalation-repository.js';
+import type { DailyCounts, RecoveryPoint, TaskSearch } from '../store/task-repository.js';
+import type { VerdictRecord } from '../store/verdict-repository.js';
+import type { OutboxBacklog } from '../notify/outbox-repository.js';
+import { UsageError } from '../core/errors.js';
+
+const DAY_MS = 86_400_000;
+export const RATE_DAYS = 14;
+const RECOVERY_POINTS = 100;
+
+/** One service on the overview: healthy, failing (a task is open, running or left alone) or escalated. */
+export interface ServiceState {
+  name: string;
+  state: 'healthy' | 'failing' | 'escalated';
+  openTask?: { id: string; status: Task['status']; symptom: string };
+  lastSeen?: number;
+}
+
+/** GET /api/overview. */
+export interface Overview {
+  host: string;
+  now: number;
+  readOnly: boolean;
+  daemon: { running: boolean; paused: boolean; pausedSince: number | null; pauseReason: string | null };
+  lastCycle: CycleRecord | null;
+  services: ServiceState[];
+  counts: { openTasks: number; openEscalations: number; tasksLast24h: number; fixedLast24h: number };
+  funnel: { total: number; phase1: number; phase2: number; phase3: number; escalated: number; pending: number; recovered: number };
+  rates: DailyCounts[];
+  recovery: RecoveryPoint[];
+  outbox: Pick<OutboxBacklog, 'pending' | 'failed'>;
+}
+
+/** GET /api/tasks/:id. */
+export interface TaskDetail {
+  task: Task;
+  attempts: Attempt[];
+  verdicts: VerdictRecord[];
+  escalation: Escalation | null;
+}
+
+/** What live updates compare: one marker per kind of data, each changing when its rows do. */
+export type ChangeMarkers = Record<'cycles' | 'tasks' | 'attempts' | 'patterns' | 'pause' | 'escalations' | 'outbox', string>;
+
+export interface DashboardDataOptions {
+  stores: Stores;
+  config?: Pick<CompiledConfig, 'services'>;
+  readOnly: boolean;
+  host: string;
+  isDaemonRunning(): boolean;
+}
+
+const SEVERITY = { healthy: 0, failing: 1, escalated: 2 } as const;
+const STATUS_ORDER: Record<EscalationStatus, number> = { open: 0, acknowledged: 1, resolved: 2, auto_resolved: 2 };
+
+/** The read model behind every GET of the API, the health check and the live-update poller. */
+export class DashboardData {
+  private tasksVersion = '';
+  private escalationsVersion = '';
+  private markers: ChangeMarkers | undefined;
+
+  constructor(private readonly options: DashboardDataOptions) {}
+
+  overview(now: number): Overview {
+    const { stores, readOnly, host } = this.options;
+    const pause = stores.state.pause();
+    const tracking = stores.tasks.listTracking();
+    const last24h = stores.tasks.stats(now - DAY_MS);
+    const window = stores.tasks.stats(now - RATE_DAYS * DAY_MS);
+    const backlog = stores.outbox.backlog();
+    return {
+      host,
+      now,
+      readOnly,
+      daemon: { running: this.options.isDaemonRunning(), paused: pause.paused, pausedSince: pause.paused ? (pause.since ?? null) : null, pauseReason: pause.paused ? (pause.reason ?? null) : null },
+      lastCycle: stores.state.lastCycle('full') ?? null,
+      services: this.services(tracking),
+      counts: {
+        openTasks: tracking.filter((task) => task.status === 'open' || task.status === 'running').length,
+        openEscalations: stores.escalations.countActive(),
+        tasksLast24h: last24h.total,
+        fixedLast24h: last24h.fixed,
+      },
+      funnel: {
+        total: window.total,
+        phase1: window.fixedByPhase['1'] ?? 0,
+        phase2: window.fixedByPhase['2'] ?? 0,
+        phase3: window.fixedByPhase['3'] ?? 0,
+        escalated: window.escalated,
+        pending: window.pending,
+        recovered: window.recovered,
+      },
+      rates: this.rates(now),
+      recovery: stores.tasks.recentFixes(RECOVERY_POINTS),
+      outbox: { pending: backlog.pending, failed: backlog.failed },
+    };
+  }
+
+  tasks(filter: TaskSearch): Task[] {
+    return this.options.stores.tasks.search(filter);
+  }
+
+  /** A task by id or unique id prefix with its timeline; undefined when unknown, UsageError when ambiguous. */
+  task(id: string): TaskDetail | undefined {
+    const { stores } = this.options;
+    const exact = stores.tasks.get(id);
+    const matches = exact ? [exact] : stores.tasks.findByIdPrefix(id);
+    if (matches.length > 1) throw new UsageError(`"${id}" matches more than one task; give more of the id`);
+    const task = matches[0];
+    if (!task) return undefined;
+    return { task, attempts: stores.attempts.forTask(task.id), verdicts: stores.verdicts.forTask(task.id), escalation: stores.escalations.forTask(task.id) ?? null };
+  }
+
+  /** Escalations, open first, then acknowledged, then the ended ones; newest first within each. */
+  escalations(status?: EscalationStatus, limit = 200): Escalation[] {
+    const list = this.options.stores.escalations.list({ status, limit });
+    return list.sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || b.createdAt - a.createdAt);
+  }
+
+  patterns(now: number): LearnedPattern[] {
+    return this.options.stores.patterns.all(now).sort((a, b) => a.service.localeCompare(b.service) || b.confidence - a.confidence);
+  }
+
+  /** GET /health: enough for a liveness probe, nothing secret. */
+  health(): { ok: true; daemon: 'running' | 'not running'; paused: boolean; lastCycleAt: number | null } {
+    const { stores } = this.options;
+    return {
+      ok: true,
+      daemon: this.options.isDaemonRunning() ? 'running' : 'not running',
+      paused: stores.state.pause().paused,
+      lastCycleAt: stores.state.lastCycle('full')?.startedAt ?? null,
+    };
+  }
+
+  /** The current change markers; the table summaries are only recomputed when a database's data version moved. */
+  changeMarkers(): ChangeMarkers {
+    const { stores } = this.options;
+    const tasksVersion = stores.state.dataVersion();
+    const escalationsVersion = stores.escalations.dataVersion();
+    const previous = this.markers;
+    const tasksChanged = !previous || tasksVersion !== this.tasksVersion;
+    const escalationsChanged = !previous || escalationsVersion !== this.escalationsVersion;
+    this.tasksVersion = tasksVersion;
+    this.escalationsVersion = escalationsVersion;
+    const fromTasks = tasksChanged ? stores.state.changeMarker() : previous!;
+    const backlog = escalationsChanged ? stores.outbox.backlog() : undefined;
+    this.markers = {
+      cycles: fromTasks.cycles,
+      tasks: fromTasks.tasks,
+      attempts: fromTasks.attempts,
+      patterns: fromTasks.patterns,
+      pause: fromTasks.pause,
+      escalations: escalationsChanged ? stores.escalations.changeMarker() : previous!.escalations,
+      outbox: backlog ? `${backlog.pending}/${backlog.failed}/${backlog.oldestPendingAt ?? ''}` : previous!.outbox,
+    };
+    return this.markers;
+  }
+
+  /** Services seen in tasks (their worst current state) plus configured services with no tasks, worst first. */
+  private services(tracking: readonly Task[]): ServiceState[] {
+    const { stores, config } = this.options;
+    const byName = new Map<string, ServiceState>();
+    for (const service of config?.services ?? []) if (!service.discovered) byName.set(service.name, { name: service.name, state: 'healthy' });
+    for (const { service, lastSeen } of stores.tasks.lastSeenByService()) byName.set(service, { name: service, state: 'healthy', lastSeen });
+    for (const task of tracking) {
+      const entry = byName.get(task.service) ?? { name: task.service, state: 'healthy' };
+      const state = task.status === 'escalated' ? 'escalated' : 'failing';
+      // listTracking is oldest first: the newest task of the worst state wins.
+      if (SEVERITY[state] >= SEVERITY[entry.state]) {
+        entry.state = state;
+        entry.openTask = { id: task.id, status: task.status, symptom: task.symptom };
+      }
+      byName.set(task.service, entry);
+    }
+    return [...byName.values()].sort((a, b) => SEVERITY[b.state] - SEVERITY[a.state] || a.name.localeCompare(b.name));
+  }
+
+  /** The last RATE_DAYS UTC days, oldest first, days without tasks included with zeros. */
+  private rates(now: number): DailyCounts[] {
+    const { stores } = this.options;
+    const start = Math.floor(now / DAY_MS) * DAY_MS - (RATE_DAYS - 1) * DAY_MS;
+    const counted = new Map(stores.tasks.dailyCounts(start, stores.escalations.escalatedTaskIdsSince(start)).map((row) => [row.day, row]));
+    return Array.from({ length: RATE_DAYS }, (_, index) => {
+      const day = new Date(start + index * DAY_MS).toISOString().slice(0, 10);
+      return counted.get(day) ?? { day, total: 0, fixed: 0, escalated: 0 };
+    });
+  }
+}
