@@ -7,7 +7,7 @@ import type { CompiledConfig } from '../config/compiled.js';
 import type { LearnedPattern } from '../core/types.js';
 import { sanitizeLines, sanitizeText } from '../core/sanitize.js';
 import type { TaskContext } from '../phases/phase.js';
-import { runtimeRoots, servicePorts } from '../actions/scope.js';
+import { runtimeRoots } from '../actions/scope.js';
 import type { AgentContext, CatalogEntry } from './agent.js';
 
 export function buildAgentContext(context: TaskContext, options: { config: CompiledConfig; learned: readonly LearnedPattern[]; hasSnapshot: boolean }): AgentContext {
@@ -70,10 +70,7 @@ export function catalogFor(context: TaskContext, config: CompiledConfig, hasSnap
     if (hasSnapshot) entries.push({ type: 'restore_config', description: 'restore the last-known-good configuration snapshot, then restart', params: { unit } });
     const playbooks = Object.keys(service.playbooks);
     if (playbooks.length > 0) entries.push({ type: 'run_playbook', description: 'run a named playbook of this service', params: { name: `one of ${playbooks.map((name) => `"${name}"`).join(', ')}` } });
-    const ports = servicePorts(service);
-    if (ports.length > 0) {
-      entries.push({ type: 'kill_stray_listener', description: 'kill a process that no managed unit owns and that holds the service port', params: { port: `one of ${ports.join(', ')}`, pid: 'the process id' } });
-    }
+    // kill_stray_listener is in the catalog but not yet implemented by the executor, so it is not offered.
   }
   for (const cleanup of config.host.cleanup) {
     entries.push({ type: 'clean_directory', description: 'delete old files from an allow-listed directory', params: { path: `"${cleanup.path}"`, olderThanMs: `at least ${cleanup.olderThanMs}` } });
