@@ -1,0 +1,536 @@
+/**
+ * The fault suite, side by side: the orchestrator, Monit (30 s and 5 s cycles) and systemd alone, each in its
+ * own fresh systemd lab with the same stack, the same faults in the same order. Writes
+ * bench/comparison-results.json and bench/comparison.md, and keeps the raw records of every run under
+ * bench/results/raw/<system>/.
+ *
+ *   npm run build && npx tsx bench/comparison/run-comparison.ts [orchestrator monit-30s monit-5s systemd]
+ *   BENCH_COMPARISON_FAULTS=kill-app,masked   only these faults (ids from faults.ts)
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { labAvailability, SystemdLab } from '../../test/lab/systemd-lab.js';
+import { percentile } from '../stats.js';
+import { FAULTS, type Fault } from './faults.js';
+import { ALL_UNITS, installStack, journal, problems, restoreClean, snapshot, unitEvents, UNITS, type StackSnapshot, type UnitEvent } from './stack.js';
+import { MonitHealer, OrchestratorHealer, SystemdHealer, type Healer, type HealerEvent, type Usage } from './systems.js';
+import { renderMarkdown } from './report.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BENCH_DIR = path.resolve(here, '..');
+export const RAW_DIR = path.join(BENCH_DIR, 'results', 'raw');
+export const RESULTS_JSON = path.join(BENCH_DIR, 'comparison-results.json');
+export const REPORT_MD = path.join(BENCH_DIR, 'comparison.md');
+
+export type SystemId = Healer['id'];
+export const SYSTEM_IDS: SystemId[] = ['orchestrator', 'monit-30s', 'monit-5s', 'systemd'];
+
+const POLL_MS = 500;
+/** After a verified fix: keep watching this long for a relapse or a harmful follow-up. */
+const FIXED_GRACE_MS = 3_000;
+/** After an escalation: keep watching this long for restart attempts that should not come. */
+const ESCALATED_GRACE_MS = 8_000;
+
+export interface FaultResult {
+  fault: string;
+  title: string;
+  expected: Fault['expected'];
+  expectation: string;
+  outcome: string;
+  correct: boolean;
+  fixed: boolean;
+  escalated: boolean;
+  /** The escalation shows what the fault requires it to show (e.g. nginx -t's output); null when not applicable. */
+  escalationShowsEvidence: boolean | null;
+  timedOut: boolean;
+  /** Injection → the healer's first reaction to this fault (ms). */
+  detectMs: number | null;
+  /** Injection → the verifier's first pass of the two that confirmed the fix (ms). */
+  recoverMs: number | null;
+  /** Orchestrator: the phase of the fix. */
+  phase: number | null;
+  wrong: string[];
+  unnecessary: string[];
+  actions: string[];
+  notes: string[];
+  startAttempts: Record<string, number>;
+  durationMs: number;
+}
+
+export interface SystemSummary {
+  faults: number;
+  correct: number;
+  fixExpected: number;
+  fixed: number;
+  escalationExpected: number;
+  correctlyEscalated: number;
+  leaveAloneExpected: number;
+  leftAloneCorrectly: number;
+  wrongActions: number;
+  unnecessaryRestarts: number;
+  detectMs: { n: number; median: number | null; p95: number | null };
+  recoverMs: { n: number; median: number | null; p95: number | null };
+  usage: Usage | null;
+}
+
+export interface SystemResult {
+  id: SystemId;
+  label: string;
+  config: string;
+  startedAt: string;
+  durationS: number;
+  faults: FaultResult[];
+  summary: SystemSummary;
+  rawDir: string;
+  error?: string;
+}
+
+export interface Machine {
+  nproc: number;
+  cpuModel: string;
+  memoryGb: number;
+  kernel: string;
+  node: string;
+  systemd: string;
+  monit: string;
+  date: string;
+}
+
+export interface ComparisonResults {
+  machine: Machine;
+  durationS: number;
+  systems: SystemResult[];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const rel = (file: string) => path.relative(path.resolve(BENCH_DIR, '..'), file);
+
+function healerFor(id: SystemId, lab: SystemdLab, rawDir: string): Healer {
+  switch (id) {
+    case 'orchestrator':
+      return new OrchestratorHealer(lab, rawDir);
+    case 'monit-30s':
+      return new MonitHealer(lab, 30, rawDir);
+    case 'monit-5s':
+      return new MonitHealer(lab, 5, rawDir);
+    case 'systemd':
+      return new SystemdHealer(lab);
+  }
+}
+
+/** Start attempts per unit: a "Starting" job, or a "Started" with no "Starting" before it (Type=simple units). */
+function startAttempts(events: readonly UnitEvent[], unit: string): number {
+  let count = 0;
+  let pendingStarting = false;
+  for (const event of events.filter((e) => e.unit === unit)) {
+    if (event.kind === 'starting') {
+      count++;
+      pendingStarting = true;
+    } else if (event.kind === 'started') {
+      if (!pendingStarting) count++;
+      pendingStarting = false;
+    } else if (event.kind === 'failed') {
+      pendingStarting = false;
+    }
+  }
+  return count;
+}
+
+const unitName = (subject: string) => (UNITS as Record<string, string>)[subject] ?? subject;
+
+/** Short description of a snapshot's problems, for the timeline. */
+function describe(snap: StackSnapshot, keepSha: string, fault: Fault): string {
+  const list = problems(snap, keepSha, fault.leftDown);
+  return list.length === 0 ? 'healthy' : list.join('; ');
+}
+
+interface RunContext {
+  lab: SystemdLab;
+  healer: Healer;
+  keepSha: string;
+  log: (line: string) => void;
+  /** Harness timeline written to the raw directory. */
+  trace: (line: string) => void;
+}
+
+async function runFault(ctx: RunContext, fault: Fault): Promise<FaultResult> {
+  const { lab, healer, keepSha, log, trace } = ctx;
+  await healer.prepare(fault.subjects, log);
+  const pre = await snapshot(lab);
+  if (problems(pre, keepSha).length > 0) throw new Error(`stack not healthy before ${fault.id}: ${problems(pre, keepSha).join('; ')}`);
+  const mailsBefore = mailsOf(healer).length;
+
+  const t0 = Date.now();
+  trace(`${new Date(t0).toISOString()} inject ${fault.id}`);
+  const injectedAt = (await fault.inject({ lab, log })) ?? Date.now();
+  const tInj = Date.now();
+  const deadline = tInj + (fault.observeMs ?? fault.timeoutMs);
+  const fixExpected = fault.expected === 'fixed' || fault.expected === 'fixed-in-phase-1' || fault.expected === 'fixed-then-escalated';
+
+  let faultSeenAt: number | null = null;
+  let passStart: number | null = null;
+  let passes = 0;
+  let recoveredAt: number | null = null;
+  let escalatedAt: number | null = null;
+  let endAt: number | null = null;
+  let timedOut = false;
+  let relapsed = false;
+  let keepShaChanged = false;
+  let lastState = '';
+  let last: StackSnapshot = pre;
+
+  for (;;) {
+    const snap = await snapshot(lab);
+    last = snap;
+    const state = describe(snap, keepSha, fault);
+    if (state !== lastState) {
+      trace(`  +${snap.at - tInj} ms ${state}`);
+      lastState = state;
+    }
+    if (snap.keepSha !== keepSha) keepShaChanged = true;
+    const healthy = state === 'healthy';
+    if (!healthy && faultSeenAt === null) faultSeenAt = snap.at;
+    if (healthy && faultSeenAt !== null) {
+      passStart ??= snap.at;
+      passes++;
+      if (passes >= 2 && recoveredAt === null) {
+        recoveredAt = passStart;
+        trace(`  +${snap.at - tInj} ms verified healthy (first pass at +${passStart - tInj} ms)`);
+        if (fault.expected !== 'fixed-then-escalated' && fixExpected) endAt = Date.now() + FIXED_GRACE_MS;
+      }
+    } else if (!healthy) {
+      if (recoveredAt !== null && fault.expected !== 'fixed-then-escalated') relapsed = true;
+      passStart = null;
+      passes = 0;
+    }
+    const events = await healer.events(t0);
+    const escalation = events.find((event) => event.kind === 'escalate' && (fault.subjects as string[]).includes(event.subject));
+    if (escalation && escalatedAt === null) {
+      escalatedAt = escalation.at;
+      trace(`  +${Date.now() - tInj} ms escalated: ${escalation.text.slice(0, 200)}`);
+      if (fault.observeMs === undefined) endAt = Math.min(endAt ?? Infinity, Date.now() + ESCALATED_GRACE_MS);
+    }
+    const now = Date.now();
+    if (endAt !== null && now >= endAt) break;
+    if (now >= deadline) {
+      timedOut = fault.observeMs === undefined;
+      if (timedOut) trace(`  +${now - tInj} ms time limit (${fault.timeoutMs} ms) reached`);
+      break;
+    }
+    await sleep(POLL_MS);
+  }
+  const tEnd = Date.now();
+
+  // What the healer did, and what the service manager saw, between the injection and the end.
+  const events = (await healer.events(t0)).filter((event) => event.at <= tEnd + 1_000);
+  const entries = await journal(lab, t0, tEnd + 500);
+  const allUnitEvents = unitEvents(entries);
+  const windowEvents = allUnitEvents.filter((event) => event.at >= tInj - 20 && event.at <= tEnd + 500);
+
+  let faultAt = injectedAt;
+  const notes: string[] = [];
+  if (fault.manifestsAsKillOf) {
+    const kill = allUnitEvents.find((event) => event.unit === fault.manifestsAsKillOf && event.kind === 'killed' && event.at >= tInj);
+    if (kill) faultAt = kill.at;
+    else notes.push(`${fault.manifestsAsKillOf} was never killed: the fault did not manifest`);
+    const kills = allUnitEvents.filter((event) => event.unit === fault.manifestsAsKillOf && event.kind === 'killed' && event.at >= tInj).length;
+    notes.push(`OOM kills of ${fault.manifestsAsKillOf} in the window: ${kills}`);
+    if (recoveredAt !== null && recoveredAt < faultAt) recoveredAt = null;
+  }
+
+  const relevant = events.filter((event) => (fault.subjects as string[]).includes(event.subject) && event.at >= faultAt - 1_000);
+  const reaction = relevant.find((event) => event.kind !== 'fixed');
+  const detectMs = reaction ? Math.max(0, Math.round(reaction.at - faultAt)) : null;
+  const fixed = recoveredAt !== null;
+  const recoverMs = fixed ? Math.round(recoveredAt! - faultAt) : null;
+
+  // Escalation and its evidence.
+  const escalated = escalatedAt !== null;
+  let escalationShowsEvidence: boolean | null = null;
+  if (fault.escalationMustShow) {
+    const text = [
+      ...events.filter((event) => event.kind === 'escalate').map((event) => event.text),
+      healer instanceof MonitHealer ? healer.logText(t0) : '',
+      ...mailsOf(healer)
+        .slice(mailsBefore)
+        .map((mail) => mail.raw),
+    ].join('\n');
+    escalationShowsEvidence = escalated && fault.escalationMustShow.pattern.test(text);
+    if (escalated && !escalationShowsEvidence) notes.push(`the escalation does not show ${fault.escalationMustShow.what}`);
+  }
+
+  // Actions: the healer's own records, and every start/stop job of a stack unit (PID 1's journal).
+  const actions = events.filter((event) => event.kind === 'action').map((event) => `${fmt(event.at - faultAt)} ${event.subject}: ${event.text.slice(0, 240)}`);
+  const wrong: string[] = [];
+  const unnecessary: string[] = [];
+  const targetBackAt = (() => {
+    const starts = windowEvents.filter((event) => fault.targets.includes(event.unit) && event.kind === 'started');
+    return starts.length > 0 ? starts[0]!.at : null;
+  })();
+  const jobsByUnit = new Map<string, UnitEvent[]>();
+  for (const event of windowEvents) {
+    if (event.kind !== 'starting' && event.kind !== 'stopping' && event.kind !== 'started') continue;
+    if (fault.targets.includes(event.unit)) continue;
+    jobsByUnit.set(event.unit, [...(jobsByUnit.get(event.unit) ?? []), event]);
+  }
+  for (const [unit, jobs] of jobsByUnit) {
+    const before = jobs.filter((job) => !(fault.dependents?.includes(unit) && targetBackAt !== null && job.at >= targetBackAt - 50));
+    const after = jobs.length - before.length;
+    if (before.length > 0) {
+      const why = fault.dependents?.includes(unit) ? `while ${fault.targets.join(', ')} was still down (instead of the dependency)` : 'which the fault did not affect';
+      wrong.push(`${unit} ${before.length} start/stop job event(s) ${why}: ${before.map((job) => `${fmt(job.at - faultAt)} ${job.message.split(' - ')[0]}`).join(', ')}`);
+    }
+    if (after > 0) unnecessary.push(`${unit} restarted after ${fault.targets.join(', ')} was back (${after} job(s))`);
+  }
+  // Attempts that systemd refused leave no job in the journal: the healer's own records tell.
+  const actedOn = new Map<string, HealerEvent[]>();
+  for (const event of events) {
+    if (event.kind !== 'action' || event.at < tInj - 20) continue;
+    const unit = unitName(event.subject);
+    if (fault.targets.includes(unit) || jobsByUnit.has(unit)) continue;
+    if (fault.dependents?.includes(unit)) continue;
+    if (event.subject === 'spool' && fault.subjects.includes('spool')) continue;
+    actedOn.set(unit, [...(actedOn.get(unit) ?? []), event]);
+  }
+  for (const [unit, list] of actedOn) wrong.push(`acted on ${unit} (${list.length}×): ${list.map((event) => event.text.slice(0, 160)).join(' | ')}`);
+
+  const attempts: Record<string, number> = {};
+  for (const unit of ALL_UNITS) {
+    const n = startAttempts(windowEvents, unit);
+    if (n > 0) attempts[unit] = n;
+  }
+  if (fault.maxStartAttempts !== undefined) {
+    for (const unit of fault.targets) {
+      const n = attempts[unit] ?? 0;
+      if (n > fault.maxStartAttempts) wrong.push(`restart loop: ${unit} started ${n}× (more than ${fault.maxStartAttempts})`);
+    }
+  }
+  if (keepShaChanged) wrong.push('harmful: the non-allow-listed data file was deleted or changed');
+  if (relapsed) notes.push('unhealthy again within the grace period after the verified fix');
+  const gaveUp = events.filter((event) => event.kind === 'gave-up' && (fault.subjects as string[]).includes(event.subject));
+  if (gaveUp.length > 0) notes.push(`gave up without telling anyone: ${gaveUp[0]!.text}`);
+  const refused = events.filter((event) => event.kind === 'refused' || event.kind === 'ignored');
+  for (const event of refused) notes.push(`${event.kind}: ${event.text.slice(0, 200)}`);
+
+  // Orchestrator: the phase of the fix.
+  const fixEvent = events.find((event) => event.kind === 'fixed' && (fault.subjects as string[]).includes(event.subject) && event.at >= faultAt - 1_000);
+  const phase = fixEvent?.phase ?? null;
+  const detections = events.filter((event) => event.kind === 'detect');
+
+  // Outcome and whether it is the correct one.
+  let outcome: string;
+  let correct: boolean;
+  const clean = wrong.length === 0;
+  switch (fault.expected) {
+    case 'fixed':
+    case 'fixed-in-phase-1': {
+      outcome = fixed ? `fixed${phase ? ` (phase ${phase})` : ''}` : escalated ? 'escalated, not fixed' : timedOut ? 'not fixed (time limit)' : 'not fixed';
+      const phaseOk = fault.expected !== 'fixed-in-phase-1' || healer.id !== 'orchestrator' || phase === 1;
+      if (fault.expected === 'fixed-in-phase-1' && healer.id !== 'orchestrator') notes.push('no phases: judged as "fixed"');
+      correct = fixed && phaseOk && clean;
+      break;
+    }
+    case 'fixed-then-escalated':
+      outcome = `${fixed ? 'fixed' : 'not fixed'}, ${escalated ? 'escalated' : 'not escalated'}${timedOut && !escalated ? ' (time limit)' : ''}`;
+      correct = fixed && escalated && clean;
+      break;
+    case 'escalated':
+      outcome = escalated ? (escalationShowsEvidence === false ? 'escalated, without the config test output' : 'escalated') : fixed ? 'fixed' : timedOut ? 'not escalated (time limit)' : 'not escalated';
+      correct = escalated && escalationShowsEvidence !== false && clean;
+      break;
+    case 'left-alone': {
+      const touched = events.some((event) => event.kind === 'action' && (fault.subjects as string[]).includes(event.subject));
+      const down = last.units[UNITS.masked]?.activeState !== 'active';
+      outcome = !down ? 'started (not left alone)' : touched ? 'tried to start it (refused by systemd)' : 'left alone';
+      correct = down && !touched && clean;
+      if (touched) wrong.push(`acted on the masked unit: ${events.filter((event) => event.kind === 'action' && (fault.subjects as string[]).includes(event.subject)).map((event) => event.text.slice(0, 120)).join(' | ')}`);
+      break;
+    }
+    case 'no-action': {
+      const acted = events.some((event) => event.kind === 'action');
+      const healthyAtEnd = problems(last, keepSha).length === 0;
+      outcome = acted ? 'acted' : detections.length > 0 ? 'no action (false alarm detected)' : 'no action';
+      if (detections.length > 0) notes.push(`detections: ${detections.map((event) => event.text.slice(0, 120)).join(' | ')}`);
+      if (!healthyAtEnd) notes.push(`stack not healthy at the end: ${problems(last, keepSha).join('; ')}`);
+      if (acted) wrong.push(...events.filter((event) => event.kind === 'action').map((event) => `acted with nothing wrong: ${event.subject}: ${event.text.slice(0, 160)}`));
+      correct = !acted && healthyAtEnd && wrong.length === 0;
+      break;
+    }
+  }
+  const result: FaultResult = {
+    fault: fault.id,
+    title: fault.title,
+    expected: fault.expected,
+    expectation: fault.expectation,
+    outcome,
+    correct,
+    fixed: fixExpected ? fixed : false,
+    escalated,
+    escalationShowsEvidence,
+    timedOut,
+    detectMs: fault.expected === 'no-action' ? null : detectMs,
+    recoverMs: fixExpected ? recoverMs : null,
+    phase,
+    wrong: [...new Set(wrong)],
+    unnecessary,
+    actions,
+    notes,
+    startAttempts: attempts,
+    durationMs: tEnd - t0,
+  };
+  trace(`  result: ${JSON.stringify({ ...result, actions: undefined })}`);
+  for (const action of actions) trace(`  action ${action}`);
+
+  // Restore whatever the outcome, verify the stack is healthy, and put the healer back to watching everything.
+  await fault.restore?.({ lab, log });
+  await restoreClean(lab, keepSha, (line) => {
+    log(line);
+    trace(line);
+  });
+  await healer.afterRestore((line) => {
+    log(line);
+    trace(line);
+  });
+  await sleep(2_000);
+  await restoreClean(lab, keepSha, (line) => {
+    log(line);
+    trace(line);
+  });
+  return result;
+}
+
+const fmt = (ms: number) => `+${(ms / 1000).toFixed(1)}s`;
+
+function mailsOf(healer: Healer): Array<{ raw: string }> {
+  return healer instanceof OrchestratorHealer || healer instanceof MonitHealer ? healer.mails() : [];
+}
+
+export function summarize(faults: readonly FaultResult[], usage: Usage | null): SystemSummary {
+  const fixExpected = faults.filter((f) => f.expected === 'fixed' || f.expected === 'fixed-in-phase-1' || f.expected === 'fixed-then-escalated');
+  const escalationExpected = faults.filter((f) => f.expected === 'escalated' || f.expected === 'fixed-then-escalated');
+  const leaveAlone = faults.filter((f) => f.expected === 'left-alone' || f.expected === 'no-action');
+  const detect = faults.map((f) => f.detectMs).filter((v): v is number => v !== null);
+  const recover = faults.map((f) => f.recoverMs).filter((v): v is number => v !== null);
+  return {
+    faults: faults.length,
+    correct: faults.filter((f) => f.correct).length,
+    fixExpected: fixExpected.length,
+    fixed: fixExpected.filter((f) => f.fixed).length,
+    escalationExpected: escalationExpected.length,
+    correctlyEscalated: escalationExpected.filter((f) => f.escalated && f.escalationShowsEvidence !== false).length,
+    leaveAloneExpected: leaveAlone.length,
+    leftAloneCorrectly: leaveAlone.filter((f) => f.correct).length,
+    wrongActions: faults.reduce((sum, f) => sum + f.wrong.length, 0),
+    unnecessaryRestarts: faults.reduce((sum, f) => sum + f.unnecessary.length, 0),
+    detectMs: { n: detect.length, median: percentile(detect, 50), p95: percentile(detect, 95) },
+    recoverMs: { n: recover.length, median: percentile(recover, 50), p95: percentile(recover, 95) },
+    usage,
+  };
+}
+
+/** Runs the whole suite against one system in its own fresh lab. */
+export async function runSystem(id: SystemId, faults: readonly Fault[], log: (line: string) => void): Promise<SystemResult> {
+  const rawDir = path.join(RAW_DIR, id);
+  rmSync(rawDir, { recursive: true, force: true });
+  mkdirSync(rawDir, { recursive: true });
+  const traceLines: string[] = [];
+  const trace = (line: string) => traceLines.push(line);
+  const started = Date.now();
+  const lab = await SystemdLab.boot({ name: `cmp-${id}`, timeoutMs: 90_000 });
+  const healer = healerFor(id, lab, rawDir);
+  const results: FaultResult[] = [];
+  let usage: Usage | null = null;
+  let error: string | undefined;
+  try {
+    log(`${healer.label}: installing the stack`);
+    const keepSha = await installStack(lab, healer.restartMode);
+    trace(`${new Date().toISOString()} stack installed (restart mode ${healer.restartMode})`);
+    await healer.start();
+    trace(`${new Date().toISOString()} healer started: ${healer.configSummary}`);
+    for (const fault of faults) {
+      const result = await runFault({ lab, healer, keepSha, log, trace }, fault);
+      results.push(result);
+      log(
+        `  ${fault.id}: ${result.outcome}${result.correct ? '' : '  ✗'}; detect ${result.detectMs ?? '-'} ms, recover ${result.recoverMs ?? '-'} ms` +
+          `${result.wrong.length ? `; WRONG: ${result.wrong.join(' / ')}` : ''}`,
+      );
+    }
+    usage = await healer.usage();
+  } catch (err) {
+    error = (err as Error).stack ?? String(err);
+    log(`  ${id}: run aborted: ${(err as Error).message}`);
+    trace(`ABORTED: ${error}`);
+  } finally {
+    await healer.stop(rawDir).catch((err: Error) => trace(`healer stop failed: ${err.message}`));
+    const full = await lab.exec(['journalctl', '-b', '--no-pager', '-o', 'short-iso-precise'], { allowFailure: true, timeoutMs: 60_000 }).catch(() => ({ stdout: '' }));
+    writeFileSync(path.join(rawDir, 'journal.txt'), full.stdout);
+    writeFileSync(path.join(rawDir, 'harness.txt'), `${traceLines.join('\n')}\n`);
+    await lab.stop().catch(() => undefined);
+  }
+  return {
+    id,
+    label: healer.label,
+    config: healer.configSummary,
+    startedAt: new Date(started).toISOString(),
+    durationS: Math.round((Date.now() - started) / 1000),
+    faults: results,
+    summary: summarize(results, usage),
+    rawDir: rel(rawDir),
+    ...(error ? { error } : {}),
+  };
+}
+
+export async function machineInfo(lab?: SystemdLab): Promise<Machine> {
+  void lab;
+  const { execFileSync } = await import('node:child_process');
+  const version = (argv: string[]) => {
+    try {
+      return execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8' }).split('\n')[0]!.trim();
+    } catch {
+      return 'unknown';
+    }
+  };
+  return {
+    nproc: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    kernel: os.release(),
+    node: process.version,
+    systemd: version(['/lib/systemd/systemd', '--version']),
+    monit: version(['/usr/bin/monit', '-V']),
+    date: new Date().toISOString(),
+  };
+}
+
+/** Runs the comparison, writes the JSON and Markdown reports, returns the results. */
+export async function runComparison(options: { systems?: SystemId[]; faults?: string[] } = {}, log: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Promise<ComparisonResults> {
+  const started = Date.now();
+  const systems = options.systems ?? SYSTEM_IDS;
+  const faults = options.faults ? FAULTS.filter((fault) => options.faults!.includes(fault.id)) : FAULTS;
+  const machine = await machineInfo();
+  log(`comparison on ${machine.nproc} × ${machine.cpuModel}, ${machine.memoryGb} GB, Linux ${machine.kernel}, Node ${machine.node}; ${faults.length} faults × ${systems.length} systems`);
+  const results: SystemResult[] = [];
+  for (const id of systems) {
+    results.push(await runSystem(id, faults, log));
+  }
+  const comparison: ComparisonResults = { machine, durationS: Math.round((Date.now() - started) / 1000), systems: results };
+  writeFileSync(RESULTS_JSON, `${JSON.stringify(comparison, null, 2)}\n`);
+  writeFileSync(REPORT_MD, renderMarkdown(comparison, faults));
+  log(`wrote ${rel(RESULTS_JSON)} and ${rel(REPORT_MD)} (${comparison.durationS} s)`);
+  return comparison;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const availability = labAvailability();
+  if (!availability.ok) {
+    process.stdout.write(`comparison: cannot run: ${availability.reason}\n`);
+    process.exitCode = 1;
+  } else {
+    const args = process.argv.slice(2).filter((arg): arg is SystemId => (SYSTEM_IDS as string[]).includes(arg));
+    const faults = process.env.BENCH_COMPARISON_FAULTS?.split(',').filter(Boolean);
+    const comparison = await runComparison({ systems: args.length > 0 ? args : undefined, faults });
+    process.stdout.write(`\n${renderMarkdown(comparison, faults ? FAULTS.filter((fault) => faults.includes(fault.id)) : FAULTS).split('\n## Per fault')[0]}\n`);
+  }
+}
