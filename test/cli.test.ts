@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,31 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 // A configuration that never reaches for systemd, so these tests run on any Linux host.
 const hostOnly = path.join(work, 'host-only.yaml');
-writeFileSync(hostOnly, 'cycle: { watchFailedUnits: false }\nhost: { disk: { maxUsedPercent: 100 }, inodes: { maxUsedPercent: 100 }, memory: { maxUsedPercent: 100 } }\n');
+writeFileSync(hostOnly, 'cycle: { watchFailedUnits: false }\nweb: { port: 0 }\nhost: { disk: { maxUsedPercent: 100 }, inodes: { maxUsedPercent: 100 }, memory: { maxUsedPercent: 100 } }\n');
+
+/** Starts a long-running command and waits until its log contains `ready`. */
+async function startLogging(args: string[], ready: string): Promise<{ log: () => string; stop: () => Promise<number | null> }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout.on('data', (chunk) => (log += chunk));
+  child.stderr.on('data', (chunk) => (log += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  for (let waited = 0; !log.includes(ready) && waited < 200; waited++) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(log, `"${ready}" never appeared in the log of ${args.join(' ')}`).toContain(ready);
+  return {
+    log: () => log,
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+function dashboardUrl(log: string): string {
+  const match = /"url":"(http:\/\/[^"]+)"[^\n]*dashboard listening/.exec(log);
+  expect(match, 'no "dashboard listening" line with a url').not.toBeNull();
+  return match![1]!;
+}
 
 describe('orchestrator CLI', () => {
   it('prints usage and exits 2 on an unknown flag or command', async () => {
@@ -101,6 +125,51 @@ describe('orchestrator CLI', () => {
     expect(await exited).toBe(0);
     expect(log).toContain('orchestrator stopped');
     for (const line of log.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+  });
+
+  it('serves the dashboard from the daemon, with a generated 0600 token, and read-only from `orchestrator dashboard`', async () => {
+    const dataDir = path.join(work, 'data-web');
+    const started = await startLogging([CLI, 'run', '-c', hostOnly, '-d', dataDir], 'full cycle');
+    const url = dashboardUrl(started.log());
+    const tokenFile = path.join(dataDir, 'web-token');
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    expect(started.log()).toContain(`dashboard access token generated: read it from ${tokenFile}`);
+    const token = readFileSync(tokenFile, 'utf8').trim();
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    expect((await fetch(`${url}/api/overview`)).status).toBe(401);
+    const overview = await fetch(`${url}/api/overview`, { headers: { authorization: `Bearer ${token}` } });
+    expect(overview.status).toBe(200);
+    expect(((await overview.json()) as { daemon: { running: boolean } }).daemon.running).toBe(true);
+    const metrics = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+    expect(metrics).toMatch(/^orchestrator_checks_run_total [1-9]/m);
+
+    const dashboard = await startLogging([CLI, 'dashboard', '--port', '0', '-c', hostOnly, '-d', dataDir], 'dashboard listening');
+    const readOnlyUrl = dashboardUrl(dashboard.log());
+    expect(dashboard.log()).not.toContain('token generated');
+    const pause = await fetch(`${readOnlyUrl}/api/pause`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(pause.status).toBe(403);
+    expect(JSON.parse((await cli(['status', '--json', '-c', hostOnly, '-d', dataDir])).stdout).paused).toBe(false);
+    expect(await dashboard.stop()).toBe(0);
+    expect(await started.stop()).toBe(0);
+  });
+
+  it('says why the dashboard cannot start, and keeps healing without it', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const config = path.join(work, 'busy-port.yaml');
+    writeFileSync(config, `cycle: { watchFailedUnits: false }\nweb: { port: ${port} }\n`);
+    const refused = await cli(['dashboard', '-c', config, '-d', path.join(work, 'data-web')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`the dashboard cannot listen on 127.0.0.1:${port}: the port is already in use`);
+    const daemon = await startLogging([CLI, 'run', '-c', config, '-d', path.join(work, 'data-busy')], 'full cycle');
+    expect(daemon.log()).toContain('dashboard not started');
+    expect(await daemon.stop()).toBe(0);
+    blocker.close();
   });
 
   it('notify test reports each channel, and exits 1 when one fails', async () => {

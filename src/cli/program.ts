@@ -13,6 +13,7 @@ import { registerNotify } from './commands/notify.js';
 import { registerInstall } from './commands/install.js';
 import { registerBackup } from './commands/backup.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerDashboard } from './commands/dashboard.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerInstall(program);
   registerBackup(program);
   registerDoctor(program);
+  registerDashboard(program);
   for (const command of [program, ...program.commands, ...program.commands.flatMap((command) => command.commands)]) {
     command.exitOverride().showHelpAfterError();
   }

@@ -13,6 +13,9 @@ import path from 'node:path';
 import type { CompiledConfig } from '../../config/compiled.js';
 import type { Logger } from '../../core/logger.js';
 import { backupDatabases, listBackups, pruneBackups } from '../../store/backup.js';
+import { PrometheusMetrics } from '../../web/metrics.js';
+import { startDashboard } from '../web.js';
+import type { WebServer } from '../../web/server.js';
 
 const SHUTDOWN_DEADLINE_MS = 15_000;
 const BACKUP_CHECK_MS = 10 * 60_000;
@@ -57,7 +60,9 @@ export function registerRun(program: Command): void {
         }
       })();
       try {
-        const daemon = createDaemon({ config, logger, stores, dryRun: options.dryRun });
+        const serveWeb = config.web.enabled && !options.once;
+        const metrics = serveWeb ? new PrometheusMetrics() : undefined;
+        const daemon = createDaemon({ config, logger, stores, dryRun: options.dryRun, metrics });
         daemon.orchestrator.resume();
         if (options.once) {
           const summary = await daemon.orchestrator.runOnce();
@@ -83,6 +88,13 @@ export function registerRun(program: Command): void {
             process.exit(EXIT.failure);
           }, SHUTDOWN_DEADLINE_MS).unref();
         };
+        // The dashboard is a window on the daemon: when it cannot listen, healing goes on and the log says why.
+        const web: WebServer | undefined = serveWeb
+          ? await startDashboard({ config, stores, logger, readOnly: false, metrics, escalations: daemon.escalations }).catch((error: Error) => {
+              logger.error({ error: error.message }, 'dashboard not started');
+              return undefined;
+            })
+          : undefined;
         process.on('SIGTERM', () => stop('SIGTERM'));
         process.on('SIGINT', () => stop('SIGINT'));
         const notifier = systemdNotifier({ runner: new ProcessCommandRunner(), clock: systemClock, logger });
@@ -94,6 +106,7 @@ export function registerRun(program: Command): void {
           notifier.ready(`watching ${config.services.length} service(s)`).then(() => notifier.watchdog(alive, controller.signal)),
           dailyBackups(config, logger, controller.signal),
         ]);
+        await web?.close();
         logger.info('orchestrator stopped');
       } finally {
         lock.release();
