@@ -132,11 +132,14 @@ export class Pipeline {
   /** Hands the task to a human: phase 4 opens (or joins) an escalation and queues the notifications. */
   private async escalate(task: Task, phase: Phase | null, reason: string, context?: TaskContext): Promise<TaskEnding> {
     const { stores, clock, escalations } = this.dependencies;
+    // Everything asked first, then the writes back to back: no moment where the task says escalated and the
+    // escalation does not exist yet (readers of the databases, such as the dashboard, see both or neither).
+    const causeKey = await this.causeOf(task, context);
+    const hypotheses = context?.findings.filter((finding) => /^phase [23] /.test(finding)) ?? [];
     const now = clock.now();
     stores.tasks.finish(task.id, { status: 'escalated', fixSuccessful: false, fixedByPhase: null, closedAt: null, durationMs: now - task.detectedAt, reason });
     stores.tasks.setStatus(task.id, 'escalated', phase ?? 4);
-    const hypotheses = context?.findings.filter((finding) => /^phase [23] /.test(finding)) ?? [];
-    escalations.escalate({ task: { ...task, status: 'escalated', reason }, reason, causeKey: await this.causeOf(task, context), hypotheses });
+    escalations.escalate({ task: { ...task, status: 'escalated', reason }, reason, causeKey, hypotheses });
     return 'escalated';
   }
 
