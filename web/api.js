@@ -62,6 +62,7 @@ function query(params) {
 const id = (value) => encodeURIComponent(value);
 
 export const api = {
+  session: () => request('GET', '/api/session'),
   login: (token) => request('POST', '/api/login', { token }),
   logout: () => request('POST', '/api/logout', {}),
   overview: () => request('GET', '/api/overview'),

@@ -99,7 +99,7 @@ export function rateChart(rates) {
         cursor: { drag: { x: false, y: false }, points: { size: 8 } },
         legend: { live: true },
         scales: { x: { time: true }, y: { range: [0, 100] } },
-        axes: [axis({ values: DAY_FORMAT, space: 60 }), axis({ values: (self, ticks) => ticks.map((tick) => `${tick}%`), size: 46, space: 30 })],
+        axes: [axis({ values: DAY_FORMAT, space: 60 }), axis({ values: (self, ticks) => ticks.map((tick) => `${tick}%`), size: 56, space: 30 })],
         series: [
           { label: 'Day', value: (self, seconds) => (seconds ? new Date(seconds * 1000).toLocaleDateString() : '—') },
           { label: 'Auto-fixed', stroke: ok, width: 2, fill: themeColor('--ok-fill', 'rgba(21,128,61,0.08)'), points: { show: true, size: 6, fill: ok }, value: counts('fixed'), spanGaps: true },
@@ -114,6 +114,16 @@ export function rateChart(rates) {
 
 const PHASE_COLORS = { 1: ['--phase1', '#2563eb'], 2: ['--phase2', '#7c3aed'], 3: ['--phase3', '#0d9488'], 4: ['--phase4', '#64748b'] };
 const PHASE_LABELS = { 1: 'Phase 1', 2: 'Phase 2', 3: 'Phase 3', 4: 'By hand' };
+
+/**
+ * The data's time span with a margin, at least an hour each side: uPlot's own range for one point (or a few
+ * close together) spans years and squeezes the points against the edge.
+ */
+function paddedTimeRange(self, min, max) {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [min, max];
+  const pad = Math.max((max - min) * 0.05, 3600);
+  return [min - pad, max + pad];
+}
 
 /** Time to recovery of each fixed task (log scale when the spread is wide), one colour per phase. */
 export function recoveryChart(recovery) {
@@ -149,7 +159,7 @@ export function recoveryChart(recovery) {
         height: 190,
         cursor: { drag: { x: false, y: false }, points: { size: 9 } },
         legend: { live: true },
-        scales: { x: { time: true }, y: logScale ? { distr: 3, log: 10 } : { range: (self, min, max) => [0, Math.max(1, max * 1.15)] } },
+        scales: { x: { time: true, range: paddedTimeRange }, y: logScale ? { distr: 3, log: 10 } : { range: (self, min, max) => [0, Math.max(1, max * 1.15)] } },
         axes: [
           axis({ space: 60 }),
           axis({ values: (self, ticks) => ticks.map((tick) => (tick === null ? '' : duration(tick * 1000))), size: 64, space: 28 }),

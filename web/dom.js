@@ -96,17 +96,18 @@ export function refreshRelativeTimes(root = document) {
   }
 }
 
-/** 850 ms, 4.2 s, 1 min 10 s, 2 h 5 min. */
+/** 850 ms, 4.2 s, 1 min 10 s, 5 min, 2 h 5 min, 3 d. */
 export function duration(ms) {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
   if (ms < 1000) return `${Math.round(ms)} ms`;
   const seconds = ms / 1000;
   if (seconds < 60) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
   const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${Math.round(seconds % 60)} s`;
+  const and = (text, count, unit) => (count > 0 ? `${text} ${count} ${unit}` : text);
+  if (minutes < 60) return and(`${minutes} min`, Math.round(seconds % 60), 's');
   const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} h ${minutes % 60} min`;
-  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+  if (hours < 48) return and(`${hours} h`, minutes % 60, 'min');
+  return and(`${Math.floor(hours / 24)} d`, hours % 24, 'h');
 }
 
 export const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -129,8 +130,8 @@ export function pill(tone, label, extraClass) {
 
 const SERVICE_STATES = {
   healthy: ['ok', 'Healthy'],
-  failing: ['warn', 'Failing — being fixed'],
-  escalated: ['bad', 'Escalated — needs you'],
+  failing: ['warn', 'Being fixed'],
+  escalated: ['bad', 'Needs you'],
 };
 export const serviceTone = (state) => (SERVICE_STATES[state] ?? ['idle', state])[0];
 export const servicePill = (state) => pill(...(SERVICE_STATES[state] ?? ['idle', String(state)]));

@@ -69,6 +69,18 @@ const OUTCOME_SQL: Record<TaskOutcome, string> = {
   ignored: `status = 'ignored'`,
 };
 
+/** Where the tasks detected in a window ended up, as the dashboard's funnel shows it. */
+export interface TaskOutcomeCounts {
+  total: number;
+  fixedByPhase: Record<string, number>;
+  /** Escalated to a person: still escalated, or escalated once and closed since (listed in `escalatedIds`). */
+  escalated: number;
+  /** Healthy again without a fix of ours and without a person. */
+  recovered: number;
+  /** Still open or being worked on. */
+  pending: number;
+}
+
 export interface TaskStats {
   total: number;
   fixed: number;
@@ -217,6 +229,28 @@ export class TaskRepository {
     }
     const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY detected_at DESC LIMIT ?`;
     return (this.database.prepare(sql).all(...params, filter.limit) as TaskRow[]).map(fromRow);
+  }
+
+  /** Where the tasks detected since `sinceMs` ended; `escalatedIds` are tasks that reached a person (see escalations). */
+  outcomeCounts(sinceMs: number, escalatedIds: readonly string[] = []): TaskOutcomeCounts {
+    const rows = this.database
+      .prepare(
+        `WITH escalated(id) AS (SELECT value FROM json_each(?))
+         SELECT CASE WHEN fix_successful = 1 THEN 'fixed:' || IFNULL(fixed_by_phase, '')
+                     WHEN status = 'escalated' OR id IN escalated THEN 'escalated'
+                     WHEN status IN ('open', 'running') THEN 'pending'
+                     ELSE status END AS outcome,
+                COUNT(*) AS count
+         FROM tasks WHERE detected_at >= ? GROUP BY outcome`,
+      )
+      .all(JSON.stringify(escalatedIds), toSqlTime(sinceMs)) as Array<{ outcome: string; count: number }>;
+    const counts: TaskOutcomeCounts = { total: 0, fixedByPhase: {}, escalated: 0, recovered: 0, pending: 0 };
+    for (const { outcome, count } of rows) {
+      counts.total += count;
+      if (outcome.startsWith('fixed:')) counts.fixedByPhase[outcome.slice('fixed:'.length)] = count;
+      else if (outcome === 'escalated' || outcome === 'recovered' || outcome === 'pending') counts[outcome] += count;
+    }
+    return counts;
   }
 
   /** Every service that ever had a task, with the last time one of its tasks was seen. */

@@ -15,6 +15,13 @@ import { UsageError } from '../core/errors.js';
 const DAY_MS = 86_400_000;
 export const RATE_DAYS = 14;
 const RECOVERY_POINTS = 100;
+/** How long an unchanged overview is reused: its 24-hour and 14-day windows slide with the clock. */
+export const OVERVIEW_MAX_AGE_MS = 1_000;
+
+/** The start of the funnel's and the rate chart's window: midnight UTC, RATE_DAYS - 1 days before today. */
+function rateWindowStart(now: number): number {
+  return Math.floor(now / DAY_MS) * DAY_MS - (RATE_DAYS - 1) * DAY_MS;
+}
 
 /** One service on the overview: healthy, failing (a task is open, running or left alone) or escalated. */
 export interface ServiceState {
@@ -29,10 +36,12 @@ export interface Overview {
   host: string;
   now: number;
   readOnly: boolean;
-  daemon: { running: boolean; paused: boolean; pausedSince: number | null; pauseReason: string | null };
+  /** cycleIntervalMs: how often a full check is due, so a page can tell when the last one is overdue. */
+  daemon: { running: boolean; paused: boolean; pausedSince: number | null; pauseReason: string | null; cycleIntervalMs: number | null };
   lastCycle: CycleRecord | null;
   services: ServiceState[];
   counts: { openTasks: number; openEscalations: number; tasksLast24h: number; fixedLast24h: number };
+  /** Tasks detected in the rate chart's window, by where they ended (escalated counts those resolved since, too). */
   funnel: { total: number; phase1: number; phase2: number; phase3: number; escalated: number; pending: number; recovered: number };
   rates: DailyCounts[];
   recovery: RecoveryPoint[];
@@ -52,7 +61,7 @@ export type ChangeMarkers = Record<'cycles' | 'tasks' | 'attempts' | 'patterns' 
 
 export interface DashboardDataOptions {
   stores: Stores;
-  config?: Pick<CompiledConfig, 'services'>;
+  config?: Pick<CompiledConfig, 'services'> & Partial<Pick<CompiledConfig, 'cycle'>>;
   readOnly: boolean;
   host: string;
   isDaemonRunning(): boolean;
@@ -66,21 +75,44 @@ export class DashboardData {
   private tasksVersion = '';
   private escalationsVersion = '';
   private markers: ChangeMarkers | undefined;
+  private cachedOverview: { version: string; at: number; overview: Overview } | undefined;
 
   constructor(private readonly options: DashboardDataOptions) {}
 
+  /**
+   * The overview. Its queries run again only when a database changed (their data versions moved) or the cached
+   * copy is older than OVERVIEW_MAX_AGE_MS (the time windows slide): a wall of browsers or a scraper polling it
+   * costs two cheap version reads per request.
+   */
   overview(now: number): Overview {
+    const version = `${this.options.stores.state.dataVersion()}|${this.options.stores.escalations.dataVersion()}`;
+    const cached = this.cachedOverview;
+    const fresh = cached !== undefined && cached.version === version && now >= cached.at && now - cached.at < OVERVIEW_MAX_AGE_MS;
+    const computed = fresh ? cached.overview : this.computeOverview(now);
+    if (!fresh) this.cachedOverview = { version, at: now, overview: computed };
+    return { ...computed, now, daemon: { ...computed.daemon, running: this.options.isDaemonRunning() } };
+  }
+
+  private computeOverview(now: number): Overview {
     const { stores, readOnly, host } = this.options;
     const pause = stores.state.pause();
     const tracking = stores.tasks.listTracking();
     const last24h = stores.tasks.stats(now - DAY_MS);
-    const window = stores.tasks.stats(now - RATE_DAYS * DAY_MS);
+    const windowStart = rateWindowStart(now);
+    const escalatedIds = stores.escalations.escalatedTaskIdsSince(windowStart);
+    const window = stores.tasks.outcomeCounts(windowStart, escalatedIds);
     const backlog = stores.outbox.backlog();
     return {
       host,
       now,
       readOnly,
-      daemon: { running: this.options.isDaemonRunning(), paused: pause.paused, pausedSince: pause.paused ? (pause.since ?? null) : null, pauseReason: pause.paused ? (pause.reason ?? null) : null },
+      daemon: {
+        running: true,
+        paused: pause.paused,
+        pausedSince: pause.paused ? (pause.since ?? null) : null,
+        pauseReason: pause.paused ? (pause.reason ?? null) : null,
+        cycleIntervalMs: this.options.config?.cycle?.intervalMs ?? null,
+      },
       lastCycle: stores.state.lastCycle('full') ?? null,
       services: this.services(tracking),
       counts: {
@@ -98,7 +130,7 @@ export class DashboardData {
         pending: window.pending,
         recovered: window.recovered,
       },
-      rates: this.rates(now),
+      rates: this.rates(windowStart, escalatedIds),
       recovery: stores.tasks.recentFixes(RECOVERY_POINTS),
       outbox: { pending: backlog.pending, failed: backlog.failed },
     };
@@ -184,10 +216,9 @@ export class DashboardData {
   }
 
   /** The last RATE_DAYS UTC days, oldest first, days without tasks included with zeros. */
-  private rates(now: number): DailyCounts[] {
+  private rates(start: number, escalatedIds: readonly string[]): DailyCounts[] {
     const { stores } = this.options;
-    const start = Math.floor(now / DAY_MS) * DAY_MS - (RATE_DAYS - 1) * DAY_MS;
-    const counted = new Map(stores.tasks.dailyCounts(start, stores.escalations.escalatedTaskIdsSince(start)).map((row) => [row.day, row]));
+    const counted = new Map(stores.tasks.dailyCounts(start, escalatedIds).map((row) => [row.day, row]));
     return Array.from({ length: RATE_DAYS }, (_, index) => {
       const day = new Date(start + index * DAY_MS).toISOString().slice(0, 10);
       return counted.get(day) ?? { day, total: 0, fixed: 0, escalated: 0 };

@@ -1,6 +1,7 @@
 /** The dashboard API over real SQLite stores: shapes, filters, validation, ack/resolve through phase 4, pause, metrics. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { call, seed, serverFor, XSS, type Seeded } from './seed.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { call, seed, serverFor, writeTask, XSS, type Seeded } from './seed.js';
+import { openStores } from '../../src/store/stores.js';
 import type { WebServer } from '../../src/web/server.js';
 
 let seeded: Seeded;
@@ -48,7 +49,7 @@ describe('GET /api/overview', () => {
     expect(overview).toMatchObject({
       now: seeded.clock.now(),
       readOnly: false,
-      daemon: { running: true, paused: false, pausedSince: null, pauseReason: null },
+      daemon: { running: true, paused: false, pausedSince: null, pauseReason: null, cycleIntervalMs: 300_000 },
       lastCycle: null,
       counts: { openTasks: 1, openEscalations: 2, tasksLast24h: 3, fixedLast24h: 0 },
       funnel: { total: 4, phase1: 1, phase2: 0, phase3: 0, escalated: 2, pending: 1, recovered: 0 },
@@ -71,7 +72,59 @@ describe('GET /api/overview', () => {
     await call(server, { method: 'POST', url: `/api/escalations/${seeded.dbEscalation.id}/resolve`, payload: {} });
     const overview = (await call(server, { method: 'GET', url: '/api/overview' })).json();
     expect(overview.rates.at(-1)).toEqual({ day: '2026-11-24', total: 3, fixed: 0, escalated: 2 });
-    expect(overview.funnel).toMatchObject({ escalated: 1, recovered: 1 });
+    // It reached a person: the funnel keeps it there, not under "recovered on its own".
+    expect(overview.funnel).toMatchObject({ total: 4, escalated: 2, recovered: 0 });
+  });
+});
+
+describe('the overview between changes', () => {
+  const overview = async () => (await call(server, { method: 'GET', url: '/api/overview' })).json();
+
+  it('runs its queries once while nothing changes, and again after a write', async () => {
+    const listTracking = vi.spyOn(seeded.stores.tasks, 'listTracking');
+    await overview();
+    await overview();
+    expect(listTracking).toHaveBeenCalledTimes(1);
+    writeTask(seeded.stores, seeded.clock, 'mail');
+    expect((await overview()).counts.openTasks).toBe(2);
+    expect(listTracking).toHaveBeenCalledTimes(2);
+  });
+
+  it('sees at once what another process wrote (the daemon, when the dashboard runs on its own)', async () => {
+    expect((await overview()).counts.openEscalations).toBe(2);
+    const daemon = openStores(seeded.dataDir);
+    try {
+      writeTask(daemon, seeded.clock, 'mail');
+      daemon.state.setPause(true, seeded.clock.now(), 'from the CLI');
+    } finally {
+      daemon.close();
+    }
+    const after = await overview();
+    expect(after.services.map((service: { name: string }) => service.name)).toContain('mail');
+    expect(after.daemon).toMatchObject({ paused: true, pauseReason: 'from the CLI' });
+  });
+
+  it('moves its time windows with the clock even without writes, and always answers the current time', async () => {
+    expect((await overview()).counts.tasksLast24h).toBe(3);
+    seeded.clock.advance(500);
+    expect((await overview()).now).toBe(seeded.clock.now());
+    seeded.clock.advance(86_400_000);
+    const later = await overview();
+    expect(later.now).toBe(seeded.clock.now());
+    expect(later.counts.tasksLast24h).toBe(0);
+    expect(later.rates.at(-1).day).toBe('2026-11-25');
+  });
+
+  it('asks whether the daemon runs on every request', async () => {
+    let running = true;
+    const watched = serverFor(seeded, { isDaemonRunning: () => running });
+    try {
+      expect((await call(watched, { method: 'GET', url: '/api/overview' })).json().daemon.running).toBe(true);
+      running = false;
+      expect((await call(watched, { method: 'GET', url: '/api/overview' })).json().daemon.running).toBe(false);
+    } finally {
+      await watched.close();
+    }
   });
 });
 

@@ -60,6 +60,17 @@ describe('login sessions', () => {
     expect((await call(server, { method: 'GET', url: '/api/overview', token: null, headers: { cookie: 'ao_session=forged' } })).statusCode).toBe(401);
   });
 
+  it('tells the page whether its cookie is a live session, without a 401', async () => {
+    const session = (cookie?: string) => call(server, { method: 'GET', url: '/api/session', token: null, headers: cookie ? { cookie } : {} });
+    expect((await session()).statusCode).toBe(200);
+    expect((await session()).json()).toEqual({ authenticated: false });
+    expect((await session('ao_session=forged')).json()).toEqual({ authenticated: false });
+    const cookie = (await login(server.token)).cookies.find((each) => each.name === 'ao_session')!;
+    expect((await session(`ao_session=${cookie.value}`)).json()).toEqual({ authenticated: true });
+    await call(server, { method: 'POST', url: '/api/logout', payload: {}, token: null, headers: { cookie: `ao_session=${cookie.value}` } });
+    expect((await session(`ao_session=${cookie.value}`)).json()).toEqual({ authenticated: false });
+  });
+
   it('refuses a wrong token with 401 and rate limits attempts with 429', async () => {
     for (let attempt = 0; attempt < 5; attempt++) {
       const response = await login(`wrong-${attempt}`);

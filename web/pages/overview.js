@@ -56,17 +56,24 @@ function hero(overview) {
     const count = Math.max(escalated.length, openEscalations);
     headline = `${count === 1 ? 'One problem needs' : `${count} problems need`} a person`;
   }
+  const cycle = overview.lastCycle;
+  const overdue = daemon.running !== false && cycleOverdue(overview);
+  if (overdue && tone === 'ok') {
+    tone = 'warn';
+    headline = 'Full checks have stopped';
+  }
   if (daemon.running === false) {
     tone = 'bad';
     headline = 'The orchestrator is not running';
   }
   const glyph = { ok: '✓', warn: '!', bad: '✕' }[tone];
-  const cycle = overview.lastCycle;
   const sub = [];
   if (daemon.running === false) sub.push('Nothing is being watched or fixed.');
   else if (daemon.paused) sub.push(h('strong', { text: 'Automatic fixing is paused.' }), ' ');
-  else sub.push('Watching and fixing automatically. ');
-  if (cycle) sub.push('Last full check ', timeEl(cycle.startedAt, { relativeOnly: true }), `, ${plural(cycle.checksRun ?? 0, 'check')} in ${duration(cycle.durationMs)}.`);
+  else if (!overdue) sub.push('Watching and fixing automatically. ');
+  if (overdue) {
+    sub.push(h('strong', { class: 'overdue', text: `No full check for ${duration(overview.now - cycle.startedAt)}` }), ` (one is due every ${duration(daemon.cycleIntervalMs)}): the orchestrator may be stuck; see its log. `);
+  } else if (cycle) sub.push('Last full check ', timeEl(cycle.startedAt, { relativeOnly: true }), `, ${plural(cycle.checksRun ?? 0, 'check')} in ${duration(cycle.durationMs)}.`);
   else sub.push('No full check has run yet.');
   const links = [];
   if (openEscalations > 0) links.push(h('a', { class: 'btn btn-danger', href: '#/escalations', text: `Open escalations (${openEscalations})` }));
@@ -78,6 +85,14 @@ function hero(overview) {
     h('div', { class: 'hero-text' }, h('h1', { class: 'hero-headline', text: headline }), h('p', { class: 'hero-sub' }, sub)),
     links.length ? h('div', { class: 'hero-actions' }, links) : null,
   );
+}
+
+/** The last full check is well past due (three intervals and a minute): the daemon may be wedged. */
+export function cycleOverdue(overview) {
+  const cycle = overview.lastCycle;
+  const interval = overview.daemon?.cycleIntervalMs;
+  if (!cycle || !Number.isFinite(interval) || interval <= 0) return false;
+  return overview.now - cycle.startedAt > 3 * interval + 60_000;
 }
 
 function servicesCard(overview) {
@@ -205,9 +220,11 @@ export async function act(button, message, work, ctx) {
 function lastCycleCard(overview) {
   const cycle = overview.lastCycle;
   if (!cycle) return card('Last full check', {}, h('p', { class: 'muted', text: 'No full check has run yet.' }));
+  const overdue = cycleOverdue(overview);
   return card(
     'Last full check',
-    { aside: timeEl(cycle.startedAt, { relativeOnly: true }) },
+    { aside: timeEl(cycle.startedAt, { relativeOnly: true }), class: overdue ? 'card-warn' : '' },
+    overdue ? h('p', { class: 'note-warn' }, h('strong', { text: 'Overdue.' }), ` A full check is due every ${duration(overview.daemon.cycleIntervalMs)}.`) : null,
     h(
       'dl',
       { class: 'facts' },

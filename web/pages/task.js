@@ -107,7 +107,8 @@ function timeline(task, attempts, verdicts, escalation) {
   attempts.forEach((attempt, index) => events.push({ at: attempt.startedAt, order: 2 + index / 1000, phase: attempt.phase, node: attemptEvent(attempt) }));
   if (escalation) events.push({ at: escalation.createdAt, order: 3, phase: 4.5, node: escalationEvent(escalation) });
   if (task.closedAt) events.push({ at: task.closedAt, order: 4, phase: 9, node: closedEvent(task) });
-  events.sort((a, b) => (a.at ?? 0) - (b.at ?? 0) || a.order - b.order);
+  // Same instant: earlier phases first (records written in one millisecond keep the pipeline's order).
+  events.sort((a, b) => (a.at ?? 0) - (b.at ?? 0) || a.phase - b.phase || a.order - b.order);
 
   const list = h('ol', { class: 'timeline', id: 'timeline' });
   let currentPhase = null;

@@ -120,7 +120,7 @@ function table(tasks) {
             h('div', { class: 'task-message', text: task.message ?? '' }),
           ),
           h('td', { class: 'cell-status', dataset: { label: 'Status' } }, taskPill(task.status)),
-          h('td', { class: 'cell-phase', dataset: { label: 'Phase' } }, task.fixedByPhase ? `fixed by ${task.fixedByPhase}` : task.phase ? String(task.phase) : '—'),
+          h('td', { class: 'cell-phase', dataset: { label: 'Phase' } }, phaseLabel(task.fixedByPhase ?? task.phase)),
           h('td', { class: 'cell-took', dataset: { label: 'Took' } }, task.durationMs !== null && task.durationMs !== undefined ? duration(task.durationMs) : h('span', { class: 'muted', text: 'ongoing' })),
         );
       }),

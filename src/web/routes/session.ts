@@ -11,9 +11,12 @@ const loginBody = z.object({ token: z.string().min(1).max(512) }).strict();
 /** Login attempts allowed per client address and minute. */
 export const LOGIN_ATTEMPTS_PER_MINUTE = 5;
 
-/** Registers POST /api/login (rate limited per address) and POST /api/logout. */
+/** Registers GET /api/session, POST /api/login (rate limited per address) and POST /api/logout. */
 export function registerSessionRoutes(app: FastifyInstance, context: WebContext): void {
   const { sessions, logger } = context;
+
+  // Lets the page decide between the login form and the dashboard without a 401 (which browsers log as an error).
+  app.get('/api/session', { config: { public: true } }, async (request) => ({ authenticated: sessions.valid(request.cookies[SESSION_COOKIE]) }));
 
   app.post(
     '/api/login',
