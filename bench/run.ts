@@ -1,15 +1,23 @@
 /**
- * `npm run bench`: measures what the issues name and writes bench/results.json and bench/results.md.
- * Needs root (the systemd lab); says so and exits 1 otherwise.
+ * `npm run bench`: measures what the issues name and writes bench/results.json and bench/results.md (the
+ * orchestrator's own figures), then runs the fault suite side by side against Monit and systemd alone
+ * (bench/comparison/) and writes bench/comparison-results.json and bench/comparison.md, whose report includes
+ * the orchestrator's own figures. Needs root (the systemd lab); says so and exits 1 otherwise.
+ *
+ *   BENCH_SKIP_COMPARISON=1   skip the side-by-side comparison (about 25 minutes) for a quick run
+ *   BENCH_ONLY_COMPARISON=1   only the comparison (its report reads the own figures from bench/results.json)
+ *   BENCH_ROUNDS, BENCH_CYCLES, BENCH_FAULT_ROUNDS; BENCH_COMPARISON_FAULTS, BENCH_COMPARISON_LANES (see run-comparison.ts)
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { labAvailability } from '../test/lab/systemd-lab.js';
 import { benchCycles, benchDetection } from './daemon-bench.js';
 import { benchPhaseOverhead } from './phase-overhead.js';
 import { runFaultSuite } from './fault-suite.js';
+import { comparisonOptionsFromEnv, runComparison } from './comparison/run-comparison.js';
+import { summaryTable } from './comparison/report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -21,6 +29,37 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  const flag = (name: string) => ['1', 'true', 'yes'].includes((process.env[name] ?? '').toLowerCase());
+  // Checked before hours of measuring, so a typo fails at once.
+  const comparisonOptions = flag('BENCH_SKIP_COMPARISON') ? undefined : comparisonOptionsFromEnv();
+  if (!flag('BENCH_ONLY_COMPARISON')) await ownFigures();
+  if (!comparisonOptions) {
+    log('comparison skipped (BENCH_SKIP_COMPARISON); bench/comparison.md and bench/comparison-results.json are left as they were');
+    return;
+  }
+  log('\nthe fault suite side by side (orchestrator, Monit 30 s and 5 s, systemd alone):');
+  const comparison = await runComparison(comparisonOptions, log);
+  log(`\n${summaryTable(comparison)}\n\nfull report: bench/comparison.md (raw logs: bench/results/raw/<system>/)`);
+}
+
+/**
+ * API throughput comes from bench/dashboard-bench.ts (written separately). When that file exists it must export
+ * `benchDashboard(log): Promise<object>`; its result is stored under `dashboard` in bench/results.json and shown
+ * by bench/results.md and bench/comparison.md (figures named in its result, e.g. requestsPerSecond).
+ */
+async function benchDashboardIfPresent(): Promise<Record<string, unknown> | undefined> {
+  const file = path.join(here, 'dashboard-bench.ts');
+  if (!existsSync(file)) return undefined;
+  const module = (await import(pathToFileURL(file).href)) as { benchDashboard?: (log: (line: string) => void) => Promise<Record<string, unknown>> };
+  if (typeof module.benchDashboard !== 'function') {
+    log('  bench/dashboard-bench.ts does not export benchDashboard(log): API throughput not measured');
+    return undefined;
+  }
+  log('dashboard API throughput (bench/dashboard-bench.ts):');
+  return module.benchDashboard(log);
+}
+
+async function ownFigures(): Promise<void> {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 20);
   const cycles = Number(process.env.BENCH_CYCLES ?? 1000);
   const machine = {
@@ -42,7 +81,8 @@ async function main(): Promise<void> {
   const faultRounds = Number(process.env.BENCH_FAULT_ROUNDS ?? 3);
   log(`fault suite (${faultRounds} rounds):`);
   const faults = await runFaultSuite(faultRounds, log);
-  const results = { machine, detection, cycles: cycleRun, phaseOverhead, faults };
+  const dashboard = await benchDashboardIfPresent();
+  const results = { machine, detection, cycles: cycleRun, phaseOverhead, faults, ...(dashboard ? { dashboard } : {}) };
   mkdirSync(here, { recursive: true });
   writeFileSync(path.join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(path.join(here, 'results.md'), report(results));
@@ -55,10 +95,11 @@ interface Results {
   cycles: Awaited<ReturnType<typeof benchCycles>>;
   phaseOverhead: Awaited<ReturnType<typeof benchPhaseOverhead>>;
   faults: Awaited<ReturnType<typeof runFaultSuite>>;
+  dashboard?: Record<string, unknown>;
 }
 
 function report(results: Results): string {
-  const { detection, cycles, machine, phaseOverhead, faults } = results;
+  const { detection, cycles, machine, phaseOverhead, faults, dashboard } = results;
   const rows = faults.outcomes.map((outcome) => `| ${outcome.fault} | ${outcome.round} | ${outcome.outcome} | ${outcome.phase ?? '-'} | ${outcome.source ?? '-'} | ${outcome.detectToVerifiedMs ?? '-'} |`);
   const total = faults.outcomes.length;
   return `# Benchmark results
@@ -81,6 +122,10 @@ The verified-healthy time includes the verification settle (1 s by default) and 
 
 Added overhead of phases 2 and 3 with the heuristic agents, excluding the agents' own time: ${phaseOverhead.phases23Ms.median?.toFixed(2)} ms per task
 (${phaseOverhead.tasks} tasks through phases 1–3 to escalation, real stores, an in-memory adapter; goal < 50 ms). The heuristic agents themselves took ${phaseOverhead.agentMsPerTask.toFixed(2)} ms per task.
+
+## Dashboard API throughput
+
+${dashboard ? `From bench/dashboard-bench.ts: ${Object.entries(dashboard).map(([key, value]) => `${key} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`).join('; ')}.` : 'Not measured in this run (bench/dashboard-bench.ts is not there yet).'}
 
 ## Fault suite (fix rate per phase)
 

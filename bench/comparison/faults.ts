@@ -34,10 +34,12 @@ export interface Fault {
   dependents?: string[];
   /** Services the verifier does not require up (the masked unit stays down). */
   leftDown?: StackService[];
-  /** Give up waiting after this long (ms) from the injection. */
+  /** Give up waiting after this long (ms) from the injection, at least (see {@link timeLimitMs}). */
   timeoutMs: number;
-  /** For left-alone and no-action: the fixed observation window (ms). */
+  /** For left-alone and no-action: the observation window (ms), at least (see {@link timeLimitMs}). */
   observeMs?: number;
+  /** Runs while no other lab runs an exclusive fault (the load spike: concurrent spikes would be a harsher test). */
+  exclusive?: boolean;
   /** Start attempts of a target above this are a restart loop (a wrong action). */
   maxStartAttempts?: number;
   /** An escalation counts only if the escalation (its text, the healer's log or its mail) shows this. */
@@ -53,6 +55,23 @@ export interface Fault {
 const FIX_TIMEOUT = 45_000;
 const ESCALATION_TIMEOUT = 75_000;
 
+/**
+ * The time limit of a fault for a healer that looks every `cycleMs` and may wait `startWaitMs` for a start it
+ * ordered (Monit waits for the process up to its start timeout, 30 s by default, before its next cycle): the
+ * fault's own limit, but never less than the healer needs by design. A fix gets two tries (2 rounds of cycle and
+ * start wait); an escalation after "5 restarts within 5 cycles" needs 5 such rounds and one more cycle; a fault
+ * that manifests late (the leak) gets 20 s more; an observation window holds at least one full cycle. So
+ * Monit's default 30 s cycle is judged on what it does, not cut off before it can do it (its run is longer; its
+ * times are measured all the same).
+ */
+export function timeLimitMs(fault: Fault, healer: { cycleMs: number; startWaitMs: number }): number {
+  const round = healer.cycleMs + healer.startWaitMs;
+  if (fault.observeMs !== undefined) return Math.max(fault.observeMs, healer.cycleMs + 10_000);
+  const late = fault.manifestsAsKillOf ? 20_000 : 0;
+  if (fault.expected === 'escalated' || fault.expected === 'fixed-then-escalated') return Math.max(fault.timeoutMs, 5 * round + healer.cycleMs + 15_000 + late);
+  return Math.max(fault.timeoutMs, 2 * round + 15_000 + late);
+}
+
 const kill9 = (unit: string) => async ({ lab }: FaultContext) => {
   const pid = await lab.mainPid(unit);
   if (!pid) throw new Error(`${unit} has no main pid to kill`);
@@ -66,6 +85,10 @@ const dropIn = (unit: string, body: string) => async (lab: SystemdLab) => {
   await lab.systemctl('daemon-reload');
 };
 
+/**
+ * In this order. The order spaces the faults on one service apart (the orchestrator's budget window, see
+ * systems.ts), keeps the second stale lock well after the first, and ends with the leak (it leaves an escalation).
+ */
 export const FAULTS: Fault[] = [
   {
     id: 'no-fault',
@@ -76,6 +99,7 @@ export const FAULTS: Fault[] = [
     targets: [],
     timeoutMs: 45_000,
     observeMs: 45_000,
+    exclusive: true,
     inject: async ({ lab }) => {
       // 15 s in: both CPUs busy for 15 s and 400 requests through nginx (the app and redis serve them).
       lab.spawn([
@@ -85,16 +109,6 @@ export const FAULTS: Fault[] = [
           'for i in $(seq 400); do curl -s -o /dev/null --max-time 2 http://127.0.0.1/; done; wait',
       ]);
     },
-  },
-  {
-    id: 'kill-nginx',
-    title: 'kill -9 of nginx',
-    expected: 'fixed',
-    expectation: 'fixed',
-    subjects: ['nginx'],
-    targets: [UNITS.nginx],
-    timeoutMs: FIX_TIMEOUT,
-    inject: kill9(UNITS.nginx),
   },
   {
     id: 'kill-app',
@@ -117,31 +131,14 @@ export const FAULTS: Fault[] = [
     inject: kill9(UNITS.worker),
   },
   {
-    id: 'kill-redis',
-    title: 'kill -9 of redis',
+    id: 'kill-nginx',
+    title: 'kill -9 of nginx',
     expected: 'fixed',
     expectation: 'fixed',
-    subjects: ['redis', 'app'],
-    targets: [UNITS.redis],
-    dependents: [UNITS.app],
+    subjects: ['nginx'],
+    targets: [UNITS.nginx],
     timeoutMs: FIX_TIMEOUT,
-    inject: kill9(UNITS.redis),
-  },
-  {
-    id: 'dependency-stopped',
-    title: "the app's dependency (redis) stopped",
-    expected: 'fixed',
-    expectation: 'fixed by restarting the dependency',
-    subjects: ['redis', 'app'],
-    targets: [UNITS.redis],
-    dependents: [UNITS.app],
-    timeoutMs: FIX_TIMEOUT,
-    inject: async ({ lab }) => {
-      const at = Date.now();
-      // A clean shutdown (exit 0), as when redis is told to stop: not a failure in systemd's eyes.
-      await lab.exec(['redis-cli', '-h', '127.0.0.1', 'shutdown', 'nosave'], { allowFailure: true });
-      return at;
-    },
+    inject: kill9(UNITS.nginx),
   },
   {
     id: 'disk-full',
@@ -159,6 +156,48 @@ export const FAULTS: Fault[] = [
         `for i in $(seq 1 14); do head -c 1048576 /dev/zero > ${SPOOL_CACHE}/blob-$i.bin; done; touch -d '2 days ago' ${SPOOL_CACHE}/*`,
       ]);
       return at;
+    },
+  },
+  {
+    id: 'exits-at-start',
+    title: 'a bad deploy: the unit exits 1 on every start',
+    expected: 'escalated',
+    expectation: 'escalated once, budget respected',
+    subjects: ['broken'],
+    targets: [UNITS.broken],
+    timeoutMs: ESCALATION_TIMEOUT,
+    maxStartAttempts: 5,
+    inject: async ({ lab }) => {
+      await dropIn(UNITS.broken, 'Environment=FAIL_AT_START=1')(lab);
+      const at = Date.now();
+      await lab.exec(['systemctl', 'restart', UNITS.broken], { allowFailure: true });
+      return at;
+    },
+  },
+  {
+    id: 'kill-redis',
+    title: 'kill -9 of redis',
+    expected: 'fixed',
+    expectation: 'fixed',
+    subjects: ['redis', 'app'],
+    targets: [UNITS.redis],
+    dependents: [UNITS.app],
+    timeoutMs: FIX_TIMEOUT,
+    inject: kill9(UNITS.redis),
+  },
+  {
+    id: 'nginx-typo',
+    title: "a typo in nginx's config, then nginx dies",
+    expected: 'escalated',
+    expectation: "escalated with the config test's output, never restart-looped",
+    subjects: ['nginx'],
+    targets: [UNITS.nginx],
+    timeoutMs: ESCALATION_TIMEOUT,
+    maxStartAttempts: 2,
+    escalationMustShow: { pattern: /proxy_pas_typo|unknown directive/, what: "nginx -t's output (unknown directive \"proxy_pas_typo\")" },
+    inject: async (ctx) => {
+      await ctx.lab.exec(['sed', '-i', 's/proxy_pass /proxy_pas_typo /', NGINX_SITE]);
+      return kill9(UNITS.nginx)(ctx);
     },
   },
   {
@@ -181,37 +220,6 @@ export const FAULTS: Fault[] = [
     },
   },
   {
-    id: 'nginx-typo',
-    title: "a typo in nginx's config, then nginx dies",
-    expected: 'escalated',
-    expectation: "escalated with the config test's output, never restart-looped",
-    subjects: ['nginx'],
-    targets: [UNITS.nginx],
-    timeoutMs: ESCALATION_TIMEOUT,
-    maxStartAttempts: 2,
-    escalationMustShow: { pattern: /proxy_pas_typo|unknown directive/, what: "nginx -t's output (unknown directive \"proxy_pas_typo\")" },
-    inject: async (ctx) => {
-      await ctx.lab.exec(['sed', '-i', 's/proxy_pass /proxy_pas_typo /', NGINX_SITE]);
-      return kill9(UNITS.nginx)(ctx);
-    },
-  },
-  {
-    id: 'exits-at-start',
-    title: 'a bad deploy: the unit exits 1 on every start',
-    expected: 'escalated',
-    expectation: 'escalated once, budget respected',
-    subjects: ['broken'],
-    targets: [UNITS.broken],
-    timeoutMs: ESCALATION_TIMEOUT,
-    maxStartAttempts: 5,
-    inject: async ({ lab }) => {
-      await dropIn(UNITS.broken, 'Environment=FAIL_AT_START=1')(lab);
-      const at = Date.now();
-      await lab.exec(['systemctl', 'restart', UNITS.broken], { allowFailure: true });
-      return at;
-    },
-  },
-  {
     id: 'masked',
     title: 'a masked unit whose process dies',
     expected: 'left-alone',
@@ -225,6 +233,22 @@ export const FAULTS: Fault[] = [
       await ctx.lab.exec(['/bin/sh', '-c', `mkdir -p ${MASK_LINK.slice(0, MASK_LINK.lastIndexOf('/'))} && ln -sf /dev/null ${MASK_LINK}`]);
       await ctx.lab.systemctl('daemon-reload');
       return kill9(UNITS.masked)(ctx);
+    },
+  },
+  {
+    id: 'dependency-stopped',
+    title: "the app's dependency (redis) stopped",
+    expected: 'fixed',
+    expectation: 'fixed by restarting the dependency',
+    subjects: ['redis', 'app'],
+    targets: [UNITS.redis],
+    dependents: [UNITS.app],
+    timeoutMs: FIX_TIMEOUT,
+    inject: async ({ lab }) => {
+      const at = Date.now();
+      // A clean shutdown (exit 0), as when redis is told to stop: not a failure in systemd's eyes.
+      await lab.exec(['redis-cli', '-h', '127.0.0.1', 'shutdown', 'nosave'], { allowFailure: true });
+      return at;
     },
   },
   {

@@ -6,17 +6,18 @@
  *
  *   npm run build && npx tsx bench/comparison/run-comparison.ts [orchestrator monit-30s monit-5s systemd]
  *   BENCH_COMPARISON_FAULTS=kill-app,masked   only these faults (ids from faults.ts)
+ *   BENCH_COMPARISON_LANES=2                  labs run side by side in this many lanes (default 2; 1 = one after the other)
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labAvailability, SystemdLab } from '../../test/lab/systemd-lab.js';
 import { percentile } from '../stats.js';
-import { FAULTS, type Fault } from './faults.js';
+import { FAULTS, timeLimitMs, type Fault } from './faults.js';
 import { ALL_UNITS, installStack, journal, problems, restoreClean, snapshot, unitEvents, UNITS, type StackSnapshot, type UnitEvent } from './stack.js';
 import { MonitHealer, OrchestratorHealer, SystemdHealer, type Healer, type HealerEvent, type Usage } from './systems.js';
-import { renderMarkdown } from './report.js';
+import { renderMarkdown, summaryTable } from './report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BENCH_DIR = path.resolve(here, '..');
@@ -45,6 +46,10 @@ export interface FaultResult {
   /** The escalation shows what the fault requires it to show (e.g. nginx -t's output); null when not applicable. */
   escalationShowsEvidence: boolean | null;
   timedOut: boolean;
+  /** The time limit this fault had for this healer (ms). */
+  timeLimitMs: number;
+  /** The harness itself failed on this fault (the outcome is then not judged correct), or the fault was not run. */
+  error?: string;
   /** Injection → the healer's first reaction to this fault (ms). */
   detectMs: number | null;
   /** Injection → the verifier's first pass of the two that confirmed the fix (ms). */
@@ -101,6 +106,10 @@ export interface Machine {
 export interface ComparisonResults {
   machine: Machine;
   durationS: number;
+  /** The systems run one after the other in each lane; the lanes ran in parallel (each system in its own lab). */
+  lanes: SystemId[][];
+  /** The fault ids run (all of FAULTS unless BENCH_COMPARISON_FAULTS chose some). */
+  faultsRun: string[];
   systems: SystemResult[];
 }
 
@@ -155,18 +164,93 @@ interface RunContext {
   trace: (line: string) => void;
 }
 
+/** Faults marked exclusive run in one lab at a time (labs run in parallel lanes). */
+let exclusiveTail: Promise<void> = Promise.resolve();
+async function exclusively<T>(run: () => Promise<T>): Promise<T> {
+  const previous = exclusiveTail;
+  let release!: () => void;
+  exclusiveTail = new Promise<void>((resolve) => (release = resolve));
+  await previous;
+  try {
+    return await run();
+  } finally {
+    release();
+  }
+}
+
+/** A result for a fault the harness could not judge (an error) or did not run (the stack could not be restored). */
+function unjudged(fault: Fault, healer: Healer, outcome: string, error: string, durationMs = 0): FaultResult {
+  return {
+    fault: fault.id,
+    title: fault.title,
+    expected: fault.expected,
+    expectation: fault.expectation,
+    outcome,
+    correct: false,
+    fixed: false,
+    escalated: false,
+    escalationShowsEvidence: null,
+    timedOut: false,
+    timeLimitMs: timeLimitMs(fault, healer),
+    error,
+    detectMs: null,
+    recoverMs: null,
+    phase: null,
+    wrong: [],
+    unnecessary: [],
+    actions: [],
+    notes: [],
+    startAttempts: {},
+    durationMs,
+  };
+}
+
+/**
+ * Injects one fault and judges the outcome. Never throws: a harness failure is recorded as the fault's result
+ * (not correct). The caller restores the stack whatever happened ({@link restoreAfter}).
+ */
 async function runFault(ctx: RunContext, fault: Fault): Promise<FaultResult> {
+  const started = Date.now();
+  try {
+    return fault.exclusive ? await exclusively(() => measureFault(ctx, fault)) : await measureFault(ctx, fault);
+  } catch (err) {
+    const message = (err as Error).message;
+    ctx.trace(`  harness error: ${(err as Error).stack ?? message}`);
+    return unjudged(fault, ctx.healer, `harness error: ${message.split('\n')[0]}`, message, Date.now() - started);
+  }
+}
+
+/** Undoes the fault and whatever the healer left, verifies the stack healthy; throws when it cannot. */
+async function restoreAfter(ctx: RunContext, fault: Fault): Promise<void> {
+  const { lab, healer, keepSha, log, trace } = ctx;
+  const both = (line: string) => {
+    log(line);
+    trace(line);
+  };
+  try {
+    await fault.restore?.({ lab, log: both });
+  } catch (err) {
+    both(`    restore of ${fault.id} failed (the clean restore follows): ${(err as Error).message}`);
+  }
+  await restoreClean(lab, keepSha, both);
+  await healer.afterRestore(both);
+  await sleep(2_000);
+  await restoreClean(lab, keepSha, both);
+}
+
+async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult> {
   const { lab, healer, keepSha, log, trace } = ctx;
   await healer.prepare(fault.subjects, log);
   const pre = await snapshot(lab);
   if (problems(pre, keepSha).length > 0) throw new Error(`stack not healthy before ${fault.id}: ${problems(pre, keepSha).join('; ')}`);
   const mailsBefore = mailsOf(healer).length;
+  const limitMs = timeLimitMs(fault, healer);
 
   const t0 = Date.now();
-  trace(`${new Date(t0).toISOString()} inject ${fault.id}`);
+  trace(`${new Date(t0).toISOString()} inject ${fault.id} (time limit ${Math.round(limitMs / 1000)} s)`);
   const injectedAt = (await fault.inject({ lab, log })) ?? Date.now();
   const tInj = Date.now();
-  const deadline = tInj + (fault.observeMs ?? fault.timeoutMs);
+  const deadline = tInj + limitMs;
   const fixExpected = fault.expected === 'fixed' || fault.expected === 'fixed-in-phase-1' || fault.expected === 'fixed-then-escalated';
 
   let faultSeenAt: number | null = null;
@@ -212,11 +296,17 @@ async function runFault(ctx: RunContext, fault: Fault): Promise<FaultResult> {
       trace(`  +${Date.now() - tInj} ms escalated: ${escalation.text.slice(0, 200)}`);
       if (fault.observeMs === undefined) endAt = Math.min(endAt ?? Infinity, Date.now() + ESCALATED_GRACE_MS);
     }
+    // systemd alone after start-limit-hit does nothing more for that unit until someone intervenes: no need to wait on.
+    const gaveUp = events.find((event) => event.kind === 'gave-up' && (fault.subjects as string[]).includes(event.subject));
+    if (gaveUp && escalatedAt === null && endAt === null && fault.observeMs === undefined && recoveredAt === null) {
+      trace(`  +${Date.now() - tInj} ms gave up: ${gaveUp.text.slice(0, 200)}`);
+      endAt = Date.now() + ESCALATED_GRACE_MS;
+    }
     const now = Date.now();
     if (endAt !== null && now >= endAt) break;
     if (now >= deadline) {
       timedOut = fault.observeMs === undefined;
-      if (timedOut) trace(`  +${now - tInj} ms time limit (${fault.timeoutMs} ms) reached`);
+      if (timedOut) trace(`  +${now - tInj} ms time limit (${limitMs} ms) reached`);
       break;
     }
     await sleep(POLL_MS);
@@ -332,10 +422,13 @@ async function runFault(ctx: RunContext, fault: Fault): Promise<FaultResult> {
       correct = fixed && phaseOk && clean;
       break;
     }
-    case 'fixed-then-escalated':
-      outcome = `${fixed ? 'fixed' : 'not fixed'}, ${escalated ? 'escalated' : 'not escalated'}${timedOut && !escalated ? ' (time limit)' : ''}`;
+    case 'fixed-then-escalated': {
+      const kills = fault.manifestsAsKillOf ? allUnitEvents.filter((event) => event.unit === fault.manifestsAsKillOf && event.kind === 'killed' && event.at >= tInj && (escalatedAt === null || event.at <= escalatedAt)).length : 0;
+      const recurrences = fault.manifestsAsKillOf ? ` after ${kills} OOM kill${kills === 1 ? '' : 's'}` : '';
+      outcome = `${fixed ? 'fixed' : 'not fixed'}, ${escalated ? `escalated${recurrences}` : 'not escalated'}${timedOut && !escalated ? ' (time limit)' : ''}`;
       correct = fixed && escalated && clean;
       break;
+    }
     case 'escalated':
       outcome = escalated ? (escalationShowsEvidence === false ? 'escalated, without the config test output' : 'escalated') : fixed ? 'fixed' : timedOut ? 'not escalated (time limit)' : 'not escalated';
       correct = escalated && escalationShowsEvidence !== false && clean;
@@ -370,6 +463,7 @@ async function runFault(ctx: RunContext, fault: Fault): Promise<FaultResult> {
     escalated,
     escalationShowsEvidence,
     timedOut,
+    timeLimitMs: limitMs,
     detectMs: fault.expected === 'no-action' ? null : detectMs,
     recoverMs: fixExpected ? recoverMs : null,
     phase,
@@ -382,22 +476,6 @@ async function runFault(ctx: RunContext, fault: Fault): Promise<FaultResult> {
   };
   trace(`  result: ${JSON.stringify({ ...result, actions: undefined })}`);
   for (const action of actions) trace(`  action ${action}`);
-
-  // Restore whatever the outcome, verify the stack is healthy, and put the healer back to watching everything.
-  await fault.restore?.({ lab, log });
-  await restoreClean(lab, keepSha, (line) => {
-    log(line);
-    trace(line);
-  });
-  await healer.afterRestore((line) => {
-    log(line);
-    trace(line);
-  });
-  await sleep(2_000);
-  await restoreClean(lab, keepSha, (line) => {
-    log(line);
-    trace(line);
-  });
   return result;
 }
 
@@ -435,8 +513,11 @@ export async function runSystem(id: SystemId, faults: readonly Fault[], log: (li
   const rawDir = path.join(RAW_DIR, id);
   rmSync(rawDir, { recursive: true, force: true });
   mkdirSync(rawDir, { recursive: true });
-  const traceLines: string[] = [];
-  const trace = (line: string) => traceLines.push(line);
+  // The harness timeline goes to the raw directory as it happens (a run killed half-way still leaves it).
+  const traceFile = path.join(rawDir, 'harness.txt');
+  writeFileSync(traceFile, '');
+  const trace = (line: string) => appendFileSync(traceFile, `${line}\n`);
+  const say = (line: string) => log(`[${id}] ${line.trimStart()}`);
   const started = Date.now();
   const lab = await SystemdLab.boot({ name: `cmp-${id}`, timeoutMs: 90_000 });
   const healer = healerFor(id, lab, rawDir);
@@ -444,29 +525,44 @@ export async function runSystem(id: SystemId, faults: readonly Fault[], log: (li
   let usage: Usage | null = null;
   let error: string | undefined;
   try {
-    log(`${healer.label}: installing the stack`);
+    say(`${healer.label}: installing the stack`);
     const keepSha = await installStack(lab, healer.restartMode);
     trace(`${new Date().toISOString()} stack installed (restart mode ${healer.restartMode})`);
     await healer.start();
     trace(`${new Date().toISOString()} healer started: ${healer.configSummary}`);
+    const ctx: RunContext = { lab, healer, keepSha, log: say, trace };
+    let abortedBy: string | undefined;
     for (const fault of faults) {
-      const result = await runFault({ lab, healer, keepSha, log, trace }, fault);
+      if (abortedBy) {
+        results.push(unjudged(fault, healer, 'not run', `not run: ${abortedBy}`));
+        continue;
+      }
+      const result = await runFault(ctx, fault);
       results.push(result);
-      log(
-        `  ${fault.id}: ${result.outcome}${result.correct ? '' : '  ✗'}; detect ${result.detectMs ?? '-'} ms, recover ${result.recoverMs ?? '-'} ms` +
+      say(
+        `${fault.id}: ${result.outcome}${result.correct ? '' : '  ✗'}; detect ${result.detectMs ?? '-'} ms, recover ${result.recoverMs ?? '-'} ms` +
           `${result.wrong.length ? `; WRONG: ${result.wrong.join(' / ')}` : ''}`,
       );
+      try {
+        await restoreAfter(ctx, fault);
+      } catch (err) {
+        // Later faults would be judged on a broken stack: they are not run (and count as not correct).
+        abortedBy = `the stack could not be restored after ${fault.id}: ${(err as Error).message}`;
+        error = (err as Error).stack ?? String(err);
+        say(`run stopped: ${abortedBy}`);
+        trace(`ABORTED: ${error}`);
+      }
     }
-    usage = await healer.usage();
   } catch (err) {
     error = (err as Error).stack ?? String(err);
-    log(`  ${id}: run aborted: ${(err as Error).message}`);
+    say(`run aborted: ${(err as Error).message}`);
     trace(`ABORTED: ${error}`);
+    for (const fault of faults.slice(results.length)) results.push(unjudged(fault, healer, 'not run', `not run: ${(err as Error).message}`));
   } finally {
+    usage = await healer.usage().catch(() => null);
     await healer.stop(rawDir).catch((err: Error) => trace(`healer stop failed: ${err.message}`));
     const full = await lab.exec(['journalctl', '-b', '--no-pager', '-o', 'short-iso-precise'], { allowFailure: true, timeoutMs: 60_000 }).catch(() => ({ stdout: '' }));
     writeFileSync(path.join(rawDir, 'journal.txt'), full.stdout);
-    writeFileSync(path.join(rawDir, 'harness.txt'), `${traceLines.join('\n')}\n`);
     await lab.stop().catch(() => undefined);
   }
   return {
@@ -480,6 +576,20 @@ export async function runSystem(id: SystemId, faults: readonly Fault[], log: (li
     rawDir: rel(rawDir),
     ...(error ? { error } : {}),
   };
+}
+
+/** Rough relative run times (Monit's 30 s cycle gets the longest time limits), to balance the lanes. */
+const WEIGHT: Record<SystemId, number> = { 'monit-30s': 26, 'monit-5s': 10, systemd: 9, orchestrator: 6 };
+
+/** Splits the systems into `lanes` sequences of about equal run time (longest first into the least loaded lane). */
+export function planLanes(systems: readonly SystemId[], lanes: number): SystemId[][] {
+  const plan: Array<{ load: number; ids: SystemId[] }> = Array.from({ length: Math.max(1, Math.min(lanes, systems.length)) }, () => ({ load: 0, ids: [] }));
+  for (const id of [...systems].sort((a, b) => WEIGHT[b] - WEIGHT[a])) {
+    const lane = plan.reduce((best, candidate) => (candidate.load < best.load ? candidate : best));
+    lane.ids.push(id);
+    lane.load += WEIGHT[id];
+  }
+  return plan.map((lane) => lane.ids);
 }
 
 export async function machineInfo(lab?: SystemdLab): Promise<Machine> {
@@ -505,21 +615,48 @@ export async function machineInfo(lab?: SystemdLab): Promise<Machine> {
 }
 
 /** Runs the comparison, writes the JSON and Markdown reports, returns the results. */
-export async function runComparison(options: { systems?: SystemId[]; faults?: string[] } = {}, log: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Promise<ComparisonResults> {
+export async function runComparison(
+  options: { systems?: SystemId[]; faults?: string[]; lanes?: number } = {},
+  log: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Promise<ComparisonResults> {
   const started = Date.now();
   const systems = options.systems ?? SYSTEM_IDS;
   const faults = options.faults ? FAULTS.filter((fault) => options.faults!.includes(fault.id)) : FAULTS;
+  const lanes = planLanes(systems, options.lanes ?? 2);
   const machine = await machineInfo();
-  log(`comparison on ${machine.nproc} × ${machine.cpuModel}, ${machine.memoryGb} GB, Linux ${machine.kernel}, Node ${machine.node}; ${faults.length} faults × ${systems.length} systems`);
-  const results: SystemResult[] = [];
-  for (const id of systems) {
-    results.push(await runSystem(id, faults, log));
-  }
-  const comparison: ComparisonResults = { machine, durationS: Math.round((Date.now() - started) / 1000), systems: results };
+  log(
+    `comparison on ${machine.nproc} × ${machine.cpuModel}, ${machine.memoryGb} GB, Linux ${machine.kernel}, Node ${machine.node}; ` +
+      `${faults.length} faults × ${systems.length} systems in ${lanes.length} parallel lane(s): ${lanes.map((lane) => lane.join(' → ')).join(' | ')}`,
+  );
+  const byId = new Map<SystemId, SystemResult>();
+  await Promise.all(
+    lanes.map(async (lane) => {
+      for (const id of lane) byId.set(id, await runSystem(id, faults, log));
+    }),
+  );
+  const comparison: ComparisonResults = {
+    machine,
+    durationS: Math.round((Date.now() - started) / 1000),
+    lanes,
+    faultsRun: faults.map((fault) => fault.id),
+    systems: systems.map((id) => byId.get(id)!),
+  };
   writeFileSync(RESULTS_JSON, `${JSON.stringify(comparison, null, 2)}\n`);
   writeFileSync(REPORT_MD, renderMarkdown(comparison, faults));
   log(`wrote ${rel(RESULTS_JSON)} and ${rel(REPORT_MD)} (${comparison.durationS} s)`);
   return comparison;
+}
+
+/** BENCH_COMPARISON_FAULTS=a,b (fault ids) and BENCH_COMPARISON_LANES=n from the environment. */
+export function comparisonOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): { faults?: string[]; lanes: number } {
+  const faults = env.BENCH_COMPARISON_FAULTS?.split(',').map((id) => id.trim()).filter(Boolean);
+  if (faults) {
+    const unknown = faults.filter((id) => !FAULTS.some((fault) => fault.id === id));
+    if (unknown.length > 0) throw new Error(`BENCH_COMPARISON_FAULTS: unknown fault(s) ${unknown.join(', ')} (known: ${FAULTS.map((fault) => fault.id).join(', ')})`);
+  }
+  const lanes = Number(env.BENCH_COMPARISON_LANES ?? 2);
+  if (!Number.isInteger(lanes) || lanes < 1) throw new Error(`BENCH_COMPARISON_LANES must be a positive integer (got ${env.BENCH_COMPARISON_LANES})`);
+  return { ...(faults ? { faults } : {}), lanes };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -529,8 +666,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.exitCode = 1;
   } else {
     const args = process.argv.slice(2).filter((arg): arg is SystemId => (SYSTEM_IDS as string[]).includes(arg));
-    const faults = process.env.BENCH_COMPARISON_FAULTS?.split(',').filter(Boolean);
-    const comparison = await runComparison({ systems: args.length > 0 ? args : undefined, faults });
-    process.stdout.write(`\n${renderMarkdown(comparison, faults ? FAULTS.filter((fault) => faults.includes(fault.id)) : FAULTS).split('\n## Per fault')[0]}\n`);
+    const comparison = await runComparison({ systems: args.length > 0 ? args : undefined, ...comparisonOptionsFromEnv() });
+    process.stdout.write(`\n${summaryTable(comparison)}\n`);
   }
 }

@@ -270,7 +270,11 @@ export async function restoreClean(lab: SystemdLab, keepSha: string, log: (line:
     const code = service === 'nginx' ? snap.http.nginx_health : service === 'redis' ? (snap.redis === 'PONG' ? 200 : 0) : service === 'postgresql' ? (snap.pg === 'ok' ? 200 : 0) : snap.http[service];
     return code !== 200;
   });
-  if (bad.includes('worker') && snap.units[UNITS.worker]?.activeState !== 'active') await sh(`rm -f ${WORKER_LOCK}`);
+  // A unit killed while down (or masked: systemd then no longer knows its RuntimeDirectory=) leaves its pid or
+  // lock file behind, which blocks its start: remove those of units that are not active.
+  const ownedFiles: Partial<Record<StackService, string>> = { app: APP_PIDFILE, worker: WORKER_LOCK, broken: BROKEN_PIDFILE, masked: MASKED_PIDFILE };
+  const stale = bad.filter((service) => ownedFiles[service] && snap.units[UNITS[service]]?.activeState !== 'active').map((service) => ownedFiles[service]!);
+  if (stale.length > 0) await sh(`rm -f ${stale.join(' ')}`);
   for (const service of bad) {
     log(`    restore: restarting ${UNITS[service]}`);
     await sh(`systemctl restart ${UNITS[service]}`, 120_000);

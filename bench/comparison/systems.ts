@@ -7,7 +7,7 @@
  * gave-up), read from its own records: the orchestrator's databases, Monit's log file, the lab's journal for
  * systemd. Alert mail from the orchestrator and Monit goes to a real SMTP sink inside the lab.
  */
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, type SystemdLab } from '../../test/lab/systemd-lab.js';
@@ -49,6 +49,8 @@ export interface Usage {
   cpuWithChildrenS: number;
   /** VmHWM of the healer process. */
   peakRssMb: number;
+  /** How long the healer process has been running (s), so CPU can be compared as a share of one core. */
+  elapsedS: number;
   pid: number;
 }
 
@@ -56,6 +58,10 @@ export interface Healer {
   readonly id: 'orchestrator' | 'monit-30s' | 'monit-5s' | 'systemd';
   readonly label: string;
   readonly restartMode: RestartMode;
+  /** How often it looks (ms): the full cycle, Monit's cycle, systemd's RestartSec. Sets the faults' time limits. */
+  readonly cycleMs: number;
+  /** How long it may wait for a start it ordered before it looks again (Monit's start timeout); 0 if it does not block. */
+  readonly startWaitMs: number;
   /** What the healer was configured with (for the report). */
   readonly configSummary: string;
   /** Starts the healer on an installed, healthy stack and waits until it has looked at everything once. */
@@ -77,21 +83,26 @@ const SMTP_SINK = path.join(REPO_ROOT, 'test', 'fixtures', 'smtp-sink.mjs');
 const SMTP_PORT = 2525;
 const ALERT_TO = 'ops@lab.invalid';
 
-/** Reads utime/stime/cutime/cstime and VmHWM of a pid inside the lab. */
-async function processUsage(lab: SystemdLab, pid: number): Promise<Usage | null> {
-  const res = await lab.exec(['sh', '-c', `cat /proc/${pid}/stat; echo; grep VmHWM /proc/${pid}/status; getconf CLK_TCK`], { allowFailure: true });
+/** Reads utime/stime/cutime/cstime, start time and VmHWM of a pid inside the lab. */
+export async function processUsage(lab: SystemdLab, pid: number): Promise<Usage | null> {
+  const res = await lab.exec(['sh', '-c', `cat /proc/${pid}/stat; echo; grep VmHWM /proc/${pid}/status; echo "tick $(getconf CLK_TCK)"; echo "uptime $(cut -d' ' -f1 /proc/uptime)"`], {
+    allowFailure: true,
+  });
   const [stat = '', ...rest] = res.stdout.split('\n');
   if (!stat.includes(')')) return null;
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is the state (field 3): utime is field 14 → index 11.
-  const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(fields[i] ?? 0));
-  const hwm = Number(/VmHWM:\s+(\d+)/.exec(rest.join('\n'))?.[1] ?? 0);
-  const tick = Number(rest.map((line) => line.trim()).filter((line) => /^\d+$/.test(line)).pop() ?? 100) || 100;
+  // fields[0] is the state (field 3): utime is field 14 → index 11; starttime is field 22 → index 19.
+  const [utime, stime, cutime, cstime, starttime] = [11, 12, 13, 14, 19].map((i) => Number(fields[i] ?? 0));
+  const text = rest.join('\n');
+  const hwm = Number(/VmHWM:\s+(\d+)/.exec(text)?.[1] ?? 0);
+  const tick = Number(/tick (\d+)/.exec(text)?.[1] ?? 100) || 100;
+  const uptime = Number(/uptime ([\d.]+)/.exec(text)?.[1] ?? 0);
   return {
     pid,
     cpuSelfS: round2((utime! + stime!) / tick),
     cpuWithChildrenS: round2((utime! + stime! + cutime! + cstime!) / tick),
     peakRssMb: Math.round((hwm / 1024) * 10) / 10,
+    elapsedS: Math.round(uptime - starttime! / tick),
   };
 }
 
@@ -238,6 +249,8 @@ export class OrchestratorHealer implements Healer {
   readonly id = 'orchestrator' as const;
   readonly label = `orchestrator (cycle ${ORCHESTRATOR_CYCLE}, watch 1s)`;
   readonly restartMode = 'restart-no' as const;
+  readonly cycleMs = 5_000;
+  readonly startWaitMs = 0;
   readonly configSummary: string;
   readonly daemon: LabDaemon;
   private readonly mail: MailSink;
@@ -292,7 +305,14 @@ export class OrchestratorHealer implements Healer {
         source: attempt.source,
       });
     }
-    for (const escalation of this.daemon.query<OrchEscalation>('escalations', 'SELECT * FROM escalations WHERE created_at >= ? OR updated_at >= ?', since, since)) {
+    // Escalations opened in the window, or (re)opened or joined in it: the harness resolves every escalation after
+    // each fault, so an older one that is open again was reopened by this fault (flapping).
+    for (const escalation of this.daemon.query<OrchEscalation>(
+      'escalations',
+      `SELECT * FROM escalations WHERE created_at >= ? OR (updated_at >= ? AND status IN ('open', 'acknowledged'))`,
+      since,
+      since,
+    )) {
       const created = fromSql(escalation.created_at);
       const at = created >= sinceMs ? created : fromSql(escalation.updated_at);
       events.push({
@@ -360,9 +380,16 @@ export class OrchestratorHealer implements Healer {
     await this.daemon.kill('SIGTERM').catch(() => undefined);
     this.mail.stop();
     mkdirSync(rawDir, { recursive: true });
-    for (const file of ['tasks.db', 'tasks.db-wal', 'escalations.db', 'escalations.db-wal']) {
-      const source = path.join(this.daemon.dataDir, file);
-      if (existsSync(source)) copyFileSync(source, path.join(rawDir, file));
+    // The databases as SQL text (the daemon has closed them; binary copies are not kept in the repository).
+    for (const name of ['tasks', 'escalations']) {
+      const source = path.join(this.daemon.dataDir, `${name}.db`);
+      if (!existsSync(source)) continue;
+      try {
+        writeFileSync(path.join(rawDir, `${name}.sql`), execFileSync('sqlite3', [source, '.dump'], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 }));
+      } catch (err) {
+        copyFileSync(source, path.join(rawDir, `${name}.db`));
+        writeFileSync(path.join(rawDir, `${name}.sql`), `-- sqlite3 .dump failed (${(err as Error).message.split('\n')[0]}); the binary copy ${name}.db is next to this file\n`);
+      }
     }
     if (existsSync(this.daemon.logPath)) copyFileSync(this.daemon.logPath, path.join(rawDir, 'daemon.jsonl'));
     copyFileSync(this.daemon.configPath, path.join(rawDir, 'config.yaml'));
@@ -428,6 +455,9 @@ export class MonitHealer implements Healer {
   readonly id: 'monit-30s' | 'monit-5s';
   readonly label: string;
   readonly restartMode = 'restart-no' as const;
+  readonly cycleMs: number;
+  /** Monit's default start timeout: it waits this long for a started process before its next cycle. */
+  readonly startWaitMs = 30_000;
   readonly configSummary: string;
   private child: ChildProcess | undefined;
   private readonly mail: MailSink;
@@ -442,6 +472,7 @@ export class MonitHealer implements Healer {
     private readonly rawDir: string,
   ) {
     this.id = cycleS === 30 ? 'monit-30s' : 'monit-5s';
+    this.cycleMs = cycleS * 1000;
     this.label = `Monit ${cycleS} s cycle`;
     this.mail = new MailSink(lab, path.join(rawDir, 'mail.jsonl'));
     this.configSummary =
@@ -579,6 +610,8 @@ export class SystemdHealer implements Healer {
   readonly id = 'systemd' as const;
   readonly label = 'systemd alone (Restart=on-failure)';
   readonly restartMode = 'on-failure' as const;
+  readonly cycleMs = 1_000;
+  readonly startWaitMs = 0;
   readonly configSummary =
     'no healer process: a drop-in `Restart=on-failure`, `RestartSec=1s` on every unit of the stack; systemd 252 defaults otherwise (StartLimitBurst=5 in 10 s)';
 
