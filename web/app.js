@@ -107,7 +107,7 @@ function restoreForm(root, saved) {
  * Loads and draws the current page. `live` redraws (events, timers) keep the old content on screen until the
  * new one is ready, and keep typed text; a navigation shows a loading line when it takes a moment.
  */
-async function render({ live }) {
+async function render({ live, overview: prefetched }) {
   const parsed = parseHash();
   const seq = ++state.renderSeq;
   if (!parsed) {
@@ -121,7 +121,7 @@ async function render({ live }) {
     main.classList.add('is-loading');
   }
   try {
-    const overviewPromise = api.overview();
+    const overviewPromise = prefetched ? Promise.resolve(prefetched) : api.overview();
     const ctx = {
       params: parsed.params,
       query: parsed.query,
@@ -319,6 +319,7 @@ function disconnectEvents() {
 function showLogin() {
   if (!state.signedIn && !loginSection.hidden) return;
   state.signedIn = false;
+  rememberSignedIn(false);
   state.renderSeq++;
   disconnectEvents();
   destroyCharts();
@@ -334,8 +335,9 @@ function showLogin() {
   loginToken.focus();
 }
 
-function signedIn() {
+function signedIn(overview) {
   state.signedIn = true;
+  rememberSignedIn(true);
   loginSection.hidden = true;
   loginError.hidden = true;
   main.hidden = false;
@@ -343,7 +345,26 @@ function signedIn() {
   logoutButton.hidden = false;
   liveBadge.hidden = false;
   state.routeKey = '';
-  render({ live: false }).then(connectEvents);
+  render({ live: false, overview }).then(connectEvents);
+}
+
+// Whether this browser had a session last time: then the first overview is asked for at once (one round trip
+// less before the page shows); otherwise the open session check decides, without a 401 in the console.
+const SIGNED_IN_HINT = 'orchestrator.signedIn';
+function rememberSignedIn(yes) {
+  try {
+    if (yes) localStorage.setItem(SIGNED_IN_HINT, '1');
+    else localStorage.removeItem(SIGNED_IN_HINT);
+  } catch {
+    // storage disabled: the session check runs every time
+  }
+}
+function hadSession() {
+  try {
+    return localStorage.getItem(SIGNED_IN_HINT) === '1';
+  } catch {
+    return false;
+  }
 }
 
 loginForm.addEventListener('submit', async (event) => {
@@ -409,10 +430,20 @@ document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible') scheduleRefresh(0);
 });
 
-// Find out whether the session cookie is still good (an open endpoint: no 401 in the console when it is not).
+// Find out whether the session cookie is still good. A network problem shows the page with its error rather
+// than a login form.
 state.signedIn = true;
 main.hidden = false;
-api
-  .session()
-  .then((session) => (session?.authenticated ? signedIn() : showLogin()))
-  .catch(() => signedIn()); // show the page (with its error) rather than a login form for a network problem
+if (hadSession()) {
+  api
+    .overview()
+    .then((overview) => signedIn(overview))
+    .catch((error) => {
+      if (!(error instanceof ApiError && error.status === 401)) signedIn(); // a 401 has shown the login form
+    });
+} else {
+  api
+    .session()
+    .then((session) => (session?.authenticated ? signedIn() : showLogin()))
+    .catch(() => signedIn());
+}

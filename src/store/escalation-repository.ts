@@ -3,6 +3,7 @@
  * (flapping) or a task with the same cause (a dependency, a full disk) joins the open escalation instead of
  * making another. Statuses: open → acknowledged → resolved, or auto_resolved. All escalation SQL lives here.
  */
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './database.js';
 import type { Action, Attempt, Evidence } from '../core/types.js';
 import { fromSqlTime, fromSqlTimeOrNull, toSqlTime, toSqlTimeOrNull } from './time.js';
@@ -77,6 +78,8 @@ interface EscalationRow {
 const ACTIVE_SQL = `status IN ('open', 'acknowledged')`;
 
 export class EscalationRepository {
+  private dataVersionStatement: Statement | undefined;
+
   constructor(readonly database: SqliteDatabase) {}
 
   create(escalation: Escalation): void {
@@ -158,7 +161,9 @@ export class EscalationRepository {
 
   /** Changes whenever anything in escalations.db is committed, by this connection or another process. */
   dataVersion(): string {
-    return `${this.database.pragma('data_version', { simple: true }) as number}:${(this.database.prepare('SELECT total_changes() AS n').get() as { n: number }).n}`;
+    // Prepared once: the dashboard asks on every overview request.
+    this.dataVersionStatement ??= this.database.prepare(`SELECT (SELECT data_version FROM pragma_data_version()) || ':' || total_changes() AS version`).pluck();
+    return this.dataVersionStatement.get() as string;
   }
 
   /** A summary that changes when an escalation is created or updated (live updates compare it). */

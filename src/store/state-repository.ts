@@ -1,4 +1,5 @@
 /** Small persisted settings (the kill switch) and the cycle log. */
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './database.js';
 import { fromSqlTime, toSqlTime } from './time.js';
 
@@ -22,6 +23,8 @@ export interface PauseState {
 }
 
 export class StateRepository {
+  private dataVersionStatement: Statement | undefined;
+
   constructor(private readonly database: SqliteDatabase) {}
 
   pause(): PauseState {
@@ -70,7 +73,9 @@ export class StateRepository {
 
   /** Changes whenever anything in tasks.db is committed, by this connection or another process: a cheap gate before changeMarker(). */
   dataVersion(): string {
-    return `${this.database.pragma('data_version', { simple: true }) as number}:${(this.database.prepare('SELECT total_changes() AS n').get() as { n: number }).n}`;
+    // Prepared once: the dashboard asks on every overview request.
+    this.dataVersionStatement ??= this.database.prepare(`SELECT (SELECT data_version FROM pragma_data_version()) || ':' || total_changes() AS version`).pluck();
+    return this.dataVersionStatement.get() as string;
   }
 
   /** Summaries of tasks.db's tables that change when their rows do; live updates compare them to say what changed. */

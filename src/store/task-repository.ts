@@ -231,43 +231,49 @@ export class TaskRepository {
     return (this.database.prepare(sql).all(...params, filter.limit) as TaskRow[]).map(fromRow);
   }
 
-  /** Where the tasks detected since `sinceMs` ended; `escalatedIds` are tasks that reached a person (see escalations). */
-  outcomeCounts(sinceMs: number, escalatedIds: readonly string[] = []): TaskOutcomeCounts {
+  /**
+   * The tasks detected since `sinceMs`, in one pass: where they ended (the funnel) and per UTC day how many were
+   * detected, fixed and escalated (the rate chart). `escalatedIds` are tasks that reached a person, including
+   * those whose escalation was closed since (their status moved on).
+   */
+  windowCounts(sinceMs: number, escalatedIds: readonly string[] = []): { outcomes: TaskOutcomeCounts; daily: DailyCounts[] } {
     const rows = this.database
       .prepare(
         `WITH escalated(id) AS (SELECT value FROM json_each(?))
-         SELECT CASE WHEN fix_successful = 1 THEN 'fixed:' || IFNULL(fixed_by_phase, '')
+         SELECT substr(detected_at, 1, 10) AS day,
+                CASE WHEN fix_successful = 1 THEN 'fixed:' || IFNULL(fixed_by_phase, '')
                      WHEN status = 'escalated' OR id IN escalated THEN 'escalated'
                      WHEN status IN ('open', 'running') THEN 'pending'
                      ELSE status END AS outcome,
                 COUNT(*) AS count
-         FROM tasks WHERE detected_at >= ? GROUP BY outcome`,
+         FROM tasks WHERE detected_at >= ? GROUP BY day, outcome ORDER BY day`,
       )
-      .all(JSON.stringify(escalatedIds), toSqlTime(sinceMs)) as Array<{ outcome: string; count: number }>;
-    const counts: TaskOutcomeCounts = { total: 0, fixedByPhase: {}, escalated: 0, recovered: 0, pending: 0 };
-    for (const { outcome, count } of rows) {
+      .all(JSON.stringify(escalatedIds), toSqlTime(sinceMs)) as Array<{ day: string; outcome: string; count: number }>;
+    const outcomes: TaskOutcomeCounts = { total: 0, fixedByPhase: {}, escalated: 0, recovered: 0, pending: 0 };
+    const daily = new Map<string, DailyCounts>();
+    for (const { day, outcome, count } of rows) {
+      const counts = daily.get(day) ?? { day, total: 0, fixed: 0, escalated: 0 };
+      daily.set(day, counts);
       counts.total += count;
-      if (outcome.startsWith('fixed:')) counts.fixedByPhase[outcome.slice('fixed:'.length)] = count;
-      else if (outcome === 'escalated' || outcome === 'recovered' || outcome === 'pending') counts[outcome] += count;
+      outcomes.total += count;
+      if (outcome.startsWith('fixed:')) {
+        const phase = outcome.slice('fixed:'.length);
+        outcomes.fixedByPhase[phase] = (outcomes.fixedByPhase[phase] ?? 0) + count;
+        counts.fixed += count;
+      } else if (outcome === 'escalated') {
+        outcomes.escalated += count;
+        counts.escalated += count;
+      } else if (outcome === 'recovered' || outcome === 'pending') {
+        outcomes[outcome] += count;
+      }
     }
-    return counts;
+    return { outcomes, daily: [...daily.values()] };
   }
 
   /** Every service that ever had a task, with the last time one of its tasks was seen. */
   lastSeenByService(): Array<{ service: string; lastSeen: number }> {
     const rows = this.database.prepare('SELECT service, MAX(last_seen) AS last_seen FROM tasks GROUP BY service').all() as Array<{ service: string; last_seen: string }>;
     return rows.map((row) => ({ service: row.service, lastSeen: fromSqlTime(row.last_seen) }));
-  }
-
-  /** Per UTC day since `sinceMs`: tasks detected, fixed, and escalated (status escalated or listed in `escalatedIds`). */
-  dailyCounts(sinceMs: number, escalatedIds: readonly string[] = []): DailyCounts[] {
-    return this.database
-      .prepare(
-        `SELECT substr(detected_at, 1, 10) AS day, COUNT(*) AS total, COALESCE(SUM(fix_successful), 0) AS fixed,
-           COALESCE(SUM(status = 'escalated' OR id IN (SELECT value FROM json_each(?))), 0) AS escalated
-         FROM tasks WHERE detected_at >= ? GROUP BY day ORDER BY day`,
-      )
-      .all(JSON.stringify(escalatedIds), toSqlTime(sinceMs)) as DailyCounts[];
   }
 
   /** The last `limit` verified fixes, oldest first. */

@@ -56,6 +56,14 @@ export interface TaskDetail {
   escalation: Escalation | null;
 }
 
+/** A computed overview, the data versions it was computed at, and (once asked for) its JSON without now and daemon. */
+interface CachedOverview {
+  version: string;
+  at: number;
+  overview: Overview;
+  json?: string;
+}
+
 /** What live updates compare: one marker per kind of data, each changing when its rows do. */
 export type ChangeMarkers = Record<'cycles' | 'tasks' | 'attempts' | 'patterns' | 'pause' | 'escalations' | 'outbox', string>;
 
@@ -75,7 +83,7 @@ export class DashboardData {
   private tasksVersion = '';
   private escalationsVersion = '';
   private markers: ChangeMarkers | undefined;
-  private cachedOverview: { version: string; at: number; overview: Overview } | undefined;
+  private cachedOverview: CachedOverview | undefined;
 
   constructor(private readonly options: DashboardDataOptions) {}
 
@@ -85,12 +93,30 @@ export class DashboardData {
    * costs two cheap version reads per request.
    */
   overview(now: number): Overview {
+    const { overview } = this.currentOverview(now);
+    return { ...overview, now, daemon: { ...overview.daemon, running: this.options.isDaemonRunning() } };
+  }
+
+  /**
+   * The overview as JSON text, the same as JSON.stringify(overview(now)) but for the order of the keys: the
+   * unchanging part is serialised once per computation (serialising dominated the cost of a cached request).
+   */
+  overviewJson(now: number): string {
+    const entry = this.currentOverview(now);
+    if (entry.json === undefined) {
+      const { now: _now, daemon: _daemon, ...rest } = entry.overview;
+      entry.json = JSON.stringify(rest).slice(1);
+    }
+    const daemon = { ...entry.overview.daemon, running: this.options.isDaemonRunning() };
+    return `{"now":${JSON.stringify(now)},"daemon":${JSON.stringify(daemon)},${entry.json}`;
+  }
+
+  private currentOverview(now: number): CachedOverview {
     const version = `${this.options.stores.state.dataVersion()}|${this.options.stores.escalations.dataVersion()}`;
     const cached = this.cachedOverview;
-    const fresh = cached !== undefined && cached.version === version && now >= cached.at && now - cached.at < OVERVIEW_MAX_AGE_MS;
-    const computed = fresh ? cached.overview : this.computeOverview(now);
-    if (!fresh) this.cachedOverview = { version, at: now, overview: computed };
-    return { ...computed, now, daemon: { ...computed.daemon, running: this.options.isDaemonRunning() } };
+    if (cached !== undefined && cached.version === version && now >= cached.at && now - cached.at < OVERVIEW_MAX_AGE_MS) return cached;
+    this.cachedOverview = { version, at: now, overview: this.computeOverview(now) };
+    return this.cachedOverview;
   }
 
   private computeOverview(now: number): Overview {
@@ -99,8 +125,7 @@ export class DashboardData {
     const tracking = stores.tasks.listTracking();
     const last24h = stores.tasks.stats(now - DAY_MS);
     const windowStart = rateWindowStart(now);
-    const escalatedIds = stores.escalations.escalatedTaskIdsSince(windowStart);
-    const window = stores.tasks.outcomeCounts(windowStart, escalatedIds);
+    const { outcomes: window, daily } = stores.tasks.windowCounts(windowStart, stores.escalations.escalatedTaskIdsSince(windowStart));
     const backlog = stores.outbox.backlog();
     return {
       host,
@@ -130,7 +155,7 @@ export class DashboardData {
         pending: window.pending,
         recovered: window.recovered,
       },
-      rates: this.rates(windowStart, escalatedIds),
+      rates: this.rates(windowStart, daily),
       recovery: stores.tasks.recentFixes(RECOVERY_POINTS),
       outbox: { pending: backlog.pending, failed: backlog.failed },
     };
@@ -216,9 +241,8 @@ export class DashboardData {
   }
 
   /** The last RATE_DAYS UTC days, oldest first, days without tasks included with zeros. */
-  private rates(start: number, escalatedIds: readonly string[]): DailyCounts[] {
-    const { stores } = this.options;
-    const counted = new Map(stores.tasks.dailyCounts(start, escalatedIds).map((row) => [row.day, row]));
+  private rates(start: number, daily: readonly DailyCounts[]): DailyCounts[] {
+    const counted = new Map(daily.map((row) => [row.day, row]));
     return Array.from({ length: RATE_DAYS }, (_, index) => {
       const day = new Date(start + index * DAY_MS).toISOString().slice(0, 10);
       return counted.get(day) ?? { day, total: 0, fixed: 0, escalated: 0 };

@@ -2,6 +2,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { call, seed, serverFor, writeTask, XSS, type Seeded } from './seed.js';
 import { openStores } from '../../src/store/stores.js';
+import { DashboardData } from '../../src/web/dashboard-data.js';
+import { hostname } from 'node:os';
 import type { WebServer } from '../../src/web/server.js';
 
 let seeded: Seeded;
@@ -113,6 +115,14 @@ describe('the overview between changes', () => {
     expect(later.now).toBe(seeded.clock.now());
     expect(later.counts.tasksLast24h).toBe(0);
     expect(later.rates.at(-1).day).toBe('2026-11-25');
+  });
+
+  it('serves, as JSON text, exactly the read model (cached or not)', async () => {
+    const data = new DashboardData({ stores: seeded.stores, config: seeded.config, readOnly: false, host: hostname(), isDaemonRunning: () => true });
+    const expected = data.overview(seeded.clock.now());
+    expect(await overview()).toEqual(expected);
+    expect(await overview()).toEqual(expected);
+    expect(JSON.parse(data.overviewJson(seeded.clock.now()))).toEqual(expected);
   });
 
   it('asks whether the daemon runs on every request', async () => {

@@ -30,7 +30,7 @@ export function registerReadRoutes(app: FastifyInstance, context: WebContext): v
 
   app.get('/health', { config: { public: true } }, async () => data.health());
 
-  app.get('/api/overview', async () => data.overview(clock.now()));
+  app.get('/api/overview', async (_request, reply) => reply.type('application/json; charset=utf-8').send(data.overviewJson(clock.now())));
 
   app.get('/api/tasks', async (request) => {
     const query = parse(tasksQuery, withoutEmpty(request.query));
