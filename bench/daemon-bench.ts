@@ -63,6 +63,9 @@ export interface CycleResult {
   rssMbAfter100Cycles: number;
   rssMbAfterAllCycles: number;
   rssGrowthMb: number;
+  /** Of the final RSS: the daemon's private memory, and file pages (node's own binary, mostly; shared). */
+  rssAnonMbAfterAllCycles: number;
+  rssFileMbAfterAllCycles: number;
 }
 
 /** 200 configured units (sleep services), full cycles back to back; RSS sampled at cycle 100 and at the end. */
@@ -85,20 +88,22 @@ ${services}
 `);
     daemon.start([], nodeFlags);
     const count = () => daemon.query<{ n: number }>('tasks', `SELECT COUNT(*) AS n FROM cycles WHERE kind = 'full'`)[0]?.n ?? 0;
-    const rss = async () => {
-      const status = await lab.exec(['cat', `/proc/${daemon.daemonPid()}/status`]);
-      return Number(/VmRSS:\s+(\d+)/.exec(status.stdout)?.[1] ?? 0) / 1024;
+    const memory = async () => {
+      const status = (await lab.exec(['cat', `/proc/${daemon.daemonPid()}/status`])).stdout;
+      const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+      return { rss: mb('VmRSS'), anon: mb('RssAnon'), file: mb('RssFile') };
     };
+    const rss = async () => (await memory()).rss;
     await lab.waitFor(async () => count() >= 100, { what: '100 cycles', timeoutMs: 600_000, intervalMs: 500 });
     const early = await rss();
     log(`  after ${count()} cycles: RSS ${early.toFixed(1)} MB`);
     await lab.waitFor(async () => count() >= cycles, { what: `${cycles} cycles`, timeoutMs: 1_800_000, intervalMs: 1000 });
-    const late = await rss();
-    log(`  after ${count()} cycles: RSS ${late.toFixed(1)} MB`);
+    const { rss: late, anon, file } = await memory();
+    log(`  after ${count()} cycles: RSS ${late.toFixed(1)} MB (private ${anon.toFixed(1)} MB, file-backed ${file.toFixed(1)} MB)`);
     const durations = daemon.query<{ duration_ms: number }>('tasks', `SELECT duration_ms FROM cycles WHERE kind = 'full' AND id > 10`).map((row) => row.duration_ms);
     const issues = daemon.query<{ n: number }>('tasks', `SELECT COUNT(*) AS n FROM tasks`)[0]!.n;
     if (issues > 0) log(`  note: ${issues} task(s) were created during the cycle run`);
-    return { units, cycles: count(), fullCycleMs: summary(durations), rssMbAfter100Cycles: round(early), rssMbAfterAllCycles: round(late), rssGrowthMb: round(late - early) };
+    return { units, cycles: count(), fullCycleMs: summary(durations), rssMbAfter100Cycles: round(early), rssMbAfterAllCycles: round(late), rssGrowthMb: round(late - early), rssAnonMbAfterAllCycles: round(anon), rssFileMbAfterAllCycles: round(file) };
   } finally {
     await daemon.kill('SIGTERM').catch(() => undefined);
     await lab.stop();

@@ -10,7 +10,7 @@ import { REPO_ROOT, TEST_OUTPUT_DIR, type SystemdLab } from './systemd-lab.js';
 
 export const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
 /** The V8 flags the daemon runs with everywhere (the bin's shebang, npm start): a 1 MB young generation keeps RSS low. */
-export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1'];
+export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1', '--single-threaded'];
 /** Config line that turns the host checks off, so a lab test sees only the faults it injects. */
 export const HOST_CHECKS_OFF = 'host: { disk: { enabled: false }, inodes: { enabled: false }, memory: { enabled: false } }';
 export const HTTP_APP = path.join(REPO_ROOT, 'test', 'fixtures', 'http-app.mjs');
