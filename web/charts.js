@@ -115,21 +115,12 @@ export function rateChart(rates) {
 const PHASE_COLORS = { 1: ['--phase1', '#2563eb'], 2: ['--phase2', '#7c3aed'], 3: ['--phase3', '#0d9488'], 4: ['--phase4', '#64748b'] };
 const PHASE_LABELS = { 1: 'Phase 1', 2: 'Phase 2', 3: 'Phase 3', 4: 'By hand' };
 
-/**
- * The data's time span with a margin, at least an hour each side: uPlot's own range for one point (or a few
- * close together) spans years and squeezes the points against the edge.
- */
-function paddedTimeRange(self, min, max) {
-  if (!Number.isFinite(min) || !Number.isFinite(max)) return [min, max];
-  const pad = Math.max((max - min) * 0.05, 3600);
-  return [min - pad, max + pad];
-}
-
 /** Time to recovery of each fixed task (log scale when the spread is wide), one colour per phase. */
 export function recoveryChart(recovery) {
   const points = (Array.isArray(recovery) ? recovery : []).filter((row) => Number.isFinite(row.durationMs) && Number.isFinite(row.at)).sort((a, b) => a.at - b.at);
   const sorted = points.map((row) => row.durationMs).sort((a, b) => a - b);
-  const median = sorted.length ? sorted[Math.floor(sorted.length / 2)] : null;
+  const middle = Math.floor(sorted.length / 2);
+  const median = sorted.length === 0 ? null : sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
   const worst = sorted.length ? sorted[sorted.length - 1] : null;
   const holder = h('div', { class: 'chart', role: 'img', 'aria-label': 'Time to recovery per fixed task' });
   const summary = h(
@@ -151,6 +142,15 @@ export function recoveryChart(recovery) {
       x.push(x.length && seconds <= x[x.length - 1] ? x[x.length - 1] + 0.001 : seconds);
     }
     const series = phases.map((phase) => points.map((row) => ((Number(row.phase) || 1) === phase ? Math.max(row.durationMs / 1000, 0.01) : null)));
+    // A margin of empty time on both sides (at least an hour): uPlot's own range for one point spans years, and
+    // points close together would sit on the chart's edges.
+    const margin = Math.max((x[x.length - 1] - x[0]) * 0.04, 3600);
+    x.unshift(x[0] - margin);
+    x.push(x[x.length - 1] + margin);
+    for (const values of series) {
+      values.unshift(null);
+      values.push(null);
+    }
     const seconds = sorted.map((ms) => ms / 1000);
     const logScale = seconds.length > 1 && seconds[seconds.length - 1] / Math.max(seconds[0], 0.01) > 30;
     mount(
@@ -159,7 +159,7 @@ export function recoveryChart(recovery) {
         height: 190,
         cursor: { drag: { x: false, y: false }, points: { size: 9 } },
         legend: { live: true },
-        scales: { x: { time: true, range: paddedTimeRange }, y: logScale ? { distr: 3, log: 10 } : { range: (self, min, max) => [0, Math.max(1, max * 1.15)] } },
+        scales: { x: { time: true }, y: logScale ? { distr: 3, log: 10 } : { range: (self, min, max) => [0, Math.max(1, max * 1.15)] } },
         axes: [
           axis({ space: 60 }),
           axis({ values: (self, ticks) => ticks.map((tick) => (tick === null ? '' : duration(tick * 1000))), size: 64, space: 28 }),
@@ -175,7 +175,8 @@ export function recoveryChart(recovery) {
               width: 0,
               paths: () => null,
               points: { show: true, size: 8, fill: color, stroke: color },
-              value: (self, value, seriesIndex, index) => (value === null || value === undefined ? '—' : `${duration(value * 1000)}${index !== null && points[index] ? ` · ${points[index].service}` : ''}`),
+              // index - 1: the data starts with the empty margin point.
+              value: (self, value, seriesIndex, index) => (value === null || value === undefined ? '—' : `${duration(value * 1000)}${index !== null && points[index - 1] ? ` · ${points[index - 1].service}` : ''}`),
             };
           }),
         ],

@@ -54,14 +54,14 @@ export async function watchPage(page: Page): Promise<PageProblems> {
   return problems;
 }
 
-/** Saves a full-page screenshot as test-output/screenshots/<folder>/<name>.png and returns its path. */
-export async function screenshot(page: Page, folder: string, name: string): Promise<string> {
+/** Saves a screenshot (the full page unless told) as test-output/screenshots/<folder>/<name>.png; returns its path. */
+export async function screenshot(page: Page, folder: string, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
   const directory = path.join(SCREENSHOT_DIR, folder);
   mkdirSync(directory, { recursive: true });
   const file = path.join(directory, `${name}.png`);
   // Let charts and fonts settle for a frame before taking the picture.
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage: options.fullPage ?? true });
   return file;
 }
 

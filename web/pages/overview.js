@@ -12,16 +12,20 @@ export async function render(ctx) {
   const node = h('div', { class: 'page page-overview' });
   node.replaceChildren(
     hero(overview),
+    // Two columns that stack their cards (no holes however many services there are); on a phone the columns
+    // dissolve and the cards are ordered by urgency (see .order-* in app.css).
     h(
       'div',
       { class: 'grid' },
-      withSpan(servicesCard(overview), 'span-4'),
-      h('div', { class: 'stack span-2' }, needsYouCard(overview), killSwitchCard(overview, ctx)),
-      withSpan(lastCycleCard(overview), 'span-2'),
-      withSpan(last24hCard(overview), 'span-2'),
-      withSpan(funnelCard(overview), 'span-2'),
-      withSpan(card('Auto-fix and escalation rate per day', { aside: h('span', { class: 'card-note', text: '14 days' }) }, rate.element), 'span-3'),
-      withSpan(card('Time to recovery', { aside: h('span', { class: 'card-note', text: 'fixed tasks' }) }, recovery.element), 'span-3'),
+      h(
+        'div',
+        { class: 'stack span-4 overview-main' },
+        withClass(servicesCard(overview), 'order-1'),
+        h('div', { class: 'pair' }, withClass(lastCycleCard(overview), 'order-4'), withClass(last24hCard(overview), 'order-5')),
+      ),
+      h('div', { class: 'stack span-2 overview-side' }, withClass(needsYouCard(overview), 'order-2'), withClass(killSwitchCard(overview, ctx), 'order-3'), withClass(funnelCard(overview), 'order-6')),
+      withClass(card('Auto-fix and escalation rate per day', { aside: h('span', { class: 'card-note', text: '14 days' }) }, rate.element), 'span-3', 'order-7'),
+      withClass(card('Time to recovery', { aside: h('span', { class: 'card-note', text: 'fixed tasks' }) }, recovery.element), 'span-3', 'order-8'),
     ),
   );
   return {
@@ -34,8 +38,8 @@ export async function render(ctx) {
   };
 }
 
-function withSpan(element, span) {
-  element.classList.add(span);
+function withClass(element, ...classes) {
+  element.classList.add(...classes);
   return element;
 }
 
