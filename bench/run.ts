@@ -43,20 +43,21 @@ async function main(): Promise<void> {
 }
 
 /**
- * API throughput comes from bench/dashboard-bench.ts (written separately). When that file exists it must export
- * `benchDashboard(log): Promise<object>`; its result is stored under `dashboard` in bench/results.json and shown
- * by bench/results.md and bench/comparison.md (figures named in its result, e.g. requestsPerSecond).
+ * API throughput comes from bench/dashboard-bench.ts (written separately; loaded only when it is there, so this
+ * file does not depend on it). It exports `runDashboardBench({ log })`; its result is stored under `dashboard` in
+ * bench/results.json and shown by bench/results.md and bench/comparison.md.
  */
 async function benchDashboardIfPresent(): Promise<Record<string, unknown> | undefined> {
   const file = path.join(here, 'dashboard-bench.ts');
   if (!existsSync(file)) return undefined;
-  const module = (await import(pathToFileURL(file).href)) as { benchDashboard?: (log: (line: string) => void) => Promise<Record<string, unknown>> };
-  if (typeof module.benchDashboard !== 'function') {
-    log('  bench/dashboard-bench.ts does not export benchDashboard(log): API throughput not measured');
+  type Run = (options: { log: (line: string) => void }) => Promise<Record<string, unknown>>;
+  const module = (await import(pathToFileURL(file).href)) as { runDashboardBench?: Run };
+  if (typeof module.runDashboardBench !== 'function') {
+    log('  bench/dashboard-bench.ts does not export runDashboardBench(): API throughput not measured');
     return undefined;
   }
   log('dashboard API throughput (bench/dashboard-bench.ts):');
-  return module.benchDashboard(log);
+  return module.runDashboardBench({ log });
 }
 
 async function ownFigures(): Promise<void> {

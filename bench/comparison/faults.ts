@@ -48,6 +48,8 @@ export interface Fault {
   inject(ctx: FaultContext): Promise<number | void>;
   /** Undoes what restoreClean does not know about (it handles drop-ins, the mask, the typo, locks, the cache). */
   restore?(ctx: FaultContext): Promise<void>;
+  /** The injection itself (re)starts the targets (a deploy): those jobs are not counted as the healer's. */
+  injectStartsTargets?: boolean;
   /** The fault does not show at once (a leak): the moment it manifests is taken from the journal (this unit killed). */
   manifestsAsKillOf?: string;
 }
@@ -167,6 +169,7 @@ export const FAULTS: Fault[] = [
     targets: [UNITS.broken],
     timeoutMs: ESCALATION_TIMEOUT,
     maxStartAttempts: 5,
+    injectStartsTargets: true,
     inject: async ({ lab }) => {
       await dropIn(UNITS.broken, 'Environment=FAIL_AT_START=1')(lab);
       const at = Date.now();
@@ -270,6 +273,7 @@ export const FAULTS: Fault[] = [
     targets: [UNITS.app],
     timeoutMs: 90_000,
     manifestsAsKillOf: UNITS.app,
+    injectStartsTargets: true,
     inject: async ({ lab }) => {
       // The leaking build is deployed (restart); at 4 MB/s it hits MemoryMax after ~13 s, and after every restart.
       await dropIn(UNITS.app, 'Environment=LEAK_MB_PER_SEC=4')(lab);

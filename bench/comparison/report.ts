@@ -74,12 +74,14 @@ export function ownFiguresSection(file = OWN_RESULTS): string {
   const cycles = at(results, 'cycles');
   const overhead = at(results, 'phaseOverhead');
   const dashboard = at(results, 'dashboard');
-  const dashboardText =
-    dashboard && typeof dashboard === 'object'
-      ? Object.entries(dashboard as Json)
+  const dashboardText = !dashboard || typeof dashboard !== 'object'
+    ? 'not measured in this run (bench/dashboard-bench.ts, `runDashboardBench()`): its result will appear here'
+    : num(at(dashboard, 'overviewRps')) !== undefined
+      ? `GET /api/overview: ${Math.round(num(at(dashboard, 'overviewRps'))!)} requests/s (latency p50 ${ms(at(dashboard, 'overviewLatencyP50Ms'))}, p95 ${ms(at(dashboard, 'overviewLatencyP95Ms'))}) with ${num(at(dashboard, 'tasks')) ?? '?'} tasks` +
+        (num(at(dashboard, 'firstRenderMs', 'median')) !== undefined ? `; overview first render ${ms(at(dashboard, 'firstRenderMs', 'median'))} median, ${ms(at(dashboard, 'firstRenderMs', 'p95'))} p95` : '')
+      : Object.entries(dashboard as Json)
           .map(([key, value]) => `${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
-          .join('; ')
-      : 'not measured yet: bench/dashboard-bench.ts (exporting `benchDashboard(log)`) is not there; its result will appear here';
+          .join('; ');
   const rows = [
     ['detection latency, kill -9 → task (median / p95)', pair(at(results, 'detection', 'detectionMs'))],
     ['detection → verified healthy, phase-1 restart (median / p95)', pair(at(results, 'detection', 'detectToVerifiedMs'))],

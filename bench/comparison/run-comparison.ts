@@ -250,6 +250,9 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
   trace(`${new Date(t0).toISOString()} inject ${fault.id} (time limit ${Math.round(limitMs / 1000)} s)`);
   const injectedAt = (await fault.inject({ lab, log })) ?? Date.now();
   const tInj = Date.now();
+  // Jobs the injection itself ran (the deploy's restart) are not the healer's: the window starts after the last
+  // journal entry of the targets at this point (journald stamps entries when it receives them, a little late).
+  const windowStart = fault.injectStartsTargets ? Math.max(tInj - 20, (await lastJournalAt(lab, fault.targets)) + 1) : tInj - 20;
   const deadline = tInj + limitMs;
   const fixExpected = fault.expected === 'fixed' || fault.expected === 'fixed-in-phase-1' || fault.expected === 'fixed-then-escalated';
 
@@ -317,7 +320,7 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
   const events = (await healer.events(t0)).filter((event) => event.at <= tEnd + 1_000);
   const entries = await journal(lab, t0, tEnd + 500);
   const allUnitEvents = unitEvents(entries);
-  const windowEvents = allUnitEvents.filter((event) => event.at >= tInj - 20 && event.at <= tEnd + 500);
+  const windowEvents = allUnitEvents.filter((event) => event.at >= windowStart && event.at <= tEnd + 500);
 
   let faultAt = injectedAt;
   const notes: string[] = [];
@@ -355,10 +358,12 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
   const actions = events.filter((event) => event.kind === 'action').map((event) => `${fmt(event.at - faultAt)} ${event.subject}: ${event.text.slice(0, 240)}`);
   const wrong: string[] = [];
   const unnecessary: string[] = [];
-  const targetBackAt = (() => {
-    const starts = windowEvents.filter((event) => fault.targets.includes(event.unit) && event.kind === 'started');
-    return starts.length > 0 ? starts[0]!.at : null;
-  })();
+  // When the healer started (fixing) the target: a dependent stopped just before that (Monit's `depends on` stops the
+  // dependents, restarts the dependency, starts them again) or restarted after it is bounced with its dependency
+  // (unnecessary); a dependent started or stopped on its own while the dependency is still down is wrong.
+  const targetStartAt = windowEvents.find((event) => fault.targets.includes(event.unit) && (event.kind === 'starting' || event.kind === 'started'))?.at ?? null;
+  const bouncedWithTarget = (job: UnitEvent) =>
+    targetStartAt !== null && (job.at >= targetStartAt - 50 || (job.kind === 'stopping' && targetStartAt - job.at <= 10_000));
   const jobsByUnit = new Map<string, UnitEvent[]>();
   for (const event of windowEvents) {
     if (event.kind !== 'starting' && event.kind !== 'stopping' && event.kind !== 'started') continue;
@@ -366,13 +371,14 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
     jobsByUnit.set(event.unit, [...(jobsByUnit.get(event.unit) ?? []), event]);
   }
   for (const [unit, jobs] of jobsByUnit) {
-    const before = jobs.filter((job) => !(fault.dependents?.includes(unit) && targetBackAt !== null && job.at >= targetBackAt - 50));
+    const dependent = fault.dependents?.includes(unit) ?? false;
+    const before = jobs.filter((job) => !(dependent && bouncedWithTarget(job)));
     const after = jobs.length - before.length;
     if (before.length > 0) {
-      const why = fault.dependents?.includes(unit) ? `while ${fault.targets.join(', ')} was still down (instead of the dependency)` : 'which the fault did not affect';
+      const why = dependent ? `while ${fault.targets.join(', ')} was still down (instead of the dependency)` : 'which the fault did not affect';
       wrong.push(`${unit} ${before.length} start/stop job event(s) ${why}: ${before.map((job) => `${fmt(job.at - faultAt)} ${job.message.split(' - ')[0]}`).join(', ')}`);
     }
-    if (after > 0) unnecessary.push(`${unit} restarted after ${fault.targets.join(', ')} was back (${after} job(s))`);
+    if (after > 0) unnecessary.push(`${unit} bounced with ${fault.targets.join(', ')}, which it depends on (${after} start/stop job event(s))`);
   }
   // Attempts that systemd refused leave no job in the journal: the healer's own records tell.
   const actedOn = new Map<string, HealerEvent[]>();
@@ -480,6 +486,18 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
 }
 
 const fmt = (ms: number) => `+${(ms / 1000).toFixed(1)}s`;
+
+/** Wall-clock ms of the newest journal entry about `units` once journald has written everything it received. */
+async function lastJournalAt(lab: SystemdLab, units: readonly string[]): Promise<number> {
+  await lab.exec(['journalctl', '--sync'], { allowFailure: true });
+  const res = await lab.exec(['journalctl', '--no-pager', '-o', 'json', '-n', '1', ...units.flatMap((unit) => ['-u', unit])], { allowFailure: true });
+  const line = res.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return Number((JSON.parse(line) as { __REALTIME_TIMESTAMP?: string }).__REALTIME_TIMESTAMP) / 1000 || 0;
+  } catch {
+    return 0;
+  }
+}
 
 function mailsOf(healer: Healer): Array<{ raw: string }> {
   return healer instanceof OrchestratorHealer || healer instanceof MonitHealer ? healer.mails() : [];
