@@ -16,8 +16,35 @@ export function destroyCharts() {
   live.clear();
 }
 
-function uPlotReady() {
-  return typeof globalThis.uPlot === 'function';
+let uPlotLoading;
+
+/**
+ * Loads uPlot (from /vendor: the package's own copy, never a CDN) once, without holding up the page: the app
+ * calls this at start so the library arrives while the first data is being fetched. Resolves whether it loaded.
+ */
+export function loadUplot() {
+  if (typeof globalThis.uPlot === 'function') return Promise.resolve(true);
+  uPlotLoading ??= new Promise((resolve) => {
+    const script = document.createElement('script');
+    script.src = '/vendor/uplot.iife.min.js';
+    script.async = true;
+    script.addEventListener('load', () => resolve(typeof globalThis.uPlot === 'function'));
+    script.addEventListener('error', () => {
+      uPlotLoading = undefined; // try again on the next draw
+      script.remove();
+      resolve(false);
+    });
+    document.head.append(script);
+  });
+  return uPlotLoading;
+}
+
+/** Waits for uPlot; false when it cannot be had or `holder` left the page meanwhile (a newer render replaced it). */
+async function readyToDraw(holder) {
+  const loaded = await loadUplot();
+  if (!holder.isConnected) return false;
+  if (!loaded) holder.append(h('p', { class: 'muted', text: 'Chart unavailable: uPlot did not load.' }));
+  return loaded;
 }
 
 function themeColor(name, fallback) {
@@ -67,7 +94,7 @@ const DAY_FORMAT = (self, ticks) =>
 
 /**
  * Auto-fix rate and escalation rate per day (share of that day's tasks). Returns the element to place; call
- * the returned `draw()` once it is in the document.
+ * the returned `draw()` once it is in the document (it resolves once the chart is drawn).
  */
 export function rateChart(rates) {
   const rows = Array.isArray(rates) ? rates.slice().sort((a, b) => daySeconds(a.day) - daySeconds(b.day)) : [];
@@ -83,8 +110,8 @@ export function rateChart(rates) {
       : [h('strong', { text: percent(fixed, total) }), ` auto-fixed, `, h('strong', { text: percent(escalated, total) }), ` escalated — ${fixed} and ${escalated} of ${total} tasks in ${rows.length} days`],
   );
   const element = h('div', { class: 'chart-wrap' }, summary, holder);
-  const draw = () => {
-    if (!uPlotReady()) return holder.append(h('p', { class: 'muted', text: 'Chart unavailable: uPlot did not load.' }));
+  const draw = async () => {
+    if (!(await readyToDraw(holder))) return;
     if (rows.length === 0) return holder.append(h('p', { class: 'muted', text: 'No data yet.' }));
     const x = rows.map((row) => daySeconds(row.day));
     const rate = (key) => rows.map((row) => (row.total > 0 ? Math.round((1000 * (row[key] ?? 0)) / row.total) / 10 : null));
@@ -131,8 +158,8 @@ export function recoveryChart(recovery) {
       : ['Median ', h('strong', { text: duration(median) }), ', slowest ', h('strong', { text: duration(worst) }), ` — ${points.length} recoveries`],
   );
   const element = h('div', { class: 'chart-wrap' }, summary, holder);
-  const draw = () => {
-    if (!uPlotReady()) return holder.append(h('p', { class: 'muted', text: 'Chart unavailable: uPlot did not load.' }));
+  const draw = async () => {
+    if (!(await readyToDraw(holder))) return;
     if (points.length === 0) return holder.append(h('p', { class: 'chart-empty muted', text: 'Nothing has needed fixing yet.' }));
     const phases = [...new Set(points.map((row) => Number(row.phase) || 1))].sort();
     // uPlot wants strictly increasing x: nudge equal timestamps apart by a millisecond.

@@ -31,10 +31,7 @@ export async function render(ctx) {
   return {
     title: 'Overview',
     node,
-    after: () => {
-      rate.draw();
-      recovery.draw();
-    },
+    after: () => Promise.all([rate.draw(), recovery.draw()]),
   };
 }
 
