@@ -12,6 +12,8 @@ import { DESKTOP, PHONE, horizontalOverflow, launchChromium, screenshot, signIn,
 import type { WebServer } from '../../src/web/server.js';
 import type { Overview } from '../../src/web/dashboard-data.js';
 import type { Task } from '../../src/core/types.js';
+import { EscalationService } from '../../src/escalation/escalation-service.js';
+import { silentLogger } from '../../src/core/logger.js';
 
 const SHOTS = 'browser';
 const DAY_MS = 86_400_000;
@@ -268,6 +270,16 @@ describe('the dashboard in Chromium', () => {
     const { page: escalated } = await open(`/tasks/${seeded.dbEscalation.taskId}`);
     await escalated.locator('.task-escalation a').click();
     await escalated.locator(`#escalation-${seeded.dbEscalation.id}.is-highlighted`).waitFor();
+    // A link to an escalation down the list (as in a notification) scrolls to it, not under the sticky header.
+    const closed = seeded.stores.escalations.list({}).filter((each) => each.status === 'resolved' || each.status === 'auto_resolved');
+    // The first closed one: below the open ones, with enough page after it to scroll it to the top.
+    const first = closed.sort((a, b) => (b.resolvedAt ?? 0) - (a.resolvedAt ?? 0))[0]!;
+    await escalated.goto(`${url}/escalations/${first.id}`);
+    const highlighted = escalated.locator(`#escalation-${first.id}.is-highlighted`);
+    await highlighted.waitFor();
+    const header = (await escalated.locator('.topbar').boundingBox())!;
+    await expect.poll(async () => (await highlighted.boundingBox())!.y).toBeGreaterThanOrEqual(header.y + header.height);
+    expect((await highlighted.boundingBox())!.y).toBeLessThan(DESKTOP.height / 2);
     expectNoProblems(problems);
   });
 
@@ -328,13 +340,34 @@ describe('the dashboard in Chromium', () => {
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
     await screenshot(page, SHOTS, 'desktop-task-hostile-text');
 
-    // The same text on the overview, the task list and the escalations page.
-    for (const hash of ['/', '/tasks', '/escalations']) {
+    // The same text escalated (reason, agents' hypotheses, what was tried) and learned as a pattern.
+    const escalations = new EscalationService({ stores: seeded.stores, config: seeded.config, clock: seeded.clock, newId: () => 'hostile-escalation', logger: silentLogger, host: 'host1', channels: [] });
+    seeded.stores.attempts.start(
+      { id: 'hostile-attempt', taskId: task.id, phase: 1, source: 'generic', planKey: '<b>restart_unit</b>', actions: [{ type: 'restart_unit', params: { unit: '<i>u</i>' } }], reason: XSS, startedAt: seeded.clock.now(), finishedAt: null, outcome: null, detail: '', verification: null },
+      task.service,
+    );
+    seeded.stores.attempts.finish('hostile-attempt', { outcome: 'failure', detail: `failed: ${XSS}`, verification: null, finishedAt: seeded.clock.now(), acted: true });
+    seeded.stores.tasks.setStatus(task.id, 'escalated', 1, XSS);
+    escalations.escalate({ task: seeded.stores.tasks.get(task.id)!, reason: `agents said ${XSS}`, causeKey: null, hypotheses: ['<img src=x onerror="window.pwned=4">'] });
+    seeded.stores.patterns.record({ service: 'evil<b>svc', signature: '<i>sig</i>', planKey: '<script>window.pwned=5</script>', actions: [], success: true, at: seeded.clock.now() });
+
+    // On every page, host text is text.
+    for (const hash of ['/', '/tasks', '/escalations', '/patterns', `/tasks/${task.id}`]) {
       await page.goto(`${url}/#${hash}`);
       await page.locator('#main .page').first().waitFor();
       await page.waitForLoadState('networkidle').catch(() => undefined);
-      expect(await page.locator('#main script, #main img, #main b').count()).toBe(0);
+      expect({ hash, injected: await page.locator('#main script, #main img, #main svg, #main b, #main i').count() }).toEqual({ hash, injected: 0 });
     }
+    await page.goto(`${url}/#/escalations/hostile-escalation`);
+    const card = page.locator('#escalation-hostile-escalation');
+    await card.waitFor();
+    expect(await card.locator('.hypotheses li').textContent()).toBe('<img src=x onerror="window.pwned=4">');
+    expect(await card.textContent()).toContain(`agents said ${XSS}`);
+    expect(await card.locator('.tried').textContent()).toContain(`failed: ${XSS}`);
+    await screenshot(page, SHOTS, 'desktop-escalation-hostile-text');
+    await page.goto(`${url}/#/patterns`);
+    await page.locator('#patterns').waitFor();
+    expect(await page.locator('#patterns').textContent()).toContain('<script>window.pwned=5</script>');
     expect(await page.locator('body').textContent()).not.toContain('undefined');
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
     expectNoProblems(problems);
