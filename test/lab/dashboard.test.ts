@@ -165,6 +165,8 @@ services:
     expect(daemon.tasks('crashy').find((task) => task.id === held.id)!.status).toBe('open');
     expect((await lab.unitState('lab-crashy.service')).activeState).not.toBe('active');
     expect(await page.locator('#banner').textContent()).toMatch(/Automatic fixing is paused/);
+    expect(await page.locator('.hero-headline').textContent()).toBe('1 service failing — automatic fixing is paused');
+    expect(await page.locator('#services [data-service="crashy"] .pill').textContent()).toMatch(/Paused — not fixed/);
     await screenshot(page, SHOTS, 'overview-paused');
 
     await page.locator('#resume').click();

@@ -158,6 +158,8 @@ describe('the dashboard in Chromium', () => {
     expect(seeded.stores.state.pause()).toMatchObject({ paused: true, reason: 'maintenance window' });
     expect(await page.locator('#banner').textContent()).toMatch(/Automatic fixing is paused.*maintenance window/s);
     expect(await page.locator('.kill-reason').textContent()).toContain('maintenance window');
+    // A failing service is not "being fixed" while paused.
+    expect(await page.locator('#services [data-service="cache"] .pill').textContent()).toMatch(/Paused — not fixed/);
     await screenshot(page, SHOTS, 'desktop-overview-paused');
 
     // Another tab (or a reload) sees the same persisted state.
@@ -168,6 +170,7 @@ describe('the dashboard in Chromium', () => {
     await page.locator('#kill-state[data-paused="false"]').waitFor();
     expect(seeded.stores.state.pause().paused).toBe(false);
     expect(await page.locator('#banner').isHidden()).toBe(true);
+    expect(await page.locator('#services [data-service="cache"] .pill').textContent()).toMatch(/Being fixed/);
     // The other tab follows by the live events, without a reload.
     await other.locator('#kill-state[data-paused="false"]').waitFor();
     expectNoProblems(problems);

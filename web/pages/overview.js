@@ -1,6 +1,6 @@
 /** Overview: is the host healthy, what did the orchestrator do, what needs a person. */
 import { api } from '../api.js';
-import { h, card, timeEl, duration, plural, percent, bar, servicePill, serviceTone, phaseLabel, shortId } from '../dom.js';
+import { h, card, timeEl, duration, plural, percent, bar, pill, servicePill, serviceTone, phaseLabel, shortId } from '../dom.js';
 import { rateChart, recoveryChart } from '../charts.js';
 
 const STATE_ORDER = { escalated: 0, failing: 1, healthy: 2 };
@@ -50,7 +50,7 @@ function hero(overview) {
   let headline = services.length === 0 ? 'No services configured' : `All ${plural(services.length, 'service')} healthy`;
   if (failing.length > 0) {
     tone = 'warn';
-    headline = `${plural(failing.length, 'service')} failing — the orchestrator is on it`;
+    headline = `${plural(failing.length, 'service')} failing — ${daemon.paused ? 'automatic fixing is paused' : 'the orchestrator is on it'}`;
   }
   if (escalated.length > 0 || openEscalations > 0) {
     tone = 'bad';
@@ -78,7 +78,7 @@ function hero(overview) {
   else sub.push('No full check has run yet.');
   const links = [];
   if (openEscalations > 0) links.push(h('a', { class: 'btn btn-danger', href: '#/escalations', text: `Open escalations (${openEscalations})` }));
-  if (failing.length > 0 && failing[0].openTask) links.push(h('a', { class: 'btn', href: `#/tasks/${encodeURIComponent(failing[0].openTask.id)}`, text: `What is being done for ${failing[0].name}` }));
+  if (failing.length > 0 && failing[0].openTask) links.push(h('a', { class: 'btn', href: `#/tasks/${encodeURIComponent(failing[0].openTask.id)}`, text: daemon.paused ? `The task for ${failing[0].name}` : `What is being done for ${failing[0].name}` }));
   return h(
     'section',
     { class: ['hero', `tone-${tone}`], 'aria-label': 'Host status', dataset: { health: tone } },
@@ -107,7 +107,8 @@ function servicesCard(overview) {
         'li',
         { class: ['service', `tone-${serviceTone(service.state)}`], dataset: { service: service.name, state: service.state } },
         h('span', { class: 'service-name', text: service.name }),
-        servicePill(service.state),
+        // Paused, a failing service is not being fixed: say so rather than "being fixed".
+        service.state === 'failing' && overview.daemon?.paused ? pill('warn', 'Paused — not fixed') : servicePill(service.state),
         h(
           'span',
           { class: 'service-detail' },
