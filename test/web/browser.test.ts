@@ -308,6 +308,9 @@ describe('the dashboard in Chromium', () => {
     const cells = await row.locator('td').allTextContents();
     expect(cells.slice(0, 5)).toEqual([best.service, best.signature, best.planKey, String(best.successes), String(best.failures)]);
     expect(cells[5]).toBe(`${Math.round(best.confidence * 100)}%`);
+    // Every percentage on one line ("77" above "%" was a layout bug).
+    const heights = await page.locator('#patterns .confidence-value').evaluateAll((nodes) => nodes.map((node) => node.getBoundingClientRect().height));
+    expect(new Set(heights).size).toBe(1);
     await screenshot(page, SHOTS, 'desktop-patterns');
     expectNoProblems(problems);
   });
