@@ -46,13 +46,14 @@ describe('the comparison harness', () => {
   });
 
   it('balances the systems over the lanes, longest first', () => {
+    expect(planLanes(['orchestrator', 'monit-30s', 'monit-5s', 'systemd'], 3)).toEqual([['monit-30s'], ['monit-5s'], ['systemd', 'orchestrator']]);
     expect(planLanes(['orchestrator', 'monit-30s', 'monit-5s', 'systemd'], 2)).toEqual([['monit-30s'], ['monit-5s', 'systemd', 'orchestrator']]);
     expect(planLanes(['orchestrator', 'systemd'], 1)).toEqual([['systemd', 'orchestrator']]);
     expect(planLanes(['orchestrator'], 4)).toEqual([['orchestrator']]);
   });
 
   it('rejects unknown fault ids and bad lane counts from the environment', () => {
-    expect(comparisonOptionsFromEnv({})).toEqual({ lanes: 2 });
+    expect(comparisonOptionsFromEnv({})).toEqual({ lanes: 3 });
     expect(comparisonOptionsFromEnv({ BENCH_COMPARISON_FAULTS: 'kill-app, masked', BENCH_COMPARISON_LANES: '1' })).toEqual({ faults: ['kill-app', 'masked'], lanes: 1 });
     expect(() => comparisonOptionsFromEnv({ BENCH_COMPARISON_FAULTS: 'kill-ap' })).toThrow(/unknown fault/);
     expect(() => comparisonOptionsFromEnv({ BENCH_COMPARISON_LANES: '0' })).toThrow(/positive integer/);

@@ -6,7 +6,7 @@
  *
  *   npm run build && npx tsx bench/comparison/run-comparison.ts [orchestrator monit-30s monit-5s systemd]
  *   BENCH_COMPARISON_FAULTS=kill-app,masked   only these faults (ids from faults.ts)
- *   BENCH_COMPARISON_LANES=2                  labs run side by side in this many lanes (default 2; 1 = one after the other)
+ *   BENCH_COMPARISON_LANES=3                  labs run side by side in this many lanes (default 3; 1 = one after the other)
  */
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -266,6 +266,8 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
   let relapsed = false;
   let keepShaChanged = false;
   let lastState = '';
+  /** Every verifier pass: (start time, healthy). */
+  const history: Array<{ at: number; healthy: boolean }> = [];
   let last: StackSnapshot = pre;
 
   for (;;) {
@@ -278,6 +280,7 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
     }
     if (snap.keepSha !== keepSha) keepShaChanged = true;
     const healthy = state === 'healthy';
+    history.push({ at: snap.at, healthy });
     if (!healthy && faultSeenAt === null) faultSeenAt = snap.at;
     if (healthy && faultSeenAt !== null) {
       passStart ??= snap.at;
@@ -330,7 +333,18 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
     else notes.push(`${fault.manifestsAsKillOf} was never killed: the fault did not manifest`);
     const kills = allUnitEvents.filter((event) => event.unit === fault.manifestsAsKillOf && event.kind === 'killed' && event.at >= tInj).length;
     notes.push(`OOM kills of ${fault.manifestsAsKillOf} in the window: ${kills}`);
-    if (recoveredAt !== null && recoveredAt < faultAt) recoveredAt = null;
+    // A healer may bring the app back before the verifier ever sees it down (the kill is only in the journal):
+    // the fix is the first of two healthy passes that both started after the kill (a killed app answering again
+    // has been restarted).
+    recoveredAt = null;
+    if (kill) {
+      for (let i = 0; i + 1 < history.length; i++) {
+        if (history[i]!.at > faultAt && history[i]!.healthy && history[i + 1]!.healthy) {
+          recoveredAt = history[i]!.at;
+          break;
+        }
+      }
+    }
   }
 
   const relevant = events.filter((event) => (fault.subjects as string[]).includes(event.subject) && event.at >= faultAt - 1_000);
@@ -596,8 +610,8 @@ export async function runSystem(id: SystemId, faults: readonly Fault[], log: (li
   };
 }
 
-/** Rough relative run times (Monit's 30 s cycle gets the longest time limits), to balance the lanes. */
-const WEIGHT: Record<SystemId, number> = { 'monit-30s': 26, 'monit-5s': 10, systemd: 9, orchestrator: 6 };
+/** Run times in minutes as measured on the 2-core machine of bench/comparison.md, to balance the lanes. */
+const WEIGHT: Record<SystemId, number> = { 'monit-30s': 27, 'monit-5s': 16, systemd: 9, orchestrator: 6 };
 
 /** Splits the systems into `lanes` sequences of about equal run time (longest first into the least loaded lane). */
 export function planLanes(systems: readonly SystemId[], lanes: number): SystemId[][] {
@@ -640,7 +654,7 @@ export async function runComparison(
   const started = Date.now();
   const systems = options.systems ?? SYSTEM_IDS;
   const faults = options.faults ? FAULTS.filter((fault) => options.faults!.includes(fault.id)) : FAULTS;
-  const lanes = planLanes(systems, options.lanes ?? 2);
+  const lanes = planLanes(systems, options.lanes ?? 3);
   const machine = await machineInfo();
   log(
     `comparison on ${machine.nproc} × ${machine.cpuModel}, ${machine.memoryGb} GB, Linux ${machine.kernel}, Node ${machine.node}; ` +
@@ -672,7 +686,7 @@ export function comparisonOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     const unknown = faults.filter((id) => !FAULTS.some((fault) => fault.id === id));
     if (unknown.length > 0) throw new Error(`BENCH_COMPARISON_FAULTS: unknown fault(s) ${unknown.join(', ')} (known: ${FAULTS.map((fault) => fault.id).join(', ')})`);
   }
-  const lanes = Number(env.BENCH_COMPARISON_LANES ?? 2);
+  const lanes = Number(env.BENCH_COMPARISON_LANES ?? 3);
   if (!Number.isInteger(lanes) || lanes < 1) throw new Error(`BENCH_COMPARISON_LANES must be a positive integer (got ${env.BENCH_COMPARISON_LANES})`);
   return { ...(faults ? { faults } : {}), lanes };
 }

@@ -32,6 +32,9 @@ export interface PipelineDependencies {
 
 export type TaskEnding = 'fixed' | 'recovered' | 'escalated' | 'held' | 'interrupted';
 
+/** How often a task waiting on its dependency's remediation looks again. */
+const DEPENDENCY_POLL_MS = 250;
+
 const HOST_PSEUDO_SERVICE: CompiledService = Object.freeze({ name: HOST_SERVICE, unit: '', dependsOn: [], runtimeFiles: [], checks: [], configPaths: [], playbooks: {}, autonomy: 'act', discovered: false });
 
 export class Pipeline {
@@ -64,6 +67,17 @@ export class Pipeline {
       attempts: stores.attempts.forTask(task.id),
       findings: [],
     };
+    // A dependency being fixed by its own task (or fixed since this fault was seen) may be all that was wrong: wait
+    // for that task, then re-check before acting here (restarting the app while redis is restarted helps nobody).
+    const fixedDependencies = await this.awaitDependencyFixes(task, context, options.signal);
+    if (fixedDependencies.length > 0) {
+      const checks = await detector.verify(service.name, { signal: options.signal });
+      if (checks.every((check) => check.ok)) {
+        this.close(task, 'recovered', null, `healthy again once its dependency ${fixedDependencies.join(', ')} was fixed; nothing was done to ${service.name}`);
+        return 'recovered';
+      }
+      context.findings.push(`still failing after its dependency ${fixedDependencies.join(', ')} was fixed`);
+    }
     let lastReason = '';
     let lastPhase: Phase | null = null;
     for (const phase of this.dependencies.phases) {
@@ -98,6 +112,31 @@ export class Pipeline {
       if (outcome.kind === 'escalate') break;
     }
     return this.escalate(task, lastPhase, [lastReason, ...context.findings].filter(Boolean).join('\n'), context);
+  }
+
+  /**
+   * Waits (at most phase 1's budget) while a task of one of the service's dependencies is being remediated, and
+   * returns the dependencies whose tasks were remediated meanwhile or were fixed since this task's fault was seen.
+   */
+  private async awaitDependencyFixes(task: Task, context: TaskContext, signal: AbortSignal): Promise<string[]> {
+    const units = context.scope.dependencyUnits;
+    if (units.length === 0 || task.service === HOST_SERVICE) return [];
+    const { stores, clock, config } = this.dependencies;
+    const involved = new Set<string>();
+    const deadline = clock.monotonic() + config.phases.quickFix.timeoutMs;
+    for (;;) {
+      const running = stores.tasks.listTracking().filter((other) => other.id !== task.id && other.status === 'running' && other.unit !== null && units.includes(other.unit));
+      for (const other of running) involved.add(other.service);
+      if (running.length === 0 || clock.monotonic() >= deadline) break;
+      await clock.sleep(DEPENDENCY_POLL_MS, signal);
+    }
+    const since = task.detectedAt - config.verification.settleMs;
+    const services = new Set(units.map((unit) => this.dependencies.detector.serviceByUnit(unit)?.name).filter((name): name is string => name !== undefined));
+    for (const name of services) {
+      if (stores.tasks.list({ service: name, status: 'fixed', limit: 5 }).some((other) => (other.closedAt ?? 0) >= since)) involved.add(name);
+    }
+    // Only those that ended fixed (or are still at it) explain this fault; an escalated dependency does not.
+    return [...involved].filter((name) => stores.tasks.list({ service: name, limit: 1 })[0]?.status !== 'escalated');
   }
 
   /** Current unit state and journal lines, so later phases see what earlier attempts caused. */
