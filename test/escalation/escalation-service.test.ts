@@ -10,6 +10,7 @@ import { ManualClock } from '../../src/runtime/manual-clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { UsageError } from '../../src/core/errors.js';
 import type { Task } from '../../src/core/types.js';
+import { writeTask } from '../support/tasks.js';
 
 let dataDir: string;
 let stores: Stores;
@@ -20,30 +21,7 @@ let ids = 0;
 const config = parseConfigText('notify: { webhooks: [{ name: ops, url: "http://127.0.0.1:9/hook" }], renotify: { after: 1h, times: 2 } }\nescalation: { autoResolveCycles: 3, flapWindow: 1h }\n', 'test');
 
 function task(service: string, overrides: Partial<Task> = {}): Task {
-  const value: Task = {
-    id: `task-${++ids}`,
-    fingerprint: `fp-${service}`,
-    service,
-    unit: `${service}.service`,
-    checkId: 'unit',
-    symptom: 'unit_failed',
-    signature: 'unit_failed:exit-code',
-    status: 'escalated',
-    phase: 3,
-    message: `${service}.service failed`,
-    evidence: { logs: ['boom'], checks: [{ checkId: 'unit', type: 'unit', ok: false, message: `${service}.service failed` }] },
-    detectedAt: clock.now(),
-    lastSeen: clock.now(),
-    occurrences: 1,
-    closedAt: null,
-    fixSuccessful: false,
-    fixedByPhase: null,
-    durationMs: null,
-    reason: 'not fixed',
-    ...overrides,
-  };
-  stores.tasks.create(value);
-  return value;
+  return writeTask(stores, clock.now(), service, { id: `task-${++ids}`, status: 'escalated', phase: 3, reason: 'not fixed', ...overrides });
 }
 
 beforeEach(() => {

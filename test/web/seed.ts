@@ -11,6 +11,7 @@ import { ManualClock } from '../../src/runtime/manual-clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { Task } from '../../src/core/types.js';
 import type { Escalation } from '../../src/store/escalation-repository.js';
+import { writeTask as writeStoredTask } from '../support/tasks.js';
 import { createWebServer, type WebServer, type WebServerOptions } from '../../src/web/server.js';
 
 export const HOST = '127.0.0.1:8888';
@@ -32,30 +33,7 @@ let ids = 0;
 
 /** A task written as the pipeline would; `overrides` set its outcome. */
 export function writeTask(stores: Stores, clock: ManualClock, service: string, overrides: Partial<Task> = {}): Task {
-  const task: Task = {
-    id: `t${++ids}-${service}`,
-    fingerprint: `fp-${service}`,
-    service,
-    unit: `${service}.service`,
-    checkId: 'unit',
-    symptom: 'unit_failed',
-    signature: 'unit_failed:exit-code',
-    status: 'open',
-    phase: null,
-    message: `${service}.service failed`,
-    evidence: { logs: ['boom'], checks: [{ checkId: 'unit', type: 'unit', ok: false, message: `${service}.service failed` }] },
-    detectedAt: clock.now(),
-    lastSeen: clock.now(),
-    occurrences: 1,
-    closedAt: null,
-    fixSuccessful: false,
-    fixedByPhase: null,
-    durationMs: null,
-    reason: null,
-    ...overrides,
-  };
-  stores.tasks.create(task);
-  return task;
+  return writeStoredTask(stores, clock.now(), service, { id: `t${++ids}-${service}`, ...overrides });
 }
 
 /** web fixed in phase 1 yesterday, db and queue escalated, cache open with a hostile message, idle configured only. */

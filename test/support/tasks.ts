@@ -1,0 +1,30 @@
+/** Tasks as the pipeline writes them, for tests that seed a store through the real repositories. */
+import type { Task } from '../../src/core/types.js';
+import type { Stores } from '../../src/store/stores.js';
+
+/** A failed-unit task of `service` detected at `now`, written to the store; `overrides` set its id and outcome. */
+export function writeTask(stores: Stores, now: number, service: string, overrides: Partial<Task> & { id: string }): Task {
+  const task: Task = {
+    fingerprint: `fp-${service}`,
+    service,
+    unit: `${service}.service`,
+    checkId: 'unit',
+    symptom: 'unit_failed',
+    signature: 'unit_failed:exit-code',
+    status: 'open',
+    phase: null,
+    message: `${service}.service failed`,
+    evidence: { logs: ['boom'], checks: [{ checkId: 'unit', type: 'unit', ok: false, message: `${service}.service failed` }] },
+    detectedAt: now,
+    lastSeen: now,
+    occurrences: 1,
+    closedAt: null,
+    fixSuccessful: false,
+    fixedByPhase: null,
+    durationMs: null,
+    reason: null,
+    ...overrides,
+  };
+  stores.tasks.create(task);
+  return task;
+}
