@@ -48,12 +48,15 @@ export interface Fault {
   inject(ctx: FaultContext): Promise<number | void>;
   /** Undoes what restoreClean does not know about (it handles drop-ins, the mask, the typo, locks, the cache). */
   restore?(ctx: FaultContext): Promise<void>;
+  /** A note on what the injection did (read after the window), for the report. */
+  describe?(ctx: FaultContext): Promise<string | undefined>;
   /** The injection itself (re)starts the targets (a deploy): those jobs are not counted as the healer's. */
   injectStartsTargets?: boolean;
   /** The fault does not show at once (a leak): the moment it manifests is taken from the journal (this unit killed). */
   manifestsAsKillOf?: string;
 }
 
+const SPIKE_LOG = '/run/bench/spike.log';
 const FIX_TIMEOUT = 45_000;
 const ESCALATION_TIMEOUT = 75_000;
 
@@ -103,13 +106,24 @@ export const FAULTS: Fault[] = [
     observeMs: 45_000,
     exclusive: true,
     inject: async ({ lab }) => {
-      // 15 s in: both CPUs busy for 15 s and 400 requests through nginx (the app and redis serve them).
+      // 15 s in: both CPUs busy for 15 s and 400 requests through nginx (the app and redis serve them); what
+      // happened is written down, so the report can show the spike took place.
+      await lab.exec(['rm', '-f', SPIKE_LOG]);
       lab.spawn([
         '/bin/sh',
         '-c',
-        'sleep 15; stress-ng --cpu 2 --cpu-load 90 --timeout 15s --quiet & ' +
-          'for i in $(seq 400); do curl -s -o /dev/null --max-time 2 http://127.0.0.1/; done; wait',
+        `sleep 15; echo "spike from $(date +%T)" > ${SPIKE_LOG}; stress-ng --cpu 2 --cpu-load 90 --timeout 15s --metrics-brief >> ${SPIKE_LOG} 2>&1 & ` +
+          'ok=0; for i in $(seq 400); do c=$(curl -s -o /dev/null -w "%{http_code}" --max-time 2 http://127.0.0.1/); [ "$c" = 200 ] && ok=$((ok+1)); done; ' +
+          `wait; echo "to $(date +%T): $ok of 400 requests through nginx answered 200" >> ${SPIKE_LOG}`,
       ]);
+    },
+    describe: async ({ lab }) => {
+      const text = (await lab.exec(['cat', SPIKE_LOG], { allowFailure: true })).stdout;
+      const window = /spike from ([\d:]+)/.exec(text)?.[1];
+      const end = /to ([\d:]+): (\d+) of 400 requests/.exec(text);
+      const cpu = /stress-ng: (?:info|metrc):\s+\[\d+\]\s+cpu\s+(\d+)\s+([\d.]+)/.exec(text);
+      if (!window || !end) return `load spike: no record of it (${SPIKE_LOG}: ${text.trim().slice(0, 200) || 'empty'})`;
+      return `load spike ${window}–${end[1]}: stress-ng on 2 CPUs at 90 %${cpu ? ` (${cpu[1]} bogo ops in ${cpu[2]} s)` : ''}, ${end[2]} of 400 requests through nginx answered 200`;
     },
   },
   {

@@ -35,7 +35,7 @@ function summaryRows(systems: readonly SystemResult[]): string[][] {
     ['correctly escalated', ...s.map((x) => `${x.correctlyEscalated} / ${x.escalationExpected}`)],
     ['left alone / no action, correctly', ...s.map((x) => `${x.leftAloneCorrectly} / ${x.leaveAloneExpected}`)],
     ['wrong or harmful actions', ...s.map((x) => String(x.wrongActions))],
-    ['unnecessary restarts (a dependent, after its dependency was back)', ...s.map((x) => String(x.unnecessaryRestarts))],
+    ['unnecessary restarts (a dependent bounced with its dependency)', ...s.map((x) => String(x.unnecessaryRestarts))],
     ['time to detect, median / p95', ...s.map((x) => `${sec(x.detectMs.median)} / ${sec(x.detectMs.p95)} (n=${x.detectMs.n})`)],
     ['time to recover, median / p95', ...s.map((x) => `${sec(x.recoverMs.median)} / ${sec(x.recoverMs.p95)} (n=${x.recoverMs.n})`)],
     ['healer CPU, whole run (process / with its children)', ...systems.map((system) => usageCells(system).cpu)],
@@ -193,8 +193,8 @@ ${ownFiguresSection()}
   must carry \`nginx -t\`'s output.
 - **Wrong or harmful**: a start or stop job (PID 1's journal) of a unit the fault did not affect, or of the app while its dependency was
   still down; any action on the masked unit or during the no-fault window; more start attempts than the fault allows (nginx with a broken
-  config: more than 2; the unit that exits at start: more than 5); the data file deleted. Restarting the app *after* redis was back
-  (Monit's \`depends on\` does that) is listed as unnecessary, not as wrong.
+  config: more than 2; the unit that exits at start: more than 5); the data file deleted. Stopping the app just before restarting
+  redis and starting it again after (Monit's \`depends on\` does that) is listed as an unnecessary restart, not as wrong.
 - **Time limits** depend on how often a system looks, so that Monit's default 30 s cycle is judged on what it does and not cut off before
   it can do it: a fix gets two rounds of (cycle + start wait), an escalation after "5 restarts within 5 cycles" five rounds and a cycle,
   plus 15 s (Monit waits up to its default 30 s start timeout for a process it started before it looks again). A fault not fixed or

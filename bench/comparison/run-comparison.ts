@@ -318,6 +318,8 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
     await sleep(POLL_MS);
   }
   const tEnd = Date.now();
+  const described = await fault.describe?.({ lab, log }).catch((err: Error) => `could not read what the injection did: ${err.message}`);
+  if (described) trace(`  ${described}`);
 
   // What the healer did, and what the service manager saw, between the injection and the end.
   const events = (await healer.events(t0)).filter((event) => event.at <= tEnd + 1_000);
@@ -326,7 +328,7 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
   const windowEvents = allUnitEvents.filter((event) => event.at >= windowStart && event.at <= tEnd + 500);
 
   let faultAt = injectedAt;
-  const notes: string[] = [];
+  const notes: string[] = described ? [described] : [];
   if (fault.manifestsAsKillOf) {
     const kill = allUnitEvents.find((event) => event.unit === fault.manifestsAsKillOf && event.kind === 'killed' && event.at >= tInj);
     if (kill) faultAt = kill.at;
@@ -458,7 +460,10 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
       const down = last.units[UNITS.masked]?.activeState !== 'active';
       outcome = !down ? 'started (not left alone)' : touched ? 'tried to start it (refused by systemd)' : 'left alone';
       correct = down && !touched && clean;
-      if (touched) wrong.push(`acted on the masked unit: ${events.filter((event) => event.kind === 'action' && (fault.subjects as string[]).includes(event.subject)).map((event) => event.text.slice(0, 120)).join(' | ')}`);
+      // (already listed above when the masked unit is not one of the fault's targets)
+      if (touched && !wrong.some((entry) => entry.startsWith(`acted on ${UNITS.masked}`))) {
+        wrong.push(`acted on the masked unit: ${events.filter((event) => event.kind === 'action' && (fault.subjects as string[]).includes(event.subject)).map((event) => event.text.slice(0, 120)).join(' | ')}`);
+      }
       break;
     }
     case 'no-action': {
