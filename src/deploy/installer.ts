@@ -38,11 +38,24 @@ export function readWritePaths(options: InstallOptions): string[] {
   return [...paths];
 }
 
+/**
+ * PrivateTmp= gives the service an empty /tmp and /var/tmp: a package installed below them (a checkout in /tmp)
+ * would vanish, so it is bound back read-only at the same path.
+ */
+export function privateTmpBinds(paths: readonly string[]): string[] {
+  const hidden = paths.filter((file) => /^\/(tmp|var\/tmp)\//.test(file)).map((file) => (file.startsWith(PACKAGE_ROOT + path.sep) ? PACKAGE_ROOT : path.dirname(file)));
+  return [...new Set(hidden)];
+}
+
 export function renderUnit(options: InstallOptions): string {
   const template = readFileSync(path.join(PACKAGE_ROOT, 'deploy', UNIT_NAME), 'utf8');
-  return template
-    .replaceAll('@NODE@', options.node ?? process.execPath)
-    .replaceAll('@CLI@', options.cli ?? path.join(PACKAGE_ROOT, 'dist', 'cli', 'main.js'))
+  const node = options.node ?? process.execPath;
+  const cli = options.cli ?? path.join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
+  const binds = privateTmpBinds([node, cli]);
+  const unit = binds.length === 0 ? template : template.replace(/^PrivateTmp=yes$/m, `PrivateTmp=yes\n# Installed below /tmp: bound back into the private /tmp.\nBindReadOnlyPaths=${binds.join(' ')}`);
+  return unit
+    .replaceAll('@NODE@', node)
+    .replaceAll('@CLI@', cli)
     .replaceAll('@CONFIG@', path.join(options.configDir, 'config.yaml'))
     .replaceAll('@DATA_DIR@', options.dataDir)
     .replaceAll('@READ_WRITE_PATHS@', readWritePaths(options).join(' '));

@@ -69,7 +69,11 @@ export const TEST_OUTPUT_DIR = path.join(REPO_ROOT, 'test-output');
  * namespace, so systemd sees its subtree as the cgroup root everywhere.
  */
 const BOOT_SCRIPT =
+  // A checkout under /tmp, /var/tmp or /run (a CI clone) would vanish under the private tmpfs mounts: LAB_KEEP
+  // names it, and it is parked on a private mount of /mnt, then bind-mounted back to the same path.
+  '{ [ -z "$LAB_KEEP" ] || { mount -t tmpfs tmpfs /mnt && mkdir /mnt/keep && mount --bind "$LAB_KEEP" /mnt/keep; }; } && ' +
   'ip link set lo up && mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /tmp && mount -t tmpfs tmpfs /var/tmp && ' +
+  '{ [ -z "$LAB_KEEP" ] || { mkdir -p "$LAB_KEEP" && mount --bind /mnt/keep "$LAB_KEEP" && umount -l /mnt; }; } && ' +
   '{ [ ! -d /var/log/journal ] || mount -t tmpfs -o mode=2755 tmpfs /var/log/journal; } && ' +
   'mount -t proc proc /proc && ' +
   'for d in /var/lib/postgresql /var/log/postgresql; do [ ! -d "$d" ] || ' +
@@ -376,6 +380,7 @@ export class SystemdLab {
       child = spawnProcess(argv[0]!, argv.slice(1), {
         detached: true, // own session, like setsid(1)
         stdio: ['ignore', logFd, logFd],
+        env: { ...process.env, LAB_KEEP: /^\/(tmp|var\/tmp|run)\//.test(`${REPO_ROOT}/`) ? REPO_ROOT : '' },
       });
     } finally {
       closeSync(logFd);
