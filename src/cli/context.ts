@@ -25,8 +25,7 @@ export function configFor(options: GlobalOptions): CompiledConfig {
 }
 
 /** Opens the stores of an existing data directory (reports never create one). */
-export function storesFor(options: GlobalOptions): Stores {
-  const config = configFor(options);
+export function storesFor(config: CompiledConfig): Stores {
   if (!existsSync(join(config.dataDir, 'tasks.db'))) {
     throw new UsageError(`no data in ${config.dataDir} yet: run "orchestrator run" first, or pass --data-dir`);
   }
@@ -34,8 +33,8 @@ export function storesFor(options: GlobalOptions): Stores {
 }
 
 /** Runs `work` with the stores open, closing them afterwards. */
-export function withStores<T>(options: GlobalOptions, work: (stores: Stores) => T): T {
-  const stores = storesFor(options);
+export function withStores<T>(config: CompiledConfig, work: (stores: Stores) => T): T {
+  const stores = storesFor(config);
   try {
     return work(stores);
   } finally {

@@ -19,11 +19,10 @@ export function registerDashboard(program: Command): void {
     .option('--listen <address>', 'address to bind (default web.listen, 127.0.0.1)')
     .option('--port <port>', 'port (default web.port, 8888; use another one while the daemon serves its own)', port)
     .action(async (options: { listen?: string; port?: number }, command: Command) => {
-      const global = globalOptions(command);
-      const loaded = configFor(global);
+      const loaded = configFor(globalOptions(command));
       const config: CompiledConfig = { ...loaded, web: { ...loaded.web, listen: options.listen ?? loaded.web.listen, port: options.port ?? loaded.web.port } };
       const logger = createLogger(config.logLevel, 1);
-      const stores = storesFor(global);
+      const stores = storesFor(config);
       try {
         const server = await startDashboard({ config, stores, logger, readOnly: true });
         await new Promise<void>((resolve) => {

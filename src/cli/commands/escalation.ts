@@ -34,9 +34,8 @@ export function registerEscalation(program: Command): void {
 }
 
 function withService(command: Command, work: (service: ReturnType<typeof createEscalationService>) => void): void {
-  const global = globalOptions(command);
-  const config = configFor(global);
-  const stores = storesFor(global);
+  const config = configFor(globalOptions(command));
+  const stores = storesFor(config);
   try {
     work(createEscalationService(config, stores, silentLogger));
   } finally {

@@ -14,9 +14,8 @@ export function registerReports(program: Command): void {
     .description('is the daemon running, is it paused, what is open')
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }, command: Command) => {
-      const global = globalOptions(command);
-      const config = configFor(global);
-      withStores(global, (stores) => {
+      const config = configFor(globalOptions(command));
+      withStores(config, (stores) => {
         const pause = stores.state.pause();
         const lastCycle = stores.state.lastCycle('full') ?? null;
         const tracking = stores.tasks.listTracking();
@@ -55,7 +54,7 @@ export function registerReports(program: Command): void {
     .option('--days <n>', 'how many days back', positiveInteger('--days'), 7)
     .option('--json', 'print JSON')
     .action((options: { days: number; json?: boolean }, command: Command) => {
-      withStores(globalOptions(command), (stores) => {
+      withStores(configFor(globalOptions(command)), (stores) => {
         const since = Date.now() - options.days * 86_400_000;
         const stats = stores.tasks.stats(since);
         const shadow = stores.attempts.shadowAccuracy(since);
@@ -74,7 +73,7 @@ export function registerReports(program: Command): void {
       if (options.status && !(TASK_STATUSES as readonly string[]).includes(options.status)) {
         throw new UsageError(`--status must be one of ${TASK_STATUSES.join(', ')} (got "${options.status}")`);
       }
-      withStores(globalOptions(command), (stores) => {
+      withStores(configFor(globalOptions(command)), (stores) => {
         const tasks = stores.tasks.list({ status: options.status as TaskStatus | undefined, service: options.service, limit: options.limit });
         output(options.json, tasks, () => formatTaskList(tasks));
       });
@@ -86,7 +85,7 @@ export function registerReports(program: Command): void {
     .argument('<id>', 'task id (a unique prefix is enough)')
     .option('--json', 'print JSON')
     .action((id: string, options: { json?: boolean }, command: Command) => {
-      withStores(globalOptions(command), (stores) => {
+      withStores(configFor(globalOptions(command)), (stores) => {
         const matches = stores.tasks.findByIdPrefix(id);
         if (matches.length === 0) throw new UsageError(`no task with id "${id}"`);
         if (matches.length > 1) throw new UsageError(`"${id}" matches more than one task; give more of the id`);
@@ -106,7 +105,7 @@ export function registerReports(program: Command): void {
       if (options.status && !(ESCALATION_STATUSES as readonly string[]).includes(options.status)) {
         throw new UsageError(`--status must be one of ${ESCALATION_STATUSES.join(', ')} (got "${options.status}")`);
       }
-      withStores(globalOptions(command), (stores) => {
+      withStores(configFor(globalOptions(command)), (stores) => {
         const escalations = stores.escalations.list({ status: options.status as EscalationStatus | undefined });
         output(options.json, escalations, () => formatEscalations(escalations));
       });
@@ -117,7 +116,7 @@ export function registerReports(program: Command): void {
     .description('learned patterns: signature, plan, successes, failures, confidence')
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }, command: Command) => {
-      withStores(globalOptions(command), (stores) => {
+      withStores(configFor(globalOptions(command)), (stores) => {
         const patterns = stores.patterns.all(Date.now());
         output(options.json, patterns, () => formatPatterns(patterns));
       });
