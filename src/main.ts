@@ -27,6 +27,7 @@ import type { RemediationPhase } from './phases/phase.js';
 import type { Agent } from './agents/agent.js';
 import { createAgent } from './agents/create-agent.js';
 import { EscalationService } from './escalation/escalation-service.js';
+import { scopeOf, serviceOfTask } from './actions/task-scope.js';
 import { hostname } from 'node:os';
 import { createNotifiers, type CreateNotifiersOptions } from './notify/create-notifiers.js';
 import { OutboxDispatcher } from './notify/dispatcher.js';
@@ -134,7 +135,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     phases.push(new ConsensusPhase({ config, stores, planRunner, agents, snapshots, clock: adapters.clock, logger }));
   }
   const configKeeper = new ConfigKeeper({ snapshots, runner: adapters.runner, config, clock: adapters.clock, logger });
-  const escalations = createEscalationService(config, stores, logger, adapters.clock);
+  const escalations = createEscalationService(config, stores, logger, adapters.clock, adapters.adapter);
   const pipeline = new Pipeline({ stores, detector, adapter: adapters.adapter, phases, clock: adapters.clock, newId, logger, isPaused, escalations, config, metrics });
   const orchestrator = new Orchestrator({ config, stores, detector, pipeline, clock: adapters.clock, newId, logger, remediate: true, configKeeper, escalations, metrics });
   const dispatcher = new OutboxDispatcher({ outbox: stores.outbox, notifiers: createNotifiers(config.notify, options.notify), clock: adapters.clock, logger, retry: config.notify.retry });
@@ -142,8 +143,13 @@ export function createDaemon(options: DaemonOptions): Daemon {
 }
 
 /** Phase 4's service, also used by the CLI's ack and resolve. */
-export function createEscalationService(config: CompiledConfig, stores: Stores, logger: Logger, clock: Clock = systemClock): EscalationService {
-  return new EscalationService({ stores, config, clock, newId: createIdGenerator(() => clock.now()), logger, host: hostname(), channels: channelNames(config) });
+export function createEscalationService(config: CompiledConfig, stores: Stores, logger: Logger, clock: Clock = systemClock, adapter?: ServiceAdapter): EscalationService {
+  const serviceAdapter = adapter ?? realAdapters(config).adapter;
+  const scopeFor = async (escalation: { service: string; unit: string | null }) => {
+    const service = serviceOfTask(config, escalation);
+    return service && scopeOf(service, { adapter: serviceAdapter, serviceByUnit: (unit) => config.services.find((candidate) => candidate.unit === unit) });
+  };
+  return new EscalationService({ stores, config, clock, newId: createIdGenerator(() => clock.now()), logger, host: hostname(), channels: channelNames(config), scopeFor });
 }
 
 /** The delivery channels configured: "email" and "webhook:<name>" for each webhook. */

@@ -36,8 +36,8 @@ export const ACTION_PARAMETERS = {
 
 /** Parses an action's parameters against its schema; returns a clean action or a readable error. */
 export function validateAction(action: { type: string; params: unknown }): { ok: true; action: Action } | { ok: false; error: string } {
-  const schema = ACTION_PARAMETERS[action.type as ActionType];
-  if (!schema) return { ok: false, error: `"${action.type}" is not a catalog action` };
+  const schema = Object.hasOwn(ACTION_PARAMETERS, action.type) ? ACTION_PARAMETERS[action.type as ActionType] : undefined;
+  if (!schema) return { ok: false, error: `"${String(action.type).slice(0, 60)}" is not a catalog action` };
   const parsed = schema.safeParse(action.params ?? {});
   if (!parsed.success) {
     return { ok: false, error: `${action.type}: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'params'}: ${issue.message}`).join('; ')}` };

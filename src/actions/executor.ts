@@ -6,11 +6,12 @@
 import type { CompiledConfig, CompiledService } from '../config/compiled.js';
 import type { CommandResult, CommandRunner, FileSystem, ServiceAdapter } from '../core/ports.js';
 import type { Action } from '../core/types.js';
-import { EscalateNowError, OrchestratorError, PolicyRefusal } from '../core/errors.js';
+import { EscalateNowError, OrchestratorError, PathRefusedError, PolicyRefusal } from '../core/errors.js';
 import { sanitizeText } from '../core/sanitize.js';
 import { validateAction } from './catalog.js';
 import { findStaleFiles } from './stale-files.js';
-import { scopeViolation, type ExecutionScope } from './scope.js';
+import { runtimeRootFor, scopeViolation, type ExecutionScope } from './scope.js';
+import { forbiddenRootReason, forbiddenRuntimeFileReason, normalizeAbsolute } from './path-policy.js';
 import type { ConfigSnapshots } from '../store/config-snapshots.js';
 import type { Clock } from '../core/ports.js';
 
@@ -59,9 +60,9 @@ export class Executor {
       case 'kill_process_tree':
         return jobResult(await adapter.kill(unit, 'SIGKILL', signal));
       case 'remove_stale_file':
-        return this.removeStaleFile(String(action.params.path));
+        return this.confined(() => this.removeStaleFile(String(action.params.path), scope));
       case 'clean_directory':
-        return this.cleanDirectory(String(action.params.path), Number(action.params.olderThanMs));
+        return this.confined(() => this.cleanDirectory(String(action.params.path), Number(action.params.olderThanMs)));
       case 'restore_config':
         return this.restoreConfig(scope);
       case 'vacuum_journal':
@@ -105,24 +106,62 @@ export class Executor {
     }
   }
 
-  private async removeStaleFile(path: string): Promise<ActionResult> {
-    const [stale] = await findStaleFiles([path], this.dependencies.files);
-    if (!stale) return { ok: true, detail: `${path}: already gone or owned by a live process; left alone` };
-    await this.dependencies.files.remove(path);
+  /** A path the file system refused (a link, an escape, a mount crossed) is a policy refusal, recorded as such. */
+  private async confined(work: () => Promise<ActionResult>): Promise<ActionResult> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof PathRefusedError) throw new PolicyRefusal('not_allowed', error.message);
+      throw error;
+    }
+  }
+
+  /**
+   * The root is resolved (its links followed once, as the unit or config names it) and checked against the path
+   * policy again; below it nothing is followed, so a link planted in the service's runtime tree is refused.
+   */
+  private async removeStaleFile(path: string, scope: ExecutionScope): Promise<ActionResult> {
+    const { files, config } = this.dependencies;
+    const root = runtimeRootFor(path, scope, config.dataDir);
+    if (!root) throw new PathRefusedError(`${path} is not a runtime file of ${scope.service.name}`);
+    const realRoot = await files.realPath(root);
+    if (!realRoot) return { ok: true, detail: `${path}: its directory ${root} does not exist; nothing to remove` };
+    const exact = scope.service.runtimeFiles.includes(path);
+    const reason = exact ? forbiddenRuntimeFileReason(`${realRoot}/${path.slice(root.length + 1)}`, config.dataDir) : forbiddenRootReason(realRoot, config.dataDir);
+    if (reason) throw new PathRefusedError(`${root} resolves to ${realRoot}: ${reason}`);
+    const [stale] = await findStaleFiles([{ root, path }], files);
+    if (!stale) {
+      await files.inspect(root, path); // Refuses a path through a link, so the refusal is recorded, not "left alone".
+      return { ok: true, detail: `${path}: already gone, owned by a live process or not a plain file; left alone` };
+    }
+    await files.remove(root, path);
     return { ok: true, detail: `removed ${path} (${stale.reason})` };
   }
 
+  /** Old files of an allow-listed directory, on its own filesystem only, never through a link. */
   private async cleanDirectory(path: string, olderThanMs: number): Promise<ActionResult> {
-    const entry = this.dependencies.config.host.cleanup.find((candidate) => candidate.path === path)!;
+    const { files, config } = this.dependencies;
+    const entry = config.host.cleanup.find((candidate) => candidate.path === path)!;
+    const realRoot = await files.realPath(path);
+    if (!realRoot) return { ok: true, detail: `${path} does not exist; nothing to clean` };
+    if (realRoot !== normalizeAbsolute(path)) throw new PathRefusedError(`${path} resolves to ${realRoot}: a cleanup path is never followed through a link`);
+    const reason = forbiddenRootReason(realRoot, config.dataDir);
+    if (reason) throw new PathRefusedError(reason);
     const minimumAge = Math.max(olderThanMs, entry.olderThanMs);
-    const files = await this.dependencies.files.listFiles(path);
     let removed = 0;
     let bytes = 0;
-    for (const file of files.filter((candidate) => candidate.ageMs >= minimumAge)) {
-      if ((await this.dependencies.files.holders(file.path)).length > 0) continue;
-      await this.dependencies.files.remove(file.path);
-      removed++;
-      bytes += file.size;
+    for (const file of await files.listFiles(path, { sameDevice: true })) {
+      if (file.ageMs < minimumAge) continue;
+      if ((await files.holders(file.path)).length > 0) continue;
+      try {
+        if (await files.remove(path, file.path, { sameDevice: true })) {
+          removed++;
+          bytes += file.size;
+        }
+      } catch (error) {
+        if (!(error instanceof PathRefusedError)) throw error;
+        // Swapped for a link or moved since it was listed: left alone.
+      }
     }
     return { ok: true, detail: `removed ${removed} file(s), ${Math.round(bytes / 1048576)} MiB, older than ${Math.round(minimumAge / 60_000)} min from ${path}` };
   }

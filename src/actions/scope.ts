@@ -6,6 +6,8 @@
 import path from 'node:path';
 import type { CompiledConfig, CompiledService } from '../config/compiled.js';
 import type { Action } from '../core/types.js';
+import { forbiddenRootReason, isWithin, normalizeAbsolute } from './path-policy.js';
+import type { RootedPath } from './stale-files.js';
 
 export interface ExecutionScope {
   service: CompiledService;
@@ -17,14 +19,40 @@ export interface ExecutionScope {
   configTestFor: (unit: string) => readonly string[] | undefined;
 }
 
-const OWN_UNIT_ACTIONS = new Set(['restart_unit', 'start_unit', 'reload_unit', 'reset_failed', 'resume_process', 'kill_process_tree', 'restore_config']);
+/** Actions on the service's own unit (a fix naming none gets the task's unit). */
+export const OWN_UNIT_ACTIONS: ReadonlySet<string> = new Set(['restart_unit', 'start_unit', 'reload_unit', 'reset_failed', 'resume_process', 'kill_process_tree', 'restore_config']);
 
-/** Directories under which stale runtime files of this service may be removed. */
-export function runtimeRoots(scope: ExecutionScope): string[] {
+/**
+ * Directories under which stale runtime files of this service may be removed: the profile's, the unit's
+ * RuntimeDirectory=, and the directories of its runtime files, less any shared or system directory and the data
+ * directory (path-policy.ts). Strings only: the executor checks the resolved root again before acting.
+ */
+export function runtimeRoots(scope: ExecutionScope, dataDir?: string): string[] {
   const { service } = scope;
-  return [...new Set([...(service.profile?.runtimeDirs ?? []), ...scope.runtimeDirectories, ...service.runtimeFiles.map((file) => path.dirname(file))])].filter(
-    (directory) => directory !== '/' && directory !== '/run' && directory !== '/var/run' && directory !== '/tmp',
-  );
+  const candidates = [...(service.profile?.runtimeDirs ?? []), ...scope.runtimeDirectories, ...service.runtimeFiles.map((file) => path.dirname(file))];
+  const roots = candidates.map((directory) => normalizeAbsolute(directory)).filter((directory): directory is string => directory !== undefined);
+  return [...new Set(roots)].filter((directory) => forbiddenRootReason(directory, dataDir) === undefined);
+}
+
+/**
+ * The root a runtime file must stay beneath: its own directory when it is one of the service's runtime files
+ * (only that file is then in scope), else the deepest runtime root holding it; undefined when it is out of scope.
+ */
+export function runtimeRootFor(file: string, scope: ExecutionScope, dataDir?: string): string | undefined {
+  const normalized = normalizeAbsolute(file);
+  if (!normalized || normalized !== file) return undefined;
+  if (scope.service.runtimeFiles.includes(normalized)) return path.dirname(normalized);
+  return runtimeRoots(scope, dataDir)
+    .filter((root) => normalized !== root && isWithin(normalized, root))
+    .sort((a, b) => b.length - a.length)[0];
+}
+
+/** The service's runtime files, each with the root it must stay beneath. */
+export function rootedRuntimeFiles(files: readonly string[], scope: ExecutionScope, dataDir?: string): RootedPath[] {
+  return files.flatMap((file) => {
+    const root = runtimeRootFor(file, scope, dataDir);
+    return root ? [{ root, path: file }] : [];
+  });
 }
 
 /** Returns why the action is outside the task's scope, or undefined when it is inside. */
@@ -39,11 +67,12 @@ export function scopeViolation(action: Action, scope: ExecutionScope, config: Co
       return scope.dependencyUnits.includes(String(unit)) ? undefined : `${String(unit)} is not a dependency of ${service.name}`;
     case 'remove_stale_file': {
       const file = String(action.params.path);
-      if (service.runtimeFiles.includes(file)) return undefined;
-      return runtimeRoots(scope).some((root) => file.startsWith(`${root}/`)) ? undefined : `${file} is not a runtime file of ${service.name}`;
+      return runtimeRootFor(file, scope, config.dataDir) ? undefined : `${file} is not a runtime file of ${service.name}`;
     }
     case 'clean_directory':
-      return config.host.cleanup.some((entry) => entry.path === action.params.path) ? undefined : `${String(action.params.path)} is not an allow-listed cleanup directory`;
+      return config.host.cleanup.some((entry) => entry.path === action.params.path && forbiddenRootReason(entry.path, config.dataDir) === undefined)
+        ? undefined
+        : `${String(action.params.path)} is not an allow-listed cleanup directory`;
     case 'run_playbook':
       return Object.hasOwn(service.playbooks, String(action.params.name)) ? undefined : `${service.name} has no playbook named ${String(action.params.name)}`;
     case 'kill_stray_listener': {

@@ -7,6 +7,7 @@ import type { CompiledConfig } from '../config/compiled.js';
 import type { LearnedPattern } from '../core/types.js';
 import { sanitizeLines, sanitizeText } from '../core/sanitize.js';
 import type { TaskContext } from '../phases/phase.js';
+import { compileLogPattern } from '../checks/log-pattern.js';
 import { runtimeRoots } from '../actions/scope.js';
 import type { AgentContext, CatalogEntry } from './agent.js';
 
@@ -16,7 +17,7 @@ export function buildAgentContext(context: TaskContext, options: { config: Compi
   const logs = sanitizeLines(evidence.logs, 30, 400);
   const knownSignatures: AgentContext['knownSignatures'] = [];
   for (const signature of service.profile?.logSignatures ?? []) {
-    const pattern = new RegExp(signature.pattern, 'i');
+    const pattern = compileLogPattern(signature.pattern);
     const line = logs.find((candidate) => pattern.test(candidate));
     if (line) knownSignatures.push({ symptom: signature.symptom, hint: signature.hint, line });
   }
@@ -27,7 +28,7 @@ export function buildAgentContext(context: TaskContext, options: { config: Compi
       profile: service.profile?.name,
       dependencies: [...scope.dependencyUnits],
       runtimeFiles: [...service.runtimeFiles],
-      runtimeDirectories: runtimeRoots(scope),
+      runtimeDirectories: runtimeRoots(scope, options.config.dataDir),
       configPaths: [...service.configPaths],
     },
     task: { id: task.id, symptom: task.symptom, signature: task.signature, message: sanitizeText(task.message, 500) },
@@ -59,7 +60,7 @@ export function catalogFor(context: TaskContext, config: CompiledConfig, hasSnap
     if (scope.dependencyUnits.length > 0) {
       entries.push({ type: 'restart_dependency', description: 'restart a dependency that is down or broken, not the service', params: { unit: `one of ${scope.dependencyUnits.map((name) => `"${name}"`).join(', ')}` } });
     }
-    const roots = runtimeRoots(scope);
+    const roots = runtimeRoots(scope, config.dataDir);
     if (service.runtimeFiles.length > 0 || roots.length > 0) {
       entries.push({
         type: 'remove_stale_file',

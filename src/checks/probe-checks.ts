@@ -2,6 +2,7 @@
 import type { CompiledCheck } from '../config/compiled.js';
 import type { CommandRunner, Probes, ServiceAdapter } from '../core/ports.js';
 import type { CheckResult } from '../core/types.js';
+import { compileLogPattern } from './log-pattern.js';
 
 export interface ProbeCheckContext {
   unit: string;
@@ -54,7 +55,7 @@ export async function runProbeCheck(check: ProbeCheck, context: ProbeCheckContex
     case 'log': {
       const sinceMs = Math.min(check.windowMs, context.logSinceMs ?? check.windowMs);
       const lines = await context.adapter.logs(context.unit, { lines: 1000, sinceMs }, context.signal);
-      const pattern = new RegExp(check.pattern, 'i');
+      const pattern = compileLogPattern(check.pattern);
       const matches = lines.filter((line) => pattern.test(line));
       if (matches.length < check.threshold) return { ...base, ok: true, message: `/${check.pattern}/: ${matches.length} match(es) in the window` };
       return {

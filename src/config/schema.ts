@@ -5,6 +5,7 @@
 import { z } from 'zod/v4';
 import { parseDuration } from './duration.js';
 import { PROFILE_NAMES } from '../profiles/catalog.js';
+import { logPatternProblem } from '../checks/log-pattern.js';
 
 const duration = (example: string) =>
   z
@@ -92,7 +93,10 @@ const logCheck = z
     pattern: z
       .string({ error: (issue) => required('the regular expression to look for')(issue) ?? 'expected a regular expression' })
       .min(1)
-      .refine(isRegExp, { error: 'expected a valid regular expression' }),
+      .check((context) => {
+        const problem = logPatternProblem(context.value);
+        if (problem) context.issues.push({ code: 'custom', input: context.value, message: problem });
+      }),
     window: duration('5m').default('5m'),
     /** How many matching lines within the window make the check fail. */
     threshold: z.number().int().min(1).default(1),
@@ -385,14 +389,6 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type CheckConfig = z.output<typeof checkSchema>;
 
-function isRegExp(source: string): boolean {
-  try {
-    new RegExp(source, 'i');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The JSON Schema of the configuration file, for editors. */
 export function configJsonSchema(): unknown {

@@ -53,3 +53,13 @@ export class LockHeldError extends OrchestratorError {
     super('LOCK_HELD', message);
   }
 }
+
+/**
+ * A file action's path would leave its allowed root, pass through a symbolic link, cross a mount, or name a
+ * system directory: refused before anything is touched.
+ */
+export class PathRefusedError extends OrchestratorError {
+  constructor(message: string) {
+    super('PATH_REFUSED', message);
+  }
+}

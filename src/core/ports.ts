@@ -117,13 +117,24 @@ export interface Probes {
   memory(): Promise<MemoryUsage>;
 }
 
-/** File inspection and removal used by runtime-state actions (stale pid, lock, socket files). */
+/**
+ * File inspection and removal for runtime-state and cleanup actions. Every path is given with the root it must
+ * stay beneath; no link is followed at any component below the root, and a path that escapes is refused with a
+ * PathRefusedError before anything is touched.
+ */
 export interface FileSystem {
-  readText(path: string, maxBytes: number): Promise<string | undefined>;
-  exists(path: string): Promise<boolean>;
-  remove(path: string): Promise<void>;
-  /** Entries of a directory with their age in milliseconds and size; files only. */
-  listFiles(directory: string): Promise<Array<{ path: string; ageMs: number; size: number }>>;
+  /** What is at `path`: a file (or socket, fifo), a link, something else (a directory), or nothing. */
+  inspect(root: string, path: string, options?: { sameDevice?: boolean }): Promise<'file' | 'link' | 'other' | 'missing'>;
+  /** At most `maxBytes` of a regular file; undefined when it is not one. */
+  read(root: string, path: string, maxBytes: number): Promise<string | undefined>;
+  /** Removes a file (or a link itself, never its target); false when nothing was there. */
+  remove(root: string, path: string, options?: { sameDevice?: boolean }): Promise<boolean>;
+  /** Regular files beneath `root` with their age in milliseconds and size, never through a link, capped at `limit`. */
+  listFiles(root: string, options?: { sameDevice?: boolean; limit?: number }): Promise<Array<{ path: string; ageMs: number; size: number }>>;
+  /** The real path of an existing path (links resolved), or undefined. */
+  realPath(path: string): Promise<string | undefined>;
+  /** Whether two existing paths are on one filesystem. */
+  sameFilesystem(a: string, b: string): Promise<boolean>;
   isProcessAlive(pid: number): boolean;
   /** Pids of processes holding `path` open (from /proc/PID/fd). */
   holders(path: string): Promise<number[]>;

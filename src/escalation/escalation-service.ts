@@ -13,7 +13,9 @@ import type { Logger } from '../core/logger.js';
 import type { Stores } from '../store/stores.js';
 import type { Escalation } from '../store/escalation-repository.js';
 import type { NotificationKind } from '../notify/notification.js';
-import { planKey, validateAction } from '../actions/catalog.js';
+import { ACTION_PARAMETERS, planKey, validateAction } from '../actions/catalog.js';
+import { OWN_UNIT_ACTIONS, scopeViolation, type ExecutionScope } from '../actions/scope.js';
+import { scopeOf, serviceOfTask } from '../actions/task-scope.js';
 import { buildNotification } from './notification-builder.js';
 
 export interface EscalationServiceDependencies {
@@ -25,6 +27,11 @@ export interface EscalationServiceDependencies {
   host: string;
   /** Names of the configured delivery channels ("email", "webhook:ops"); notifications are queued for each. */
   channels: readonly string[];
+  /**
+   * The scope a human's fix is judged against before it is recorded (the same scope the pipeline uses). Without
+   * it, the scope comes from the configuration alone (no unit-declared dependencies or runtime directories).
+   */
+  scopeFor?: (escalation: Escalation) => Promise<ExecutionScope | undefined>;
 }
 
 export interface EscalationRequest {
@@ -164,13 +171,14 @@ export class EscalationService {
    * A human resolved it. Each fix given as a catalog action (e.g. "restart_unit" or "remove_stale_file:path=/run/x.pid")
    * is validated, recorded on the task's timeline and learned, so phase 1 tries it first next time.
    */
-  resolve(id: string, input: { fixes: readonly string[]; note?: string }): Escalation {
+  async resolve(id: string, input: { fixes: readonly string[]; note?: string }): Promise<Escalation> {
     const { stores, clock, newId } = this.dependencies;
     const escalation = this.find(id);
     if (escalation.status === 'resolved' || escalation.status === 'auto_resolved') {
       throw new UsageError(`escalation ${escalation.id} is already ${escalation.status.replace('_', '-')}; nothing was changed`);
     }
     const actions = input.fixes.map((fix) => parseFix(fix, escalation.unit));
+    if (actions.length > 0) await this.checkScope(escalation, input.fixes, actions);
     const now = clock.now();
     const resolution = actions.length > 0 ? `resolved by a human with ${actions.map((action) => planKey({ actions: [action] })).join(', ')}` : 'resolved by a human';
     if (actions.length > 0) {
@@ -196,6 +204,22 @@ export class EscalationService {
       });
     }
     return this.close({ ...escalation, fixes: actions, note: input.note ?? escalation.note }, 'resolved', resolution, 'escalation.resolved', now);
+  }
+
+  /** A fix is learned only when it passes the same gate an agent's proposal does: catalog, then the task's scope. */
+  private async checkScope(escalation: Escalation, texts: readonly string[], actions: readonly Action[]): Promise<void> {
+    const { config } = this.dependencies;
+    const scope =
+      (await this.dependencies.scopeFor?.(escalation)) ??
+      (await (async () => {
+        const service = serviceOfTask(config, escalation);
+        return service ? scopeOf(service, { serviceByUnit: (unit) => config.services.find((candidate) => candidate.unit === unit) }) : undefined;
+      })());
+    if (!scope) throw new UsageError(`service ${escalation.service} is no longer configured: a fix for it cannot be recorded; resolve without --fix`);
+    actions.forEach((action, index) => {
+      const violation = scopeViolation(action, scope, config);
+      if (violation) throw new UsageError(`--fix "${texts[index]}": ${violation}; a fix is recorded (and learned) only when the orchestrator itself could run it here. Nothing was changed.`);
+    });
   }
 
   private close(escalation: Escalation, status: 'resolved' | 'auto_resolved', resolution: string, kind: NotificationKind, now: number): Escalation {
@@ -230,20 +254,28 @@ export class EscalationService {
   }
 }
 
+const MAX_FIX_LENGTH = 1000;
+
 /** "restart_unit" or "remove_stale_file:path=/run/x.pid,other=1" → a validated catalog action. */
 export function parseFix(text: string, unit: string | null): Action {
-  const [type = '', rest] = text.split(/:(.*)/s);
-  const params: Record<string, string | number> = {};
+  if (text.length > MAX_FIX_LENGTH) throw new UsageError(`--fix: longer than ${MAX_FIX_LENGTH} characters`);
+  const [rawType = '', rest] = text.split(/:(.*)/s);
+  const type = rawType.trim();
+  if (!Object.hasOwn(ACTION_PARAMETERS, type)) {
+    throw new UsageError(`--fix "${text.slice(0, 100)}": "${type.slice(0, 60)}" is not a catalog action; one of: ${Object.keys(ACTION_PARAMETERS).filter((name) => name !== 'escalate').join(', ')}`);
+  }
+  const entries: Array<[string, string | number]> = [];
   for (const pair of (rest ?? '').split(',').filter(Boolean)) {
-    const [key, value] = pair.split(/=(.*)/s);
-    if (!key || value === undefined) throw new UsageError(`--fix "${text}": expected TYPE or TYPE:key=value,key=value`);
-    params[key.trim()] = /^\d+$/.test(value) ? Number(value) : value;
+    const [rawKey = '', value] = pair.split(/=(.*)/s);
+    const key = rawKey.trim();
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(key) || value === undefined) throw new UsageError(`--fix "${text.slice(0, 100)}": expected TYPE or TYPE:key=value,key=value`);
+    entries.push([key, /^\d{1,15}$/.test(value) ? Number(value) : value]);
   }
-  if (params.unit === undefined && unit && ['restart_unit', 'start_unit', 'reload_unit', 'reset_failed', 'resume_process', 'kill_process_tree', 'restore_config'].includes(type)) {
-    params.unit = unit;
-  }
-  const validated = validateAction({ type: type.trim(), params });
-  if (!validated.ok) throw new UsageError(`--fix "${text}": ${validated.error}`);
+  const params: Record<string, string | number> = Object.fromEntries(entries);
+  if (!Object.hasOwn(params, 'unit') && unit && OWN_UNIT_ACTIONS.has(type)) params.unit = unit;
+  const validated = validateAction({ type, params });
+  if (!validated.ok) throw new UsageError(`--fix "${text.slice(0, 100)}": ${validated.error}`);
   if (validated.action.type === 'escalate') throw new UsageError('--fix escalate is not a fix');
+  if (validated.action.type === 'kill_stray_listener') throw new UsageError('--fix kill_stray_listener: the executor cannot run it yet, so it is not learned');
   return validated.action;
 }

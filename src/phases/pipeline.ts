@@ -13,7 +13,9 @@ import type { Detector } from '../checks/detector.js';
 import type { Logger } from '../core/logger.js';
 import type { PhaseOutcome, RemediationPhase, TaskContext } from './phase.js';
 import { HOST_SERVICE } from '../checks/host-checks.js';
+import { HOST_PSEUDO_SERVICE, scopeOf } from '../actions/task-scope.js';
 import { sanitizeLines } from '../core/sanitize.js';
+import { isStorageError } from '../store/storage-error.js';
 
 export interface PipelineDependencies {
   stores: Stores;
@@ -35,7 +37,6 @@ export type TaskEnding = 'fixed' | 'recovered' | 'escalated' | 'held' | 'interru
 /** How often a task waiting on its dependency's remediation looks again. */
 const DEPENDENCY_POLL_MS = 250;
 
-const HOST_PSEUDO_SERVICE: CompiledService = Object.freeze({ name: HOST_SERVICE, unit: '', dependsOn: [], runtimeFiles: [], checks: [], configPaths: [], playbooks: {}, autonomy: 'act', discovered: false });
 
 export class Pipeline {
   constructor(private readonly dependencies: PipelineDependencies) {}
@@ -91,6 +92,8 @@ export class Pipeline {
         this.dependencies.metrics?.phase(phase.phase, clock.monotonic() - phaseStarted, outcome.kind);
       } catch (error) {
         this.dependencies.metrics?.phase(phase.phase, clock.monotonic() - phaseStarted, 'error');
+        // Nothing is tried that cannot be recorded first: the task waits for the store (orchestrator.ts).
+        if (isStorageError(error)) throw error;
         if (options.signal.aborted) {
           stores.tasks.setStatus(task.id, 'open', phase.phase, 'interrupted by shutdown; will be re-checked on restart');
           return 'interrupted';
@@ -203,16 +206,8 @@ export class Pipeline {
     return `unit:${task.unit}`;
   }
 
-  private async scope(service: CompiledService, signal: AbortSignal): Promise<TaskContext['scope']> {
-    const { adapter } = this.dependencies;
-    const declared = service.unit ? await adapter.dependencies(service.unit, signal).catch(() => [] as string[]) : [];
-    const runtime = service.unit ? await adapter.runtimePaths(service.unit, signal).catch(() => ({ directories: [] as string[] })) : { directories: [] };
-    const dependencyUnits = [...new Set([...service.dependsOn, ...declared])].filter((unit) => unit !== service.unit);
-    return {
-      service,
-      dependencyUnits,
-      runtimeDirectories: runtime.directories,
-      configTestFor: (unit) => this.dependencies.detector.serviceByUnit(unit)?.configTest,
-    };
+  private scope(service: CompiledService, signal: AbortSignal): Promise<TaskContext['scope']> {
+    const { adapter, detector } = this.dependencies;
+    return scopeOf(service, { adapter, serviceByUnit: (unit) => detector.serviceByUnit(unit), signal });
   }
 }

@@ -5,6 +5,7 @@ import type { Plan } from '../core/types.js';
 import type { Stores } from '../store/stores.js';
 import { planKey } from '../actions/catalog.js';
 import { findStaleFiles } from '../actions/stale-files.js';
+import { rootedRuntimeFiles } from '../actions/scope.js';
 import type { PlanRunner } from './plan-runner.js';
 import type { PhaseOutcome, RemediationPhase, TaskContext } from './phase.js';
 import { quickFixPlans } from './quick-fix-plans.js';
@@ -72,10 +73,22 @@ export class QuickFixPhase implements RemediationPhase {
       patterns: stores.patterns.lookup(service.name, task.signature, clock.now()),
       minConfidence: config.phases.quickFix.minConfidence,
       downDependencies,
-      staleFiles: await findStaleFiles(service.runtimeFiles, files),
+      staleFiles: await findStaleFiles(rootedRuntimeFiles(service.runtimeFiles, scope, config.dataDir), files),
       restartAttempts: config.phases.quickFix.restartAttempts,
-      cleanup: config.host.cleanup,
+      cleanup: await cleanupOnFullFilesystem(config, files, task.checkId),
       unitFailed: statuses.get(service.unit)?.activeState !== 'active',
     });
   }
+}
+
+/**
+ * The allow-listed cleanup directories on the filesystem that is full (the task's disk or inodes check names its
+ * mount); a directory on another filesystem would free nothing there, so it is never cleaned for this fault.
+ */
+export async function cleanupOnFullFilesystem(config: CompiledConfig, files: FileSystem, checkId: string): Promise<CompiledConfig['host']['cleanup']> {
+  const mount = /^(?:disk|inodes):(\/.*)$/.exec(checkId)?.[1];
+  if (!mount) return [];
+  const onMount: Array<CompiledConfig['host']['cleanup'][number]> = [];
+  for (const entry of config.host.cleanup) if (await files.sameFilesystem(entry.path, mount)) onMount.push(entry);
+  return onMount;
 }

@@ -13,7 +13,7 @@ import type { Agent } from '../agents/agent.js';
 import { buildAgentContext } from '../agents/context-builder.js';
 import { planKey } from '../actions/catalog.js';
 import { findStaleFiles } from '../actions/stale-files.js';
-import { runtimeRoots } from '../actions/scope.js';
+import { rootedRuntimeFiles, runtimeRoots } from '../actions/scope.js';
 import type { PlanRunner } from './plan-runner.js';
 import { phaseOutcome } from './plan-outcome.js';
 import type { PhaseOutcome, RemediationPhase, TaskContext } from './phase.js';
@@ -89,14 +89,15 @@ export class ResearchPhase implements RemediationPhase {
   private async ladder(context: TaskContext): Promise<Plan[]> {
     const { service, scope } = context;
     const { files, snapshots } = this.dependencies;
-    const candidates = new Set(service.runtimeFiles);
-    for (const root of runtimeRoots(scope)) {
-      const entries = await files.listFiles(root).catch(() => []);
-      for (const entry of entries.slice(0, 100)) candidates.add(entry.path);
+    const { dataDir } = this.dependencies.config;
+    const candidates = new Map(rootedRuntimeFiles(service.runtimeFiles, scope, dataDir).map((file) => [file.path, file]));
+    for (const root of runtimeRoots(scope, dataDir)) {
+      const entries = await files.listFiles(root, { limit: 100 }).catch(() => []);
+      for (const entry of entries) if (!candidates.has(entry.path)) candidates.set(entry.path, { root, path: entry.path });
     }
     return ladderPlans({
       service,
-      staleFiles: await findStaleFiles([...candidates], files),
+      staleFiles: await findStaleFiles([...candidates.values()], files),
       dependencyUnits: scope.dependencyUnits.filter((unit) => context.evidence.logs.some((line) => line.includes(unit.replace(/\.service$/, ''))) || context.findings.some((finding) => finding.includes(unit))),
       configChanges: snapshots.has(service.name) ? snapshots.diff(service.name, service.configPaths) : [],
     });

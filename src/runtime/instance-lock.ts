@@ -5,7 +5,8 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
-import { LockHeldError } from '../core/errors.js';
+import { LockHeldError, OrchestratorError } from '../core/errors.js';
+import { isStorageError, storageErrorReason } from '../store/storage-error.js';
 
 export interface InstanceLock {
   release(): void;
@@ -30,9 +31,16 @@ export function acquireInstanceLock(dataDir: string): InstanceLock {
       }
       throw new LockHeldError(`another orchestrator (${owner}) is already running on ${dataDir}; stop it first or use another --data-dir`);
     }
+    if (isStorageError(error)) {
+      throw new OrchestratorError('DATA_DIR', `cannot take the instance lock ${file}: ${storageErrorReason(error)}; free some space and start again`, { cause: error });
+    }
     throw error;
   }
-  writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o644 });
+  try {
+    writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o644 });
+  } catch {
+    // The pid file only names the owner in messages; the lock itself is held (a full disk must not stop the start).
+  }
   return {
     release() {
       try {

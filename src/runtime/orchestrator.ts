@@ -13,6 +13,8 @@ import type { Detection, DetectionKind, Detector } from '../checks/detector.js';
 import { OPERATOR_INTENT_STATES } from '../actions/safety-policy.js';
 import type { Pipeline, TaskEnding } from '../phases/pipeline.js';
 import { WorkQueue } from './work-queue.js';
+import { OrchestratorError } from '../core/errors.js';
+import { isStorageError, storageErrorReason } from '../store/storage-error.js';
 import type { ConfigKeeper } from './config-keeper.js';
 import type { EscalationService } from '../escalation/escalation-service.js';
 import type { MetricsRecorder } from '../core/metrics.js';
@@ -45,6 +47,10 @@ export class Orchestrator {
   private lastProgress = Number.NEGATIVE_INFINITY;
   /** Escalated tasks whose service was seen healthy since their fault was last seen: a new failure is a recurrence. */
   private readonly recoveredEscalated = new Set<string>();
+  /** Tasks whose remediation stopped because the store could not be written; re-queued once it can. */
+  private readonly stranded = new Set<string>();
+  /** Why the store cannot be written now (logged once when it starts, once when it ends). */
+  private storageTrouble: string | undefined;
 
   constructor(private readonly dependencies: OrchestratorDependencies) {
     this.queue = new WorkQueue(dependencies.config.cycle.workers, (work) => this.work(work.task, work.recheck));
@@ -67,49 +73,92 @@ export class Orchestrator {
   async runCycle(kind: DetectionKind, options: { waitForRemediation?: boolean } = {}): Promise<CycleSummary | undefined> {
     if (this.running.has(kind)) return undefined;
     this.running.add(kind);
-    const { clock, detector, stores, logger } = this.dependencies;
+    const { clock, detector } = this.dependencies;
     const startedAt = clock.now();
     const started = clock.monotonic();
     try {
       const detection = await detector.detect(kind, this.shutdown.signal);
-      this.noteRecoveries(detection);
-      const { created, tracked } = this.track(detection.issues);
-      if (kind === 'full') {
-        this.reconcile(detection);
-        const healthy = [...detection.healthy].map((name) => detector.service(name)).filter((service) => service !== undefined);
-        await this.dependencies.configKeeper?.refresh(healthy, detection.statuses, this.shutdown.signal);
-      }
-      if (options.waitForRemediation) await this.queue.idle();
-      const summary: CycleSummary = {
-        kind,
-        startedAt,
-        durationMs: clock.monotonic() - started,
-        checksRun: detection.checksRun,
-        issuesDetected: detection.issues.length,
-        tasksCreated: created,
-        alreadyTracked: tracked,
-        fixes: kind === 'full' ? this.fixesSinceSummary : 0,
-        escalations: kind === 'full' ? this.escalationsSinceSummary : 0,
-      };
+      // Detection itself worked: the daemon is alive even while its store cannot be written.
       this.lastProgress = clock.monotonic();
-      this.dependencies.metrics?.cycle(kind, summary.durationMs, summary.checksRun, summary.issuesDetected, created);
-      if (kind === 'full' || created > 0) {
-        stores.state.recordCycle({ ...summary });
-        logger.info({ cycle: summary }, `${kind} cycle: ${summary.issuesDetected} issue(s), ${summary.tasksCreated} task(s) created`);
+      try {
+        return await this.record(kind, detection, startedAt, started, options);
+      } catch (error) {
+        if (!isStorageError(error)) throw error;
+        this.storageFailed(error);
+        return undefined;
       }
-      if (kind === 'full') {
-        this.fixesSinceSummary = 0;
-        this.escalationsSinceSummary = 0;
-      }
-      return summary;
     } finally {
       this.running.delete(kind);
     }
   }
 
+  /** Tracks a detection's issues, reconciles, and records the cycle; every write may fail on a full disk. */
+  private async record(kind: DetectionKind, detection: Detection, startedAt: number, started: number, options: { waitForRemediation?: boolean }): Promise<CycleSummary> {
+    const { clock, detector, stores, logger } = this.dependencies;
+    this.requeueStranded();
+    this.noteRecoveries(detection);
+    const { created, tracked } = this.track(detection.issues);
+    if (kind === 'full') {
+      this.reconcile(detection);
+      const healthy = [...detection.healthy].map((name) => detector.service(name)).filter((service) => service !== undefined);
+      await this.dependencies.configKeeper?.refresh(healthy, detection.statuses, this.shutdown.signal);
+    }
+    if (options.waitForRemediation) await this.queue.idle();
+    const summary: CycleSummary = {
+      kind,
+      startedAt,
+      durationMs: clock.monotonic() - started,
+      checksRun: detection.checksRun,
+      issuesDetected: detection.issues.length,
+      tasksCreated: created,
+      alreadyTracked: tracked,
+      fixes: kind === 'full' ? this.fixesSinceSummary : 0,
+      escalations: kind === 'full' ? this.escalationsSinceSummary : 0,
+    };
+    this.dependencies.metrics?.cycle(kind, summary.durationMs, summary.checksRun, summary.issuesDetected, created);
+    if (kind === 'full' || created > 0) {
+      stores.state.recordCycle({ ...summary });
+      logger.info({ cycle: summary }, `${kind} cycle: ${summary.issuesDetected} issue(s), ${summary.tasksCreated} task(s) created`);
+      if (this.storageTrouble) {
+        logger.info({ was: this.storageTrouble }, 'the data directory can be written again: recording and remediating resume');
+        this.storageTrouble = undefined;
+      }
+    }
+    if (kind === 'full') {
+      this.fixesSinceSummary = 0;
+      this.escalationsSinceSummary = 0;
+    }
+    return summary;
+  }
+
+  private storageFailed(error: unknown): void {
+    const reason = storageErrorReason(error);
+    if (this.storageTrouble === reason) return;
+    this.storageTrouble = reason;
+    this.dependencies.logger.error(
+      { error: (error as Error).message, dataDir: this.dependencies.stores.dataDir },
+      `${reason}: detection goes on, nothing is acted on that cannot be recorded; tasks resume when space returns`,
+    );
+  }
+
+  /** Tasks left 'running' by a remediation that the store stopped: open again and re-checked before acting. */
+  private requeueStranded(): void {
+    const { stores } = this.dependencies;
+    for (const id of this.stranded) {
+      if (this.queue.has(id)) continue;
+      const task = stores.tasks.get(id);
+      this.stranded.delete(id);
+      if (!task || (task.status !== 'running' && task.status !== 'open')) continue;
+      stores.tasks.setStatus(id, 'open', task.phase, 'resumed: the data directory could not be written during its remediation');
+      this.enqueue({ ...task, status: 'open' }, true);
+    }
+  }
+
   /** A full cycle, then waits for every task it queued to finish; the summary counts their outcomes. */
   async runOnce(): Promise<CycleSummary> {
-    return (await this.runCycle('full', { waitForRemediation: true }))!;
+    const summary = await this.runCycle('full', { waitForRemediation: true });
+    if (!summary) throw new OrchestratorError('STORAGE', `${this.storageTrouble ?? 'the cycle could not run'}: nothing was recorded or acted on`);
+    return summary;
   }
 
   /** Runs the watch and full loops until `signal` aborts, then lets in-flight tasks stop at their next check. */
@@ -228,6 +277,11 @@ export class Orchestrator {
     try {
       ending = await pipeline.remediate(task, { recheck, signal: this.shutdown.signal });
     } catch (error) {
+      if (isStorageError(error)) {
+        this.stranded.add(task.id);
+        this.storageFailed(error);
+        return;
+      }
       logger.error({ task: task.id, error: (error as Error).message }, 'remediation failed unexpectedly');
       return;
     }

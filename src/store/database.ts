@@ -1,6 +1,5 @@
 /** Opens a SQLite file with the settings every store uses (WAL, full sync, foreign keys) and migrates it. */
 import Database from 'better-sqlite3';
-import { mkdirSync, accessSync, constants, statSync } from 'node:fs';
 import { OrchestratorError } from '../core/errors.js';
 
 export type SqliteDatabase = Database.Database;
@@ -33,22 +32,5 @@ function migrate(database: SqliteDatabase, migrations: Migrations): void {
       database.exec(migrations[version]!);
       database.pragma(`user_version = ${version + 1}`);
     })();
-  }
-}
-
-/** Creates the data directory with mode 0700 when missing; a clear error when it cannot be written. */
-export function prepareDataDir(dataDir: string): void {
-  try {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  } catch (error) {
-    throw new OrchestratorError('DATA_DIR', `cannot create data directory ${dataDir}: ${(error as Error).message}`, { cause: error });
-  }
-  if (!statSync(dataDir).isDirectory()) {
-    throw new OrchestratorError('DATA_DIR', `data directory ${dataDir} is not a directory`);
-  }
-  try {
-    accessSync(dataDir, constants.W_OK | constants.R_OK | constants.X_OK);
-  } catch {
-    throw new OrchestratorError('DATA_DIR', `data directory ${dataDir} is not writable by this user (uid ${process.getuid?.()})`);
   }
 }

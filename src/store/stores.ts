@@ -1,6 +1,7 @@
 /** Opens the data directory's two databases and hands out their repositories. */
 import { join } from 'node:path';
-import { openDatabase, prepareDataDir, type SqliteDatabase } from './database.js';
+import { openDatabase, type SqliteDatabase } from './database.js';
+import { prepareDataDir } from './data-dir.js';
 import { ESCALATIONS_MIGRATIONS, TASKS_MIGRATIONS } from './migrations.js';
 import { TaskRepository } from './task-repository.js';
 import { AttemptRepository } from './attempt-repository.js';

@@ -1,9 +1,11 @@
 /**
  * The guards every request passes, in order: security headers, the Host check (DNS rebinding), CSRF checks on
- * state-changing requests, authentication, and read-only mode. The daemon runs as root: everything is denied
- * unless a route says otherwise in its config.
+ * state-changing requests, the lockout of an address that guessed tokens, authentication, and read-only mode. The
+ * daemon runs as root: everything is denied unless a route says otherwise in its config.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from '../core/logger.js';
+import type { AuthFailureLimiter } from './auth-failures.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -17,6 +19,8 @@ declare module 'fastify' {
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 export const READ_ONLY_MESSAGE = 'read-only dashboard: use the daemon or the CLI';
+/** The public route that checks a token: its refusals count as failures and a locked-out address cannot use it. */
+const LOGIN_ROUTE = '/api/login';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 const SECURITY_HEADERS: Record<string, string> = {
@@ -28,11 +32,17 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
 };
 
+/** How a request authenticates: the right bearer token, a live session, no credential, or a wrong bearer token. */
+export type Authentication = 'token' | 'session' | 'none' | 'wrong';
+
 export interface SecurityOptions {
   /** Whether a Host header names this server (see hostMatcher). */
   hostAllowed(host: string | undefined): boolean;
-  /** A valid bearer token or session cookie; a wrong bearer token is never rescued by a cookie. */
-  authenticated(request: FastifyRequest): boolean;
+  /** A bearer token decides alone (a wrong one is never rescued by a cookie); without one, the session cookie. */
+  authenticate(request: FastifyRequest): Authentication;
+  /** Wrong tokens per client address; a locked-out address gets 429 unless it already holds a live session. */
+  failures: AuthFailureLimiter;
+  logger: Logger;
   readOnly: boolean;
 }
 
@@ -50,14 +60,51 @@ export function installSecurity(app: FastifyInstance, options: SecurityOptions):
       if (problem) return reply.code(403).send({ error: problem });
     }
     const config = request.routeOptions.config;
-    if (!config?.public && !options.authenticated(request)) {
-      return reply.code(401).send({ error: 'authentication required: send Authorization: Bearer <token> or log in with POST /api/login' });
+    if (!config?.public) {
+      const authentication = options.authenticate(request);
+      // Even the right token is refused while locked out, or guessing could go on and tell a hit by the answer.
+      if (authentication !== 'session' && options.failures.lockedFor(request.ip) > 0) return lockedOut(request, reply, options);
+      if (authentication === 'wrong') countFailure(request, options, 'bearer token');
+      if (authentication === 'wrong' || authentication === 'none') {
+        return reply.code(401).send({ error: 'authentication required: send Authorization: Bearer <token> or log in with POST /api/login' });
+      }
+    } else if (isLogin(request) && options.failures.lockedFor(request.ip) > 0) {
+      return lockedOut(request, reply, options);
     }
     if (options.readOnly && !SAFE_METHODS.has(request.method) && !config?.readOnlyAllowed) {
       return reply.code(403).send({ error: READ_ONLY_MESSAGE });
     }
     return undefined;
   });
+  // onSend, not onResponse: the failure is counted before the client can send its next guess.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode === 401 && isLogin(request)) countFailure(request, options, 'login token');
+    return payload;
+  });
+}
+
+function isLogin(request: FastifyRequest): boolean {
+  return request.method === 'POST' && request.routeOptions.url === LOGIN_ROUTE;
+}
+
+function lockedOut(request: FastifyRequest, reply: FastifyReply, options: SecurityOptions): FastifyReply {
+  const seconds = Math.ceil(options.failures.lockedFor(request.ip) / 1000);
+  return reply
+    .code(429)
+    .header('Retry-After', String(seconds))
+    .send({ error: `too many failed authentication attempts from ${request.ip}: retry in ${seconds} s` });
+}
+
+/** Counts a wrong token from the request's address and logs the first failure, then one line per lockout's worth. */
+function countFailure(request: FastifyRequest, options: SecurityOptions, credential: string): void {
+  const failure = options.failures.recordFailure(request.ip);
+  if (!failure.log) return;
+  const lockedForSeconds = Math.ceil(failure.lockedForMs / 1000);
+  const lockout = lockedForSeconds > 0 ? `; ${request.ip} is locked out for ${lockedForSeconds} s` : '';
+  options.logger.warn(
+    { from: request.ip, failures: failure.failures, lockedForSeconds },
+    `dashboard authentication refused: wrong ${credential} from ${request.ip} (${failure.failures} failed so far${lockout})`,
+  );
 }
 
 /** Why a state-changing request may come from another site (CSRF), or undefined when it may not. */

@@ -22,6 +22,7 @@ import { DashboardData } from './dashboard-data.js';
 import { PrometheusMetrics } from './metrics.js';
 import { ChangeWatcher } from './change-watcher.js';
 import { SESSION_COOKIE, SessionStore, bearerToken, loadOrCreateToken, tokensEqual } from './auth.js';
+import { AuthFailureLimiter } from './auth-failures.js';
 import { hostMatcher, installSecurity } from './security.js';
 import type { WebContext } from './routes/common.js';
 import { registerReadRoutes } from './routes/read.js';
@@ -70,6 +71,7 @@ export function createWebServer(options: WebServerOptions): WebServer {
   const clock = options.clock ?? systemClock;
   const access = loadOrCreateToken(config.web.tokenFile ?? join(config.dataDir, 'web-token'));
   const sessions = new SessionStore(() => clock.now());
+  const failures = new AuthFailureLimiter(() => clock.monotonic());
   const metrics = options.metrics ?? new PrometheusMetrics();
   metrics.attach(stores);
   const data = new DashboardData({
@@ -126,14 +128,18 @@ export function createWebServer(options: WebServerOptions): WebServer {
   app.register(fastifyCookie).after(() => {
     installSecurity(app, {
       hostAllowed: hostMatcher(config.web.listen, () => boundPort ?? config.web.port, config.web.allowedHosts),
-      authenticated: (request) => {
+      authenticate: (request) => {
         const header = request.headers.authorization;
         if (header !== undefined) {
+          // A header that is not a bearer token is no guess at it, but it is not rescued by a cookie either.
           const given = bearerToken(header);
-          return given !== undefined && tokensEqual(given, access.token);
+          if (given === undefined) return 'none';
+          return tokensEqual(given, access.token) ? 'token' : 'wrong';
         }
-        return sessions.valid(request.cookies[SESSION_COOKIE]);
+        return sessions.valid(request.cookies[SESSION_COOKIE]) ? 'session' : 'none';
       },
+      failures,
+      logger,
       readOnly,
     });
   });

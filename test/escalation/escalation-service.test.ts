@@ -18,7 +18,7 @@ let clock: ManualClock;
 let service: EscalationService;
 let ids = 0;
 
-const config = parseConfigText('notify: { webhooks: [{ name: ops, url: "http://127.0.0.1:9/hook" }], renotify: { after: 1h, times: 2 } }\nescalation: { autoResolveCycles: 3, flapWindow: 1h }\n', 'test');
+const config = parseConfigText('notify: { webhooks: [{ name: ops, url: "http://127.0.0.1:9/hook" }], renotify: { after: 1h, times: 2 } }\nescalation: { autoResolveCycles: 3, flapWindow: 1h }\nservices:\n  - { name: web, unit: web.service, runtimeFiles: [/run/web/web.pid] }\n', 'test');
 
 function task(service: string, overrides: Partial<Task> = {}): Task {
   return writeTask(stores, clock.now(), service, { id: `task-${++ids}`, status: 'escalated', phase: 3, reason: 'not fixed', ...overrides });
@@ -106,24 +106,24 @@ describe('EscalationService', () => {
     expect(stores.escalations.get(other.id)!.reminders).toBe(0);
   });
 
-  it('learns a human fix so phase 1 tries it first, keeps the note, and refuses to resolve twice', () => {
+  it('learns a human fix so phase 1 tries it first, keeps the note, and refuses to resolve twice', async () => {
     const opened = task('web');
     const escalation = service.escalate({ task: opened, reason: 'r', causeKey: null, hypotheses: [] });
-    const resolved = service.resolve(escalation.id, { fixes: ['remove_stale_file:path=/run/web/web.pid', 'restart_unit'], note: 'cleared a stale pid' });
+    const resolved = await service.resolve(escalation.id, { fixes: ['remove_stale_file:path=/run/web/web.pid', 'restart_unit'], note: 'cleared a stale pid' });
     expect(resolved).toMatchObject({ status: 'resolved', note: 'cleared a stale pid' });
     const [pattern] = stores.patterns.lookup('web', 'unit_failed:exit-code', clock.now());
     expect(pattern!.planKey).toBe('remove_stale_file(path=/run/web/web.pid) + restart_unit(unit=web.service)');
     expect(pattern!.confidence).toBeGreaterThanOrEqual(config.phases.quickFix.minConfidence);
     expect(stores.attempts.forTask(opened.id).at(-1)).toMatchObject({ source: 'human', phase: 4, outcome: 'success' });
-    expect(() => service.resolve(escalation.id, { fixes: [] })).toThrow(UsageError);
+    await expect(service.resolve(escalation.id, { fixes: [] })).rejects.toThrow(UsageError);
     expect(() => service.acknowledge(escalation.id)).toThrow(/already|only an open/);
   });
 
-  it('rejects an unknown id or an invalid fix and changes nothing', () => {
+  it('rejects an unknown id or an invalid fix and changes nothing', async () => {
     const escalation = service.escalate({ task: task('web'), reason: 'r', causeKey: null, hypotheses: [] });
-    expect(() => service.resolve('nope', { fixes: [] })).toThrow(/no escalation with id "nope"/);
-    expect(() => service.resolve(escalation.id, { fixes: ['rm_rf:path=/'] })).toThrow(/not a catalog action/);
-    expect(() => service.resolve(escalation.id, { fixes: ['remove_stale_file:path=../../etc/passwd'] })).toThrow(UsageError);
+    await expect(service.resolve('nope', { fixes: [] })).rejects.toThrow(/no escalation with id "nope"/);
+    await expect(service.resolve(escalation.id, { fixes: ['rm_rf:path=/'] })).rejects.toThrow(/not a catalog action/);
+    await expect(service.resolve(escalation.id, { fixes: ['remove_stale_file:path=../../etc/passwd'] })).rejects.toThrow(UsageError);
     expect(stores.escalations.get(escalation.id)!.status).toBe('open');
     expect(stores.patterns.all(clock.now())).toHaveLength(0);
   });

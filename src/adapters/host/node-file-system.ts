@@ -1,51 +1,38 @@
-/** FileSystem over node:fs and /proc: reading runtime files, finding who holds them, removing stale ones. */
-import { readdir, readlink, stat, unlink, open, lstat } from 'node:fs/promises';
-import { join } from 'node:path';
+/**
+ * FileSystem over node:fs and /proc: reading runtime files, finding who holds them, removing stale ones and
+ * cleaning allow-listed directories, every path confined beneath its root without following links (beneath.ts).
+ */
+import { readdir, readlink, realpath } from 'node:fs/promises';
 import type { FileSystem } from '../../core/ports.js';
+import { inspectBeneath, listFilesBeneath, readBeneath, removeBeneath, sameFilesystem } from './beneath.js';
 
 export const nodeFileSystem: FileSystem = {
-  async readText(path, maxBytes) {
-    let handle;
+  async inspect(root, path, options) {
+    return inspectBeneath(root, path, options);
+  },
+
+  async read(root, path, maxBytes) {
+    return readBeneath(root, path, maxBytes);
+  },
+
+  async remove(root, path, options) {
+    return removeBeneath(root, path, options);
+  },
+
+  async listFiles(root, options) {
+    return listFilesBeneath(root, Date.now(), options);
+  },
+
+  async realPath(path) {
     try {
-      handle = await open(path, 'r');
-      const buffer = Buffer.alloc(maxBytes);
-      const { bytesRead } = await handle.read(buffer, 0, maxBytes, 0);
-      return buffer.subarray(0, bytesRead).toString('utf8');
+      return await realpath(path);
     } catch {
       return undefined;
-    } finally {
-      await handle?.close();
     }
   },
 
-  async exists(path) {
-    try {
-      await lstat(path);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-
-  async remove(path) {
-    await unlink(path);
-  },
-
-  async listFiles(directory) {
-    const now = Date.now();
-    const entries = await readdir(directory, { withFileTypes: true, recursive: true });
-    const files: Array<{ path: string; ageMs: number; size: number }> = [];
-    for (const entry of entries) {
-      if (!entry.isFile()) continue;
-      const path = join(entry.parentPath, entry.name);
-      try {
-        const info = await stat(path);
-        files.push({ path, ageMs: now - info.mtimeMs, size: info.size });
-      } catch {
-        // Vanished meanwhile.
-      }
-    }
-    return files;
+  async sameFilesystem(a, b) {
+    return sameFilesystem(a, b);
   },
 
   isProcessAlive(pid) {

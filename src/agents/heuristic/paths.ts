@@ -5,9 +5,7 @@
  */
 import { posix } from 'node:path';
 import type { CatalogEntry } from '../agent.js';
-
-/** Directories shared by many services: a runtime file living directly in one does not make its siblings ours. */
-const SHARED_DIRECTORIES = new Set(['/', '/run', '/var/run', '/tmp', '/var/tmp', '/var', '/var/lib', '/var/cache', '/var/log', '/etc', '/dev', '/dev/shm', '/run/lock', '/var/lock', '/usr', '/home', '/root', '/srv', '/opt']);
+import { isSharedRoot } from '../../actions/path-policy.js';
 
 const ABSOLUTE_PATH = /(?<![\w.:/~-])\/[A-Za-z0-9._@+-]+(?:\/[A-Za-z0-9._@+-]+)*/g;
 
@@ -24,7 +22,7 @@ export function catalogPaths(entry: CatalogEntry): string[] {
 
 /** Whether `path` lies inside one of the service's own (not shared) runtime directories. */
 function inRuntimeDirectory(path: string, runtimeDirectories: readonly string[]): boolean {
-  return runtimeDirectories.some((directory) => !SHARED_DIRECTORIES.has(directory) && path.startsWith(`${directory}/`));
+  return runtimeDirectories.some((directory) => !isSharedRoot(directory) && path.startsWith(`${directory}/`));
 }
 
 /**
@@ -35,7 +33,7 @@ export function isSafeRuntimePath(path: string, runtimeFiles: readonly string[],
   if (!path.startsWith('/') || path.split('/').includes('..') || posix.normalize(path) !== path) return false;
   if (runtimeFiles.includes(path) || inRuntimeDirectory(path, runtimeDirectories)) return true;
   const directory = posix.dirname(path);
-  return !SHARED_DIRECTORIES.has(directory) && runtimeFiles.some((file) => posix.dirname(file) === directory);
+  return !isSharedRoot(directory) && runtimeFiles.some((file) => posix.dirname(file) === directory);
 }
 
 /** How a log line was tied to a runtime file, most specific first. */

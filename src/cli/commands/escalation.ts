@@ -26,18 +26,18 @@ export function registerEscalation(program: Command): void {
     .option('--note <text>', 'a note kept with the escalation')
     .option('--json', 'print JSON')
     .action((id: string, options: { fix?: string[]; note?: string; json?: boolean }, command: Command) =>
-      withService(command, (service) => {
-        const resolved = service.resolve(id, { fixes: options.fix ?? [], note: options.note });
+      withService(command, async (service) => {
+        const resolved = await service.resolve(id, { fixes: options.fix ?? [], note: options.note });
         output(options.json, resolved, () => describeResolution(resolved));
       }),
     );
 }
 
-function withService(command: Command, work: (service: ReturnType<typeof createEscalationService>) => void): void {
+async function withService(command: Command, work: (service: ReturnType<typeof createEscalationService>) => void | Promise<void>): Promise<void> {
   const config = configFor(globalOptions(command));
   const stores = storesFor(config);
   try {
-    work(createEscalationService(config, stores, silentLogger));
+    await work(createEscalationService(config, stores, silentLogger));
   } finally {
     stores.close();
   }

@@ -35,7 +35,7 @@ export function registerWriteRoutes(app: FastifyInstance, context: WebContext): 
   app.post('/api/escalations/:id/resolve', async (request) => {
     const id = existing(request);
     const body = parse(resolveBody, request.body);
-    const resolved = context.escalations().resolve(id, { fixes: body.fixes ?? [], note: body.note });
+    const resolved = await context.escalations().resolve(id, { fixes: body.fixes ?? [], note: body.note });
     logger.info({ escalation: id, service: resolved.service, fixes: body.fixes ?? [], from: request.ip }, 'escalation resolved from the dashboard');
     return resolved;
   });
