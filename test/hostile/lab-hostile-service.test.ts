@@ -1,8 +1,10 @@
 /**
- * A hostile service in a real systemd: its journal names a "stale lock file" behind a symbolic link planted in
- * its own RuntimeDirectory=. Phase 2 (the default heuristic backend, no model) proposes removing it, and the
- * executor refuses: the file at the link's target survives, byte for byte. The same fault through a real
- * directory is fixed (the positive control, so the refusal is the path policy and not a dead pathway).
+ * A hostile service in a real systemd. Its journal names a "stale lock file" behind a symbolic link planted in
+ * its own RuntimeDirectory=: phase 2 (the default heuristic backend, no model) proposes removing it, and the
+ * executor refuses, so the file at the link's target survives, byte for byte; the same fault through a real
+ * directory is fixed (the positive control, so the refusal is the path policy and not a dead pathway). Another
+ * service writes a journal line built to make a backtracking matcher run for ever against its configured
+ * pattern (a+)+$: the daemon finishes its cycles, serves its dashboard and goes on healing.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SystemdLab } from '../lab/systemd-lab.js';
@@ -39,7 +41,13 @@ describeLab('hostile file paths (systemd lab)', () => {
     await lab.exec(['mkdir', '-p', '/run/ok/real']);
     await lab.writeFile('/run/ok/real/important.db', 'stale\n');
     await lab.writeUnit('lab-ok.service', lockedUnit('/run/ok/real/important.db', 'ok'));
+    await lab.writeUnit(
+      'lab-noisy.service',
+      `[Unit]\nDescription=writes a line that is catastrophic for a backtracking (a+)+$\n\n[Service]\nType=simple\nExecStart=/bin/sh -c 'line=$$(head -c 30000 /dev/zero | tr "\\\\000" a)!; while :; do echo "$$line"; sleep 1; done'\n`,
+    );
     await lab.systemctl('daemon-reload');
+    await lab.systemctl('start', 'lab-noisy.service');
+    await lab.waitFor(async () => (await lab.exec(['journalctl', '-u', 'lab-noisy.service', '-o', 'cat', '-n', '1'])).stdout.includes('aaaa!'), { what: 'the hostile line in the journal', timeoutMs: 15_000 });
     victimSha = await sha('/run/victim/important.db');
     daemon = new LabDaemon(lab, 'hostile-files');
     daemon.writeConfig(`
@@ -50,6 +58,10 @@ ${HOST_CHECKS_OFF}
 services:
   - { name: hx, unit: lab-hx.service }
   - { name: ok, unit: lab-ok.service }
+  - name: noisy
+    unit: lab-noisy.service
+    checks:
+      - { type: log, pattern: "(a+)+$", window: 5m }
 `);
     await daemon.startAndWait();
   });
@@ -57,6 +69,14 @@ services:
   afterAll(async () => {
     await daemon?.kill('SIGTERM').catch(() => undefined);
     await lab?.stop();
+  });
+
+  it('matches a catastrophic pattern against the hostile journal line in linear time: the cycle ends, the dashboard answers', async () => {
+    // startAndWait already saw the first full cycle, which ran the log check over the hostile lines.
+    const checks = daemon.query<{ n: number }>('tasks', 'SELECT COUNT(*) AS n FROM cycles')[0]!.n;
+    expect(checks).toBeGreaterThan(0);
+    expect(daemon.tasks('noisy')).toHaveLength(0);
+    expect((await lab.httpGet('http://127.0.0.1:8888/health')).status).toBe(200);
   });
 
   it('refuses a lock file behind a symlink in the runtime directory and leaves its target intact', async () => {
