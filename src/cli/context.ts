@@ -1,10 +1,10 @@
 /** Shared CLI plumbing: global options, loading configuration and stores, exit codes. */
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, systemDataDirReason } from '../config/load.js';
 import type { CompiledConfig } from '../config/compiled.js';
 import { openStores, type Stores } from '../store/stores.js';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -18,10 +18,24 @@ export function globalOptions(command: Command): GlobalOptions {
   return command.optsWithGlobals() as GlobalOptions;
 }
 
-/** Loads the configuration; --data-dir overrides the configured data directory. */
+/**
+ * Loads the configuration; --data-dir overrides the configured data directory. The override is resolved to an
+ * absolute path and held to the same rule as the configured one: never in a system tree such as /proc or /etc.
+ */
 export function configFor(options: GlobalOptions): CompiledConfig {
+  const dataDir = options.dataDir === undefined ? undefined : dataDirOverride(options.dataDir);
   const config = loadConfig({ path: options.config });
-  return options.dataDir ? { ...config, dataDir: options.dataDir } : config;
+  return dataDir ? { ...config, dataDir } : config;
+}
+
+/** The absolute data directory named by --data-dir, or a UsageError saying why it cannot be one. */
+export function dataDirOverride(value: string): string {
+  if (value.trim() === '') throw new UsageError('--data-dir needs a directory');
+  if (/[\u0000-\u001f]/.test(value)) throw new UsageError('--data-dir contains control characters');
+  const directory = resolve(value);
+  const reason = systemDataDirReason(directory);
+  if (reason) throw new UsageError(`${reason} (--data-dir)`);
+  return directory;
 }
 
 /** Opens the stores of an existing data directory (reports never create one). */

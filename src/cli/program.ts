@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { ConfigError, OrchestratorError, UsageError } from '../core/errors.js';
 import { EXIT } from './context.js';
+import { isUnusableDatabaseCode, UnusableDatabaseError } from '../store/database.js';
 import { registerRun } from './commands/run.js';
 import { registerCheck } from './commands/check.js';
 import { registerReports } from './commands/reports.js';
@@ -60,10 +61,53 @@ export function reportError(error: unknown): number {
     process.stderr.write(`error: ${error.message}\n`);
     return EXIT.usage;
   }
+  if (error instanceof UnusableDatabaseError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    return EXIT.usage;
+  }
   if (error instanceof OrchestratorError) {
     process.stderr.write(`error: ${error.message}\n`);
     return EXIT.failure;
   }
-  process.stderr.write(`error: ${(error as Error)?.stack ?? String(error)}\n`);
-  return EXIT.failure;
+  const known = systemErrorSentence(error);
+  process.stderr.write(`error: ${known?.message ?? oneLine(error)}\n`);
+  // The stack helps a developer, never an operator: only on request.
+  if (process.env.AO_DEBUG === '1' && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return known?.exitCode ?? EXIT.failure;
+}
+
+/** The first line of an error's message (or its string form), without the stack. */
+function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message || error.name : String(error);
+  return text.split('\n')[0]!.trim() || 'unexpected failure (set AO_DEBUG=1 to see where)';
+}
+
+/** A sentence with what to do for errors the system raises (a damaged database, a full disk, a permission). */
+function systemErrorSentence(error: unknown): { message: string; exitCode: number } | undefined {
+  const { code, path, syscall } = (error ?? {}) as { code?: unknown; path?: unknown; syscall?: unknown };
+  if (typeof code !== 'string') return undefined;
+  const where = typeof path === 'string' ? ` (${typeof syscall === 'string' ? `${syscall} ` : ''}${path})` : '';
+  if (isUnusableDatabaseCode(code)) {
+    return {
+      message: `a database in the data directory is not usable (${code}: ${oneLine(error)}): restore a backup with "orchestrator restore <backup directory>" while the daemon is stopped`,
+      exitCode: EXIT.usage,
+    };
+  }
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') {
+    return { message: `no space left on device${where}: free some space on the filesystem of the data directory and try again`, exitCode: EXIT.failure };
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return { message: `permission denied${where}: run as the user that owns the data directory (the daemon runs as root), or fix the file's owner and mode`, exitCode: EXIT.failure };
+  }
+  if (code === 'EROFS' || code.startsWith('SQLITE_READONLY')) {
+    return { message: `the file system is read-only${where}: the data directory must be writable`, exitCode: EXIT.failure };
+  }
+  if (code.startsWith('SQLITE_BUSY')) {
+    return { message: 'a database is locked by another process: try again, or stop the daemon first', exitCode: EXIT.failure };
+  }
+  if (code.startsWith('SQLITE_CANTOPEN')) {
+    return { message: `cannot open a database file${where}: check that the data directory exists and is readable`, exitCode: EXIT.failure };
+  }
+  if (code === 'ENOENT' && typeof path === 'string') return { message: `no such file or directory: ${path}`, exitCode: EXIT.failure };
+  return undefined;
 }

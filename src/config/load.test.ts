@@ -93,9 +93,36 @@ services:
     );
   });
 
-  it('reports YAML syntax errors with their line', () => {
+  it('reports YAML syntax errors with their line and kind, never the text', () => {
     const problems = problemsOf('cycle:\n  interval: [5m\n');
     expect(problems[0]!.message).toMatch(/YAML syntax/);
     expect(problems[0]!.location).toBeDefined();
+    const tag = problemsOf('cycle: !hidden-words { interval: 5m }\nx: |hidden-words\n  a\n');
+    expect(tag.map((problem) => problem.message).join(' ')).not.toContain('hidden-words');
+  });
+
+  it('turns an alias bomb and an alias without anchor into ConfigErrors', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]'].join('\n');
+    expect(problemsOf(bomb)[0]!.message).toMatch(/YAML aliases expand too often/);
+    expect(problemsOf('logLevel: *nowhere\n')[0]!.message).toMatch(/refers to an anchor/);
+  });
+
+  it('accepts aliases used sparingly', () => {
+    const config = parseConfigText('services:\n  - &web { name: web, unit: web.service }\n  - { name: api, unit: api.service, dependsOn: [web] }\n', 'test.yaml');
+    expect(config.services.map((service) => service.name)).toEqual(['web', 'api']);
+  });
+
+  it('refuses dependsOn entries that are neither a service nor a unit name', () => {
+    const problems = problemsOf('services:\n  - { name: a, unit: a.service, dependsOn: [--now, ../x, b, c.service] }\n');
+    expect(problems.map((problem) => problem.path)).toEqual(['services[0].dependsOn[0]', 'services[0].dependsOn[1]']);
+    expect(problems[0]!.message).toMatch(/expected the name of another service/);
+  });
+
+  it('refuses cleanup directories and runtime files in system directories, at their line', () => {
+    const problems = problemsOf('host: { cleanup: [{ path: /usr/lib }] }\nservices:\n  - { name: a, unit: a.service, runtimeFiles: [/etc/passwd] }\n');
+    expect(problems).toEqual([
+      { path: 'host.cleanup[0].path', location: '1:27', message: 'not allowed as a cleanup directory: /usr/lib is inside the system directory /usr: no file action may touch it' },
+      { path: 'services[0].runtimeFiles[0]', location: '3:48', message: 'not allowed as a runtime file: /etc is a system directory: no file action may touch it' },
+    ]);
   });
 });

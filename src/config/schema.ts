@@ -6,6 +6,37 @@ import { z } from 'zod/v4';
 import { parseDuration } from './duration.js';
 import { PROFILE_NAMES } from '../profiles/catalog.js';
 import { logPatternProblem } from '../checks/log-pattern.js';
+import { lstatSync, realpathSync } from 'node:fs';
+import { forbiddenRootReason, forbiddenRuntimeFileReason, normalizeAbsolute } from '../actions/path-policy.js';
+
+/** Size limits: a huge configuration is refused by these before it costs much to validate. */
+export const LIMITS = {
+  services: 1000,
+  checksPerService: 100,
+  runtimeFiles: 100,
+  dependsOn: 50,
+  cleanup: 100,
+  nameLength: 128,
+  unitLength: 256,
+  pathLength: 4096,
+} as const;
+
+/**
+ * A value from the file as it may appear in a message: short printable text is quoted, anything else is only
+ * described, so a file that is not a configuration (a key file, /etc/shadow) is never echoed to the terminal.
+ */
+export function shown(value: unknown): string {
+  if (typeof value === 'string') {
+    return value.length <= 40 && /^[\x20-\x7e]*$/.test(value) ? JSON.stringify(value) : `a ${value.length}-character value, not shown`;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  return Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'a mapping' : typeof value;
+}
+
+/** A service name, also accepted in dependsOn. */
+export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]*$/;
+/** A systemd unit name with its type, as accepted in dependsOn. */
+export const DEPENDENCY_UNIT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@:\\-]*\.(service|socket|timer|target|mount|path)$/;
 
 const duration = (example: string) =>
   z
@@ -18,10 +49,10 @@ const duration = (example: string) =>
           code: 'custom',
           input: text,
           message: text.trim().startsWith('-')
-            ? `a duration cannot be negative (got "${text}")`
+            ? `a duration cannot be negative (got ${shown(text)})`
             : parsed === 0
               ? 'expected a duration greater than zero'
-              : `expected a duration such as ${example} (a number with ms, s, m, h or d; got "${text}")`,
+              : `expected a duration such as ${example} (a number with ms, s, m, h or d; got ${shown(text)})`,
         });
       }
     })
@@ -33,15 +64,16 @@ const SHELL_METACHARACTERS = /[;&|`$<>\n]/;
 
 /** A command is an argv array; a shell string is refused with a hint. */
 const argv = z
-  .array(z.string().min(1, { error: 'argv entries must not be empty' }), {
+  .array(z.string().min(1, { error: 'argv entries must not be empty' }).max(LIMITS.pathLength, { error: `argv entries are at most ${LIMITS.pathLength} characters` }), {
     error: (issue) =>
       issue.input === undefined
         ? 'required: the command as an argv array such as [redis-cli, ping]'
         : typeof issue.input === 'string'
-          ? `expected an argv array such as [redis-cli, ping]; a shell string is not accepted (got "${issue.input}")`
+          ? `expected an argv array such as [redis-cli, ping]; a shell string is not accepted (got ${shown(issue.input)})`
           : 'expected an argv array such as [redis-cli, ping]',
   })
   .min(1, { error: 'expected at least the program name' })
+  .max(256, { error: 'expected at most 256 argv entries' })
   .refine((items) => !SHELL_METACHARACTERS.test(items[0] ?? ''), {
     error: 'the program name contains shell syntax; give the command as an argv array such as [redis-cli, ping]',
   })
@@ -49,16 +81,20 @@ const argv = z
 
 const absolutePath = z
   .string()
+  .max(LIMITS.pathLength, { error: `expected a path of at most ${LIMITS.pathLength} characters` })
   .refine((path) => path.startsWith('/') && !path.split('/').includes('..'), {
     error: 'expected an absolute path without ".."',
   });
 
 const percent = z.number().min(1).max(100);
 
+/** A check's own name (its id in reports); the type is used when none is given. */
+const checkName = z.string().max(LIMITS.nameLength, { error: `expected a check name of at most ${LIMITS.nameLength} characters` }).optional();
+
 const httpCheck = z
   .object({
     type: z.literal('http'),
-    name: z.string().optional(),
+    name: checkName,
     url: z.url({ protocol: /^https?$/, error: (issue) => required('the URL to probe')(issue) ?? 'expected an http:// or https:// URL' }),
     method: z.enum(['GET', 'HEAD']).default('GET'),
     expectStatus: z.number().int().min(100).max(599).default(200),
@@ -69,7 +105,7 @@ const httpCheck = z
 const tcpCheck = z
   .object({
     type: z.literal('tcp'),
-    name: z.string().optional(),
+    name: checkName,
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number({ error: (issue) => required('the port to connect to')(issue) ?? 'expected a port number' }).int().min(1).max(65535),
     timeout: duration('1s').default('1s'),
@@ -79,7 +115,7 @@ const tcpCheck = z
 const commandCheck = z
   .object({
     type: z.literal('command'),
-    name: z.string().optional(),
+    name: checkName,
     argv,
     expectExit: z.number().int().min(0).max(255).default(0),
     timeout: duration('5s').default('5s'),
@@ -89,7 +125,7 @@ const commandCheck = z
 const logCheck = z
   .object({
     type: z.literal('log'),
-    name: z.string().optional(),
+    name: checkName,
     pattern: z
       .string({ error: (issue) => required('the regular expression to look for')(issue) ?? 'expected a regular expression' })
       .min(1)
@@ -200,29 +236,38 @@ const notifySchema = z
 
 const autonomy = z.enum(['act', 'shadow'], { error: 'expected act or shadow' });
 
+const dependency = z
+  .string()
+  .max(LIMITS.unitLength, { error: `expected a service or unit name of at most ${LIMITS.unitLength} characters` })
+  .refine((name) => (SERVICE_NAME.test(name) && name.length <= LIMITS.nameLength) || DEPENDENCY_UNIT_NAME.test(name), {
+    error: 'expected the name of another service (letters, digits, . _ @ -) or a unit such as redis-server.service; it cannot start with - or .',
+  });
+
 const serviceSchema = z
   .object({
     name: z
       .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]*$/, { error: 'expected a name of letters, digits, . _ @ -' }),
+      .max(LIMITS.nameLength, { error: `expected a name of at most ${LIMITS.nameLength} characters` })
+      .regex(SERVICE_NAME, { error: 'expected a name of letters, digits, . _ @ -' }),
     unit: z
       .string()
+      .max(LIMITS.unitLength, { error: `expected a unit name of at most ${LIMITS.unitLength} characters` })
       .regex(/^[A-Za-z0-9][A-Za-z0-9_.@:\\-]*$/, { error: 'expected a systemd unit name such as nginx.service' })
       .optional(),
     profile: z.enum(PROFILE_NAMES as [string, ...string[]], { error: `expected one of the known profiles` }).optional(),
     /** Other services (by name) or units this service needs; when one is down it is fixed first. */
-    dependsOn: z.array(z.string().min(1)).default([]),
-    runtimeFiles: z.array(absolutePath).default([]),
+    dependsOn: z.array(dependency).max(LIMITS.dependsOn, { error: `at most ${LIMITS.dependsOn} dependencies` }).default([]),
+    runtimeFiles: z.array(absolutePath).max(LIMITS.runtimeFiles, { error: `at most ${LIMITS.runtimeFiles} runtime files` }).default([]),
     configTest: argv.optional(),
     /** Configuration files or directories snapshotted while healthy (last-known-good); the profile's by default. */
-    configPaths: z.array(absolutePath).optional(),
+    configPaths: z.array(absolutePath).max(100, { error: 'at most 100 configuration paths' }).optional(),
     /** Named commands an agent may choose with run_playbook. */
     playbooks: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'expected a playbook name of letters, digits, _ and -' }), argv).default({}),
     /** act (default) or shadow: phases 2 and 3 record what they would do without acting. */
     autonomy: autonomy.optional(),
     /** Skip the profile's liveness probe. */
     profileChecks: z.boolean().default(true),
-    checks: z.array(checkSchema).default([]),
+    checks: z.array(checkSchema).max(LIMITS.checksPerService, { error: `at most ${LIMITS.checksPerService} checks per service` }).default([]),
   })
   .strict();
 
@@ -241,6 +286,7 @@ const hostSchema = z
     /** Allow-listed directories that may be cleaned of old files when the filesystem they are on is full. */
     cleanup: z
       .array(z.object({ path: absolutePath, olderThan: duration('1d').default('1d') }).strict())
+      .max(LIMITS.cleanup, { error: `at most ${LIMITS.cleanup} cleanup directories` })
       .default([]),
   })
   .strict();
@@ -357,16 +403,23 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    services: z.array(serviceSchema).default([]),
+    services: z.array(serviceSchema).max(LIMITS.services, { error: `at most ${LIMITS.services} services` }).default([]),
   })
   .strict();
 
+/** A problem found on the raw input, at its key path. */
+export interface RawProblem {
+  path: Array<string | number>;
+  message: string;
+}
+
 /**
- * Checks across entries (duplicate names, a service with neither unit nor profile). They run on the raw input
- * so that they are reported together with the schema's problems, not only once those are fixed.
+ * Checks across entries (duplicate names, a service with neither unit nor profile) and the path policy (no
+ * cleanup directory or runtime file in a system directory or the data directory `dataDir`). They run on the raw
+ * input so that they are reported together with the schema's problems, not only once those are fixed.
  */
-export function crossCheckProblems(raw: unknown): Array<{ path: Array<string | number>; message: string }> {
-  const problems: Array<{ path: Array<string | number>; message: string }> = [];
+export function crossCheckProblems(raw: unknown, dataDir?: string): RawProblem[] {
+  const problems: RawProblem[] = [...pathPolicyProblems(raw, dataDir)];
   const services = (raw as { services?: unknown })?.services;
   if (!Array.isArray(services)) return problems;
   const seen = new Map<string, number>();
@@ -375,7 +428,7 @@ export function crossCheckProblems(raw: unknown): Array<{ path: Array<string | n
     const { name, unit, profile } = service as { name?: unknown; unit?: unknown; profile?: unknown };
     if (typeof name === 'string') {
       const first = seen.get(name);
-      if (first !== undefined) problems.push({ path: ['services', index, 'name'], message: `duplicate service name "${name}" (also services[${first}])` });
+      if (first !== undefined) problems.push({ path: ['services', index, 'name'], message: `duplicate service name ${shown(name)} (also services[${first}])` });
       else seen.set(name, index);
     }
     if (unit === undefined && profile === undefined) {
@@ -383,6 +436,56 @@ export function crossCheckProblems(raw: unknown): Array<{ path: Array<string | n
     }
   });
   return problems;
+}
+
+/**
+ * Cleanup directories and runtime files that name a system directory or the data directory, refused with the
+ * policy's reason. A cleanup directory that exists is judged by where it really is, so a link to /etc is refused
+ * here, not only when the executor resolves it.
+ */
+function pathPolicyProblems(raw: unknown, dataDir: string | undefined): RawProblem[] {
+  const problems: RawProblem[] = [];
+  const cleanup = (raw as { host?: { cleanup?: unknown } })?.host?.cleanup;
+  if (Array.isArray(cleanup)) {
+    // Beyond the limit the schema refuses the list anyway: no need to look at the file system for each entry.
+    cleanup.slice(0, LIMITS.cleanup).forEach((entry: unknown, index) => {
+      const directory = (entry as { path?: unknown })?.path;
+      if (typeof directory !== 'string' || normalizeAbsolute(directory) === undefined) return;
+      const reason = forbiddenRootReason(directory, dataDir) ?? linkedRootReason(directory, dataDir);
+      if (reason) problems.push({ path: ['host', 'cleanup', index, 'path'], message: `not allowed as a cleanup directory: ${reason}` });
+    });
+  }
+  const services = (raw as { services?: unknown })?.services;
+  if (Array.isArray(services)) {
+    services.slice(0, LIMITS.services).forEach((service: unknown, serviceIndex) => {
+      const files = (service as { runtimeFiles?: unknown })?.runtimeFiles;
+      if (!Array.isArray(files)) return;
+      files.slice(0, LIMITS.runtimeFiles).forEach((file: unknown, index) => {
+        if (typeof file !== 'string' || normalizeAbsolute(file) === undefined) return;
+        const reason = forbiddenRuntimeFileReason(file, dataDir);
+        if (reason) problems.push({ path: ['services', serviceIndex, 'runtimeFiles', index], message: `not allowed as a runtime file: ${reason}` });
+      });
+    });
+  }
+  return problems;
+}
+
+/** Why an existing `directory` that resolves elsewhere (through a symbolic link) may not be a root; undefined when it may. */
+function linkedRootReason(directory: string, dataDir: string | undefined): string | undefined {
+  try {
+    lstatSync(directory);
+  } catch {
+    return undefined; // Not there (yet): the executor judges it again when it acts.
+  }
+  let real: string;
+  try {
+    real = realpathSync(directory);
+  } catch {
+    return `${directory} cannot be resolved (a broken symbolic link?): name a real directory`;
+  }
+  if (real === normalizeAbsolute(directory)) return undefined;
+  const reason = forbiddenRootReason(real, dataDir);
+  return reason && `${directory} resolves to ${real} through a symbolic link, and ${reason}`;
 }
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -36,9 +36,25 @@ describe('backup and restore', () => {
     expect(() => restoreDatabases(dataDir, work, Date.now())).toThrow(UsageError);
     const backup = await backupDatabases(dataDir, path.join(work, 'backups'), Date.now());
     writeFileSync(path.join(backup.path, 'tasks.db'), 'not a database');
-    expect(() => restoreDatabases(dataDir, backup.path, Date.now())).toThrow();
+    expect(() => restoreDatabases(dataDir, backup.path, Date.now())).toThrow(UsageError);
     expect(readdirSync(dataDir).some((name) => name.startsWith('pre-restore-'))).toBe(false);
     expect(existsSync(path.join(dataDir, 'tasks.db'))).toBe(true);
+  });
+
+  it('refuses to back up a data directory without both databases', async () => {
+    await expect(backupDatabases(path.join(work, 'empty'), path.join(work, 'backups'), Date.now())).rejects.toThrow(/no tasks\.db in .*nothing to back up yet/);
+    expect(existsSync(path.join(work, 'backups'))).toBe(false);
+  });
+
+  it('refuses a partial or escaping manifest before moving anything aside', async () => {
+    const dataDir = path.join(work, 'data');
+    openStores(dataDir).close();
+    const backup = await backupDatabases(dataDir, path.join(work, 'backups'), Date.now());
+    for (const files of [[], ['tasks.db'], ['../tasks.db', 'escalations.db']]) {
+      writeFileSync(path.join(backup.path, 'backup.json'), JSON.stringify({ createdAt: new Date().toISOString(), files }));
+      expect(() => restoreDatabases(dataDir, backup.path, Date.now())).toThrow(UsageError);
+    }
+    expect(readdirSync(dataDir).filter((name) => name.startsWith('pre-restore-') || name.startsWith('.restore-'))).toEqual([]);
   });
 
   it('keeps backups for keepDays, and always the newest', async () => {

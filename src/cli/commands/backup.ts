@@ -4,6 +4,7 @@ import path from 'node:path';
 import { configFor, globalOptions, output } from '../context.js';
 import { backupDatabases, restoreDatabases } from '../../store/backup.js';
 import { acquireInstanceLock } from '../../runtime/instance-lock.js';
+import { prepareDataDir } from '../../store/data-dir.js';
 import { LockHeldError, UsageError } from '../../core/errors.js';
 import { when } from '../table.js';
 
@@ -27,6 +28,8 @@ export function registerBackup(program: Command): void {
     .option('--json', 'print JSON')
     .action((file: string, options: { json?: boolean }, command: Command) => {
       const config = configFor(globalOptions(command));
+      // Restoring onto a new host is allowed: the data directory is created (or refused when unsafe) first.
+      prepareDataDir(config.dataDir);
       let lock;
       try {
         // Holding the daemon's lock keeps a daemon from starting while the files are replaced.
