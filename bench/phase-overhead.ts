@@ -13,19 +13,20 @@ import { silentLogger } from '../src/core/logger.js';
 import { ManualClock } from '../src/runtime/manual-clock.js';
 import { HeuristicAgent } from '../src/agents/heuristic/heuristic-agent.js';
 import type { Agent } from '../src/agents/agent.js';
-import type { CommandResult, ServiceAdapter, UnitStatus } from '../src/core/ports.js';
+import { ADAPTER_CAPABILITIES, type CommandResult, type ServiceAdapter, type ServiceStatus } from '../src/core/ports.js';
 import { nodeFileSystem } from '../src/adapters/host/node-file-system.js';
 import { summary } from './stats.js';
 
 const ok = (argv: string[]): CommandResult => ({ argv, exitCode: 0, signal: null, stdout: '', stderr: '', timedOut: false, truncated: false, durationMs: 0 });
 
 /** A unit that stays failed whatever is done to it. */
-function failedStatus(name: string): UnitStatus {
-  return { name, loadState: 'loaded', activeState: 'failed', subState: 'failed', unitFileState: 'static', mainPid: 0, result: 'exit-code', execMainStatus: 1, execMainCode: 'exited', restarts: 0, serviceType: 'simple', activeSince: null };
+function failedStatus(name: string): ServiceStatus {
+  return { name, state: 'failed', loadState: 'loaded', activeState: 'failed', subState: 'failed', unitFileState: 'static', mainPid: 0, result: 'exit-code', execMainStatus: 1, execMainCode: 'exited', restarts: 0, serviceType: 'simple', activeSince: null };
 }
 
 class StuckAdapter implements ServiceAdapter {
   readonly kind = 'memory';
+  readonly capabilities = new Set(ADAPTER_CAPABILITIES);
   async statusMany(units: readonly string[]) {
     return new Map(units.map((unit) => [unit, failedStatus(unit)]));
   }

@@ -3,8 +3,11 @@
  * the clock) and wires the daemon from them.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AdapterRegistry } from './adapters/adapter-registry.js';
+import { ProcessAdapter } from './adapters/process/process-adapter.js';
 import type { CompiledConfig } from './config/compiled.js';
-import type { Clock, CommandRunner, FileSystem, Probes, ServiceAdapter } from './core/ports.js';
+import { adapterOf, type Clock, type CommandRunner, type FileSystem, type Probes, type ServiceAdapter } from './core/ports.js';
 import type { Logger } from './core/logger.js';
 import { ProcessCommandRunner } from './runtime/command-runner.js';
 import { createIdGenerator, systemClock } from './runtime/clock.js';
@@ -41,12 +44,20 @@ export interface Adapters {
   clock: Clock;
 }
 
-/** The real adapters of this host. */
+/** The real adapters of this host: systemd for units, the process adapter for services with a process: block. */
 export function realAdapters(config: CompiledConfig): Adapters {
   const runner = new ProcessCommandRunner();
+  const systemd = new SystemdAdapter({
+    runner,
+    jobTimeoutMs: config.safety.commandTimeoutMs * 3,
+    unavailable: systemdIsInit() ? undefined : 'systemd is not running here',
+  });
+  const processServices = config.services.filter((service) => service.adapter === 'process');
+  const processes = processServices.length > 0 ? new ProcessAdapter({ services: processServices, logDirectory: join(config.dataDir, 'process-logs') }) : undefined;
+  const assigned = new Map<string, ServiceAdapter>(processServices.map((service) => [service.unit, processes!]));
   return {
     runner,
-    adapter: new SystemdAdapter({ runner, jobTimeoutMs: config.safety.commandTimeoutMs * 3 }),
+    adapter: new AdapterRegistry(systemd, assigned),
     probes: nodeProbes,
     files: nodeFileSystem,
     clock: systemClock,
@@ -112,6 +123,10 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const stores = options.stores ?? openStores(config.dataDir);
   const newId = createIdGenerator(() => adapters.clock.now());
   const detector = createDetector(config, adapters);
+  for (const service of config.services) {
+    const unavailable = adapterOf(adapters.adapter, service.unit).unavailable;
+    if (unavailable) logger.warn({ service: service.name, unit: service.unit }, `${service.name} names the systemd unit ${service.unit}, but ${unavailable}: it is not watched, and nothing is escalated for it`);
+  }
   const isPaused = () => stores.state.pause().paused;
   const policy = new SafetyPolicy({
     clock: adapters.clock,

@@ -6,8 +6,10 @@
 import path from 'node:path';
 import type { CompiledConfig, CompiledService } from '../config/compiled.js';
 import type { Action } from '../core/types.js';
+import type { AdapterCapability } from '../core/ports.js';
 import { forbiddenRootReason, isWithin, normalizeAbsolute } from './path-policy.js';
 import type { RootedPath } from './stale-files.js';
+import { actionDefinition } from './definitions/index.js';
 
 export interface ExecutionScope {
   service: CompiledService;
@@ -17,10 +19,10 @@ export interface ExecutionScope {
   runtimeDirectories: readonly string[];
   /** Config tests of dependency units that are managed services. */
   configTestFor: (unit: string) => readonly string[] | undefined;
+  /** What the service's adapter can do; an action needing more is neither offered nor run. Unknown: everything. */
+  capabilities?: ReadonlySet<AdapterCapability>;
 }
 
-/** Actions on the service's own unit (a fix naming none gets the task's unit). */
-export const OWN_UNIT_ACTIONS: ReadonlySet<string> = new Set(['restart_unit', 'start_unit', 'reload_unit', 'reset_failed', 'resume_process', 'kill_process_tree', 'restore_config']);
 
 /**
  * Directories under which stale runtime files of this service may be removed: the profile's, the unit's
@@ -55,36 +57,11 @@ export function rootedRuntimeFiles(files: readonly string[], scope: ExecutionSco
   });
 }
 
-/** Returns why the action is outside the task's scope, or undefined when it is inside. */
+/** Returns why the action is outside the task's scope, or undefined when it is inside (each action's own rule). */
 export function scopeViolation(action: Action, scope: ExecutionScope, config: CompiledConfig): string | undefined {
-  const { service } = scope;
-  const unit = action.params.unit;
-  if (OWN_UNIT_ACTIONS.has(action.type)) {
-    return unit === service.unit ? undefined : `${String(unit)} is not the unit of ${service.name} (${service.unit})`;
-  }
-  switch (action.type) {
-    case 'restart_dependency':
-      return scope.dependencyUnits.includes(String(unit)) ? undefined : `${String(unit)} is not a dependency of ${service.name}`;
-    case 'remove_stale_file': {
-      const file = String(action.params.path);
-      return runtimeRootFor(file, scope, config.dataDir) ? undefined : `${file} is not a runtime file of ${service.name}`;
-    }
-    case 'clean_directory':
-      return config.host.cleanup.some((entry) => entry.path === action.params.path && forbiddenRootReason(entry.path, config.dataDir) === undefined)
-        ? undefined
-        : `${String(action.params.path)} is not an allow-listed cleanup directory`;
-    case 'run_playbook':
-      return Object.hasOwn(service.playbooks, String(action.params.name)) ? undefined : `${service.name} has no playbook named ${String(action.params.name)}`;
-    case 'kill_stray_listener': {
-      const ports = servicePorts(service);
-      return ports.includes(Number(action.params.port)) ? undefined : `port ${String(action.params.port)} is not a port of ${service.name}`;
-    }
-    case 'vacuum_journal':
-    case 'escalate':
-      return undefined;
-    default:
-      return `${action.type} is not allowed here`;
-  }
+  const definition = actionDefinition(action.type);
+  if (!definition) return `${String(action.type).slice(0, 60)} is not allowed here`;
+  return definition.scope(action.params, scope, config);
 }
 
 /** Ports a service is known to listen on: its TCP and HTTP checks and its profile's port. */

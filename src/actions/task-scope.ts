@@ -4,7 +4,7 @@
  * against the same scope.
  */
 import type { CompiledConfig, CompiledService } from '../config/compiled.js';
-import type { ServiceAdapter } from '../core/ports.js';
+import { adapterOf, type ServiceAdapter } from '../core/ports.js';
 import { discoveredService } from '../config/compile.js';
 import { HOST_SERVICE } from '../checks/host-checks.js';
 import type { ExecutionScope } from './scope.js';
@@ -13,6 +13,7 @@ import type { ExecutionScope } from './scope.js';
 export const HOST_PSEUDO_SERVICE: CompiledService = Object.freeze({
   name: HOST_SERVICE,
   unit: '',
+  adapter: 'systemd',
   dependsOn: [],
   runtimeFiles: [],
   checks: [],
@@ -38,14 +39,16 @@ export interface ScopeSources {
 
 /** The scope of a service: its unit, its dependencies (configured and declared), its runtime directories. */
 export async function scopeOf(service: CompiledService, sources: ScopeSources): Promise<ExecutionScope> {
-  const { adapter, signal } = sources;
-  const declared = service.unit && adapter ? await adapter.dependencies(service.unit, signal).catch(() => [] as string[]) : [];
-  const runtime = service.unit && adapter ? await adapter.runtimePaths(service.unit, signal).catch(() => ({ directories: [] as string[] })) : { directories: [] };
+  const { signal } = sources;
+  const adapter = sources.adapter && service.unit ? adapterOf(sources.adapter, service.unit) : sources.adapter;
+  const declared = service.unit && adapter?.dependencies ? await adapter.dependencies(service.unit, signal).catch(() => [] as string[]) : [];
+  const runtime = service.unit && adapter?.runtimePaths ? await adapter.runtimePaths(service.unit, signal).catch(() => ({ directories: [] as string[] })) : { directories: [] };
   const dependencyUnits = [...new Set([...service.dependsOn, ...declared])].filter((unit) => unit !== service.unit);
   return {
     service,
     dependencyUnits,
     runtimeDirectories: runtime.directories,
     configTestFor: (unit) => sources.serviceByUnit(unit)?.configTest,
+    capabilities: adapter?.capabilities,
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { CompiledConfig, CompiledService } from '../config/compiled.js';
 import { discoveredService } from '../config/compile.js';
-import type { Clock, CommandRunner, Probes, ServiceAdapter, UnitStatus } from '../core/ports.js';
+import { adapterOf, type Clock, type CommandRunner, type Probes, type ServiceAdapter, type ServiceStatus } from '../core/ports.js';
 import type { CheckResult, Evidence, Issue } from '../core/types.js';
 import { sanitizeLines } from '../core/sanitize.js';
 import { evaluateUnit } from './unit-check.js';
@@ -21,7 +21,7 @@ export interface Detection {
   checksRun: number;
   /** Names of services (and "host") whose checks all passed in this pass. */
   healthy: Set<string>;
-  statuses: Map<string, UnitStatus>;
+  statuses: Map<string, ServiceStatus>;
 }
 
 export interface DetectorDependencies {
@@ -64,9 +64,10 @@ export class Detector {
 
   async detect(kind: DetectionKind, signal?: AbortSignal): Promise<Detection> {
     const { config, adapter } = this.dependencies;
-    const services = [...this.configured.values()];
+    // A service whose adapter cannot work here (systemd is not running) is not watched: reported once at start.
+    const services = [...this.configured.values()].filter((service) => !adapterOf(adapter, service.unit).unavailable);
     if (this.dependencies.watchFailedUnits) {
-      for (const unit of await adapter.listFailed(signal)) {
+      for (const unit of (await adapter.listFailed?.(signal)) ?? []) {
         if (!services.some((service) => service.unit === unit)) services.push(this.discover(unit));
       }
     }
@@ -99,7 +100,7 @@ export class Detector {
    */
   async runServiceChecks(
     service: CompiledService,
-    status: UnitStatus | undefined,
+    status: ServiceStatus | undefined,
     probes: boolean,
     options: { signal?: AbortSignal; logSinceMs?: number } = {},
   ): Promise<CheckResult[]> {
@@ -123,7 +124,7 @@ export class Detector {
     return results;
   }
 
-  async unitStatus(unit: string, signal?: AbortSignal): Promise<UnitStatus | undefined> {
+  async unitStatus(unit: string, signal?: AbortSignal): Promise<ServiceStatus | undefined> {
     return (await this.dependencies.adapter.statusMany([unit], signal)).get(unit);
   }
 
@@ -136,11 +137,12 @@ export class Detector {
     return this.runServiceChecks(service, statuses.get(service.unit), true, options);
   }
 
-  private async issueFor(service: CompiledService, failing: CheckResult, results: CheckResult[], status: UnitStatus | undefined, signal?: AbortSignal): Promise<Issue> {
+  private async issueFor(service: CompiledService, failing: CheckResult, results: CheckResult[], status: ServiceStatus | undefined, signal?: AbortSignal): Promise<Issue> {
     const logs = await this.dependencies.adapter.logs(service.unit, { lines: EVIDENCE_LOG_LINES }, signal).catch(() => [] as string[]);
     const evidence: Evidence = {
       unit: status && {
         name: service.unit,
+        state: status.state,
         activeState: status.activeState,
         subState: status.subState,
         result: status.result,

@@ -1,17 +1,16 @@
-/** Judges a unit's state: active is healthy; failed, inactive and not-found are symptoms. */
-import type { UnitStatus } from '../core/ports.js';
+/** Judges a service's state: running or starting is healthy; failed, stopped and missing are symptoms. */
+import type { ServiceStatus } from '../core/ports.js';
 import type { CheckResult } from '../core/types.js';
 
-export function evaluateUnit(checkId: string, unit: string, status: UnitStatus | undefined): CheckResult {
+export function evaluateUnit(checkId: string, unit: string, status: ServiceStatus | undefined): CheckResult {
   const base = { checkId, type: 'unit' as const };
   if (!status) return { ...base, ok: false, symptom: 'unit_not_found', message: `${unit}: no status from the service manager` };
   const state = `${status.activeState}/${status.subState}`;
-  if (status.loadState === 'not-found') return { ...base, ok: false, symptom: 'unit_not_found', message: `${unit} is not installed (not-found)` };
-  switch (status.activeState) {
-    case 'active':
-    case 'reloading':
-    case 'activating':
-    case 'deactivating':
+  switch (status.state) {
+    case 'missing':
+      return { ...base, ok: false, symptom: 'unit_not_found', message: `${unit} is not installed (${status.loadState || 'missing'})` };
+    case 'running':
+    case 'starting':
       return { ...base, ok: true, message: `${unit} is ${state}` };
     case 'failed':
       return { ...base, ok: false, symptom: 'unit_failed', detail: status.result || 'unknown', message: `${unit} failed (${describeEnd(status)})` };
@@ -26,7 +25,7 @@ export function evaluateUnit(checkId: string, unit: string, status: UnitStatus |
   }
 }
 
-function describeEnd(status: UnitStatus): string {
+function describeEnd(status: ServiceStatus): string {
   if (status.result === 'signal' || status.execMainCode === 'killed' || status.execMainCode === 'dumped') {
     return `result ${status.result}, main process ${status.execMainCode} by signal ${status.execMainStatus}`;
   }

@@ -15,7 +15,7 @@ export function compileConfig(parsed: ParsedConfig, source: string, defaultDataD
   const unitOf = new Map<string, string>();
   for (const service of parsed.services) {
     const profile = service.profile ? findProfile(service.profile) : undefined;
-    unitOf.set(service.name, unitName(service.unit ?? profile?.units[0] ?? service.name));
+    unitOf.set(service.name, service.process ? service.name : unitName(service.unit ?? profile?.units[0] ?? service.name));
   }
   const services = parsed.services.map((service): CompiledService => {
     const profile = service.profile ? findProfile(service.profile) : undefined;
@@ -34,6 +34,18 @@ export function compileConfig(parsed: ParsedConfig, source: string, defaultDataD
     return {
       name: service.name,
       unit: unitOf.get(service.name)!,
+      adapter: service.process ? 'process' : 'systemd',
+      ...(service.process && {
+        process: {
+          argv: service.process.argv,
+          pidFile: service.process.pidFile,
+          cwd: service.process.cwd,
+          env: service.process.env,
+          user: service.process.user,
+          logFiles: service.process.logFiles,
+          stopTimeoutMs: ms(service.process.stopTimeout),
+        },
+      }),
       profile,
       dependsOn: service.dependsOn.map((dependency) => unitOf.get(dependency) ?? unitName(dependency)),
       runtimeFiles: [...service.runtimeFiles, ...(profile?.runtimeFiles ?? [])],
@@ -128,6 +140,7 @@ export function discoveredService(unit: string, autonomy: CompiledService['auton
   return deepFreeze({
     name: unit.replace(/\.service$/, ''),
     unit,
+    adapter: 'systemd',
     profile,
     dependsOn: [],
     runtimeFiles: profile?.runtimeFiles ?? [],

@@ -16,9 +16,26 @@ export type CompiledCheck =
   | { id: string; type: 'command'; argv: readonly string[]; expectExit: number; timeoutMs: number }
   | { id: string; type: 'log'; pattern: string; windowMs: number; threshold: number };
 
+export const ADAPTER_KINDS = ['systemd', 'process'] as const;
+export type AdapterKind = (typeof ADAPTER_KINDS)[number];
+
+/** A process the process adapter supervises (argv) or finds (pidFile). */
+export interface CompiledProcess {
+  argv?: readonly string[];
+  pidFile?: string;
+  cwd?: string;
+  env: Readonly<Record<string, string>>;
+  user?: string;
+  logFiles: readonly string[];
+  stopTimeoutMs: number;
+}
+
 export interface CompiledService {
   name: string;
+  /** The handle the service's adapter knows it by: the systemd unit, or the service's name for a process. */
   unit: string;
+  adapter: AdapterKind;
+  process?: CompiledProcess;
   profile?: ServiceProfile;
   /** Units this service depends on, resolved from service names where they match. */
   dependsOn: readonly string[];

@@ -243,6 +243,25 @@ const dependency = z
     error: 'expected the name of another service (letters, digits, . _ @ -) or a unit such as redis-server.service; it cannot start with - or .',
   });
 
+/** A service the daemon runs itself (hosts without systemd, `orchestrator demo`), or finds by its pid file. */
+const processSchema = z
+  .object({
+    /** The command the daemon starts and supervises as a child in its own process group. */
+    argv: argv.optional(),
+    /** Where an already running process writes its pid (then the daemon watches it; with argv it can restart it). */
+    pidFile: absolutePath.optional(),
+    cwd: absolutePath.optional(),
+    env: z.record(envName, z.string().max(LIMITS.pathLength)).default({}),
+    /** Run as this user (the daemon must be root to change user). */
+    user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: 'expected a user name' }).optional(),
+    /** Log files the service writes; its captured stdout and stderr are kept too. */
+    logFiles: z.array(absolutePath).max(20).default([]),
+    /** How long a stop waits after SIGTERM before SIGKILL. */
+    stopTimeout: duration('10s').default('10s'),
+  })
+  .strict()
+  .refine((value) => value.argv !== undefined || value.pidFile !== undefined, { error: 'a process needs argv (to run it) or a pidFile (to find it)' });
+
 const serviceSchema = z
   .object({
     name: z
@@ -254,6 +273,9 @@ const serviceSchema = z
       .max(LIMITS.unitLength, { error: `expected a unit name of at most ${LIMITS.unitLength} characters` })
       .regex(/^[A-Za-z0-9][A-Za-z0-9_.@:\\-]*$/, { error: 'expected a systemd unit name such as nginx.service' })
       .optional(),
+    /** Which adapter manages it: systemd (the default) or process (with a process: block). */
+    adapter: z.enum(['systemd', 'process'], { error: 'expected systemd or process' }).optional(),
+    process: processSchema.optional(),
     profile: z.enum(PROFILE_NAMES as [string, ...string[]], { error: `expected one of the known profiles` }).optional(),
     /** Other services (by name) or units this service needs; when one is down it is fixed first. */
     dependsOn: z.array(dependency).max(LIMITS.dependsOn, { error: `at most ${LIMITS.dependsOn} dependencies` }).default([]),
@@ -425,14 +447,18 @@ export function crossCheckProblems(raw: unknown, dataDir?: string): RawProblem[]
   const seen = new Map<string, number>();
   services.forEach((service: unknown, index) => {
     if (!service || typeof service !== 'object') return;
-    const { name, unit, profile } = service as { name?: unknown; unit?: unknown; profile?: unknown };
+    const { name, unit, profile, adapter, process } = service as { name?: unknown; unit?: unknown; profile?: unknown; adapter?: unknown; process?: unknown };
     if (typeof name === 'string') {
       const first = seen.get(name);
       if (first !== undefined) problems.push({ path: ['services', index, 'name'], message: `duplicate service name ${shown(name)} (also services[${first}])` });
       else seen.set(name, index);
     }
-    if (unit === undefined && profile === undefined) {
-      problems.push({ path: ['services', index], message: 'a service needs a unit (such as nginx.service) or a profile to find it by' });
+    if (adapter === 'process' && process === undefined) {
+      problems.push({ path: ['services', index, 'adapter'], message: 'adapter: process needs a process: block with argv or pidFile' });
+    } else if (process !== undefined && adapter === 'systemd') {
+      problems.push({ path: ['services', index, 'process'], message: 'a process: block is for adapter: process; a systemd service is found by its unit' });
+    } else if (unit === undefined && profile === undefined && process === undefined) {
+      problems.push({ path: ['services', index], message: 'a service needs a unit (such as nginx.service), a profile, or a process: block to find it by' });
     }
   });
   return problems;

@@ -40,26 +40,35 @@ export interface CommandRunner {
   run(argv: readonly string[], options: CommandOptions): Promise<CommandResult>;
 }
 
-/** What a service manager tells about one unit. */
-export interface UnitStatus {
+/** A service's state in the words of every adapter; what each means in its manager is in `detail` fields. */
+export const SERVICE_STATES = ['running', 'starting', 'stopped', 'failed', 'missing'] as const;
+export type ServiceState = (typeof SERVICE_STATES)[number];
+
+/**
+ * What a service adapter tells about one service. `state` is what the core decides on; the other fields are
+ * the adapter's detail (systemd's words where the adapter has no better ones), shown to humans and agents.
+ */
+export interface ServiceStatus {
+  /** The adapter's handle: a systemd unit name, or a supervised process service's name. */
   name: string;
-  /** loaded, not-found, masked, error ... */
+  state: ServiceState;
+  /** systemd: loaded, not-found, masked, error ...; process: loaded or not-found. */
   loadState: string;
-  /** active, inactive, failed, activating, deactivating, reloading */
+  /** systemd: active, inactive, failed, activating, deactivating, reloading; process: the same words for its states. */
   activeState: string;
   subState: string;
-  /** enabled, disabled, static, masked, masked-runtime, generated, indirect ... ('' when unknown) */
+  /** What the operator said: enabled, disabled, static, masked, masked-runtime ... ('' when the adapter has no such notion). */
   unitFileState: string;
   mainPid: number;
-  /** success, exit-code, signal, core-dump, timeout, watchdog, start-limit-hit, oom-kill ... */
+  /** How the last run ended: success, exit-code, signal, core-dump, timeout, watchdog, start-limit-hit, oom-kill ... */
   result: string;
   execMainStatus: number;
   /** How the main process ended: exited, killed, dumped ('' when it has not). */
   execMainCode: string;
   restarts: number;
-  /** simple, forking, notify, oneshot ... ('' for non-service units) */
+  /** simple, forking, notify, oneshot ... ('' when not known) */
   serviceType: string;
-  /** When the unit last became active (wall ms, second resolution), or null. */
+  /** When the service last became active (wall ms, second resolution), or null. */
   activeSince: number | null;
 }
 
@@ -69,23 +78,52 @@ export interface LogQuery {
   sinceMs?: number;
 }
 
-/** Controls and inspects services. `systemd` first; others later. */
+/**
+ * What an adapter can do beyond start, stop, restart, status and logs. An action that needs a capability the
+ * service's adapter does not declare is never offered to an agent and is refused by the executor.
+ */
+export const ADAPTER_CAPABILITIES = ['reset-failed', 'reload', 'signal', 'runtime-paths', 'dependencies', 'journal-vacuum', 'list-failed'] as const;
+export type AdapterCapability = (typeof ADAPTER_CAPABILITIES)[number];
+
+/** A change of a service's state, pushed by an adapter that can watch (systemd's D-Bus signals, a child's exit). */
+export type StateListener = (name: string) => void;
+
+/** Controls and inspects services: systemd units, or processes the daemon supervises. */
 export interface ServiceAdapter {
   readonly kind: string;
-  statusMany(units: readonly string[], signal?: AbortSignal): Promise<Map<string, UnitStatus>>;
-  listFailed(signal?: AbortSignal): Promise<string[]>;
-  start(unit: string, signal?: AbortSignal): Promise<CommandResult>;
-  stop(unit: string, signal?: AbortSignal): Promise<CommandResult>;
-  restart(unit: string, signal?: AbortSignal): Promise<CommandResult>;
-  reload(unit: string, signal?: AbortSignal): Promise<CommandResult>;
-  resetFailed(unit: string, signal?: AbortSignal): Promise<CommandResult>;
-  logs(unit: string, query: LogQuery, signal?: AbortSignal): Promise<string[]>;
-  /** Sends a signal to every process of the unit (systemctl kill). */
-  kill(unit: string, killSignal: 'SIGKILL' | 'SIGCONT' | 'SIGTERM', signal?: AbortSignal): Promise<CommandResult>;
-  /** Runtime directories the manager keeps for the unit, and its PID file, if any. */
-  runtimePaths(unit: string, signal?: AbortSignal): Promise<{ directories: string[]; pidFile?: string }>;
-  /** Units this unit cannot run without (systemd's Requires=, BindsTo=). */
-  dependencies(unit: string, signal?: AbortSignal): Promise<string[]>;
+  readonly capabilities: ReadonlySet<AdapterCapability>;
+  statusMany(names: readonly string[], signal?: AbortSignal): Promise<Map<string, ServiceStatus>>;
+  start(name: string, signal?: AbortSignal): Promise<CommandResult>;
+  stop(name: string, signal?: AbortSignal): Promise<CommandResult>;
+  restart(name: string, signal?: AbortSignal): Promise<CommandResult>;
+  logs(name: string, query: LogQuery, signal?: AbortSignal): Promise<string[]>;
+  /** list-failed: services of this manager that are failed though nobody configured them (systemd's failed units). */
+  listFailed?(signal?: AbortSignal): Promise<string[]>;
+  /** reload */
+  reload?(name: string, signal?: AbortSignal): Promise<CommandResult>;
+  /** reset-failed */
+  resetFailed?(name: string, signal?: AbortSignal): Promise<CommandResult>;
+  /** signal: sends a signal to every process of the service. */
+  kill?(name: string, killSignal: 'SIGKILL' | 'SIGCONT' | 'SIGTERM', signal?: AbortSignal): Promise<CommandResult>;
+  /** runtime-paths: runtime directories the manager keeps for the service, and its PID file, if any. */
+  runtimePaths?(name: string, signal?: AbortSignal): Promise<{ directories: string[]; pidFile?: string }>;
+  /** dependencies: services this one cannot run without (systemd's Requires=, BindsTo=). */
+  dependencies?(name: string, signal?: AbortSignal): Promise<string[]>;
+  /** journal-vacuum: shrinks the journal to `maxSizeMb`. */
+  vacuumJournal?(maxSizeMb: number, signal?: AbortSignal): Promise<CommandResult>;
+  /** Calls `listener` when a watched service may have changed state; returns the function that stops watching. */
+  watch?(names: readonly string[], listener: StateListener): () => void;
+  /** Releases connections and children (the D-Bus connection, supervised processes). */
+  close?(): Promise<void>;
+  /** Why this adapter cannot manage anything on this host (systemd is not running here), or undefined. */
+  readonly unavailable?: string;
+  /** A registry of adapters routes each service to its own; a plain adapter manages all it is given. */
+  for?(name: string): ServiceAdapter;
+}
+
+/** The adapter that manages `name`: the registry's choice, or the adapter itself. */
+export function adapterOf(adapter: ServiceAdapter, name: string): ServiceAdapter {
+  return adapter.for?.(name) ?? adapter;
 }
 
 export interface HttpProbeResult {

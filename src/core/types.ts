@@ -37,6 +37,8 @@ export interface CheckResult {
 export interface Evidence {
   unit?: {
     name: string;
+    /** The neutral state (running, starting, stopped, failed, missing); the rest is the adapter's detail. */
+    state?: string;
     activeState: string;
     subState: string;
     result: string;
@@ -93,23 +95,9 @@ export interface Task {
   reason: string | null;
 }
 
-export const ACTION_TYPES = [
-  'restart_unit',
-  'start_unit',
-  'reload_unit',
-  'reset_failed',
-  'restart_dependency',
-  'resume_process',
-  'kill_process_tree',
-  'kill_stray_listener',
-  'remove_stale_file',
-  'clean_directory',
-  'vacuum_journal',
-  'restore_config',
-  'run_playbook',
-  'escalate',
-] as const;
-export type ActionType = (typeof ACTION_TYPES)[number];
+/** The catalog's action types: derived from the action definitions (src/actions/definitions/). */
+export type { ActionType } from '../actions/definitions/index.js';
+import type { ActionType } from '../actions/definitions/index.js';
 
 /** A catalog action with its parameters (validated by the catalog's schemas before it runs). */
 export interface Action {

@@ -13,8 +13,9 @@ import type { Logger } from '../core/logger.js';
 import type { Stores } from '../store/stores.js';
 import type { Escalation } from '../store/escalation-repository.js';
 import type { NotificationKind } from '../notify/notification.js';
-import { ACTION_PARAMETERS, planKey, validateAction } from '../actions/catalog.js';
-import { OWN_UNIT_ACTIONS, scopeViolation, type ExecutionScope } from '../actions/scope.js';
+import { ACTION_TYPES, isCatalogAction, planKey, validateAction } from '../actions/catalog.js';
+import { actionDefinition } from '../actions/definitions/index.js';
+import { scopeViolation, type ExecutionScope } from '../actions/scope.js';
 import { scopeOf, serviceOfTask } from '../actions/task-scope.js';
 import { buildNotification } from './notification-builder.js';
 
@@ -261,8 +262,8 @@ export function parseFix(text: string, unit: string | null): Action {
   if (text.length > MAX_FIX_LENGTH) throw new UsageError(`--fix: longer than ${MAX_FIX_LENGTH} characters`);
   const [rawType = '', rest] = text.split(/:(.*)/s);
   const type = rawType.trim();
-  if (!Object.hasOwn(ACTION_PARAMETERS, type)) {
-    throw new UsageError(`--fix "${text.slice(0, 100)}": "${type.slice(0, 60)}" is not a catalog action; one of: ${Object.keys(ACTION_PARAMETERS).filter((name) => name !== 'escalate').join(', ')}`);
+  if (!isCatalogAction(type)) {
+    throw new UsageError(`--fix "${text.slice(0, 100)}": "${type.slice(0, 60)}" is not a catalog action; one of: ${ACTION_TYPES.filter((name) => actionDefinition(name)!.executable !== false && name !== 'escalate').join(', ')} (orchestrator actions lists them)`);
   }
   const entries: Array<[string, string | number]> = [];
   for (const pair of (rest ?? '').split(',').filter(Boolean)) {
@@ -272,10 +273,10 @@ export function parseFix(text: string, unit: string | null): Action {
     entries.push([key, /^\d{1,15}$/.test(value) ? Number(value) : value]);
   }
   const params: Record<string, string | number> = Object.fromEntries(entries);
-  if (!Object.hasOwn(params, 'unit') && unit && OWN_UNIT_ACTIONS.has(type)) params.unit = unit;
+  if (!Object.hasOwn(params, 'unit') && unit && actionDefinition(type)!.ownUnit) params.unit = unit;
   const validated = validateAction({ type, params });
   if (!validated.ok) throw new UsageError(`--fix "${text.slice(0, 100)}": ${validated.error}`);
   if (validated.action.type === 'escalate') throw new UsageError('--fix escalate is not a fix');
-  if (validated.action.type === 'kill_stray_listener') throw new UsageError('--fix kill_stray_listener: the executor cannot run it yet, so it is not learned');
+  if (actionDefinition(type)!.executable === false) throw new UsageError(`--fix ${type}: the executor cannot run it yet, so it is not learned`);
   return validated.action;
 }

@@ -151,7 +151,7 @@ export class Pipeline {
     const logs = await adapter.logs(service.unit, { lines: 30 }, signal).catch(() => context.evidence.logs);
     return {
       unit: status
-        ? { name: service.unit, activeState: status.activeState, subState: status.subState, result: status.result, execMainStatus: status.execMainStatus, execMainCode: status.execMainCode, unitFileState: status.unitFileState }
+        ? { name: service.unit, state: status.state, activeState: status.activeState, subState: status.subState, result: status.result, execMainStatus: status.execMainStatus, execMainCode: status.execMainCode, unitFileState: status.unitFileState }
         : context.evidence.unit,
       logs: sanitizeLines(logs, 30),
       checks: context.attempts.findLast((attempt) => attempt.verification)?.verification?.checks ?? context.evidence.checks,
@@ -195,8 +195,8 @@ export class Pipeline {
     const { adapter, stores, config } = this.dependencies;
     const statuses = await adapter.statusMany(context.scope.dependencyUnits).catch(() => new Map());
     const down = context.scope.dependencyUnits.find((unit) => {
-      const state = statuses.get(unit)?.activeState;
-      return state !== undefined && state !== 'active' && state !== 'activating' && state !== 'reloading';
+      const state = statuses.get(unit)?.state;
+      return state !== undefined && state !== 'running' && state !== 'starting';
     });
     if (down) return `unit:${down}`;
     if (context.evidence.logs.some((line) => /No space left on device|ENOSPC/i.test(line))) {

@@ -4,7 +4,7 @@
  */
 import type { CompiledConfig, CompiledService } from '../config/compiled.js';
 import type { Action, Plan, PlanSource } from '../core/types.js';
-import { ACTION_PARAMETERS, validateAction } from '../actions/catalog.js';
+import { isCatalogAction, validateAction } from '../actions/catalog.js';
 import { scopeViolation, type ExecutionScope } from '../actions/scope.js';
 import type { ProposedAction } from '../agents/agent.js';
 
@@ -13,7 +13,7 @@ export type Judgement =
   | { ok: false; kind: 'off_catalog' | 'bad_parameters' | 'out_of_scope'; detail: string };
 
 export function judgeProposal(proposed: ProposedAction, scope: ExecutionScope, config: CompiledConfig): Judgement {
-  if (!Object.hasOwn(ACTION_PARAMETERS, proposed.type)) {
+  if (typeof proposed.type !== 'string' || !isCatalogAction(proposed.type)) {
     return { ok: false, kind: 'off_catalog', detail: `"${proposed.type.slice(0, 64)}" is not a catalog action` };
   }
   const validated = validateAction(proposed);

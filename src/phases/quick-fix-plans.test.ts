@@ -3,7 +3,7 @@ import { quickFixPlans, type PlanInputs } from './quick-fix-plans.js';
 import type { CompiledService } from '../config/compiled.js';
 import type { Task } from '../core/types.js';
 
-const service: CompiledService = { name: 'app', unit: 'app.service', dependsOn: ['db.service'], runtimeFiles: ['/run/app.pid'], checks: [], configPaths: [], playbooks: {}, autonomy: 'act', discovered: false };
+const service: CompiledService = { name: 'app', unit: 'app.service', adapter: 'systemd', dependsOn: ['db.service'], runtimeFiles: ['/run/app.pid'], checks: [], configPaths: [], playbooks: {}, autonomy: 'act', discovered: false };
 const task = { symptom: 'unit_failed', signature: 'unit_failed:signal', message: 'app.service failed', checkId: 'unit' } as Task;
 
 function inputs(overrides: Partial<PlanInputs> = {}): PlanInputs {

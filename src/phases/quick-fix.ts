@@ -64,8 +64,8 @@ export class QuickFixPhase implements RemediationPhase {
     const { adapter, files, stores, clock, config } = this.dependencies;
     const statuses = service.unit ? await adapter.statusMany([service.unit, ...scope.dependencyUnits], signal) : new Map();
     const downDependencies = scope.dependencyUnits.filter((unit) => {
-      const state = statuses.get(unit)?.activeState;
-      return state !== 'active' && state !== 'activating' && state !== 'reloading';
+      const state = statuses.get(unit)?.state;
+      return state !== 'running' && state !== 'starting';
     });
     return quickFixPlans({
       task,
@@ -76,7 +76,7 @@ export class QuickFixPhase implements RemediationPhase {
       staleFiles: await findStaleFiles(rootedRuntimeFiles(service.runtimeFiles, scope, config.dataDir), files),
       restartAttempts: config.phases.quickFix.restartAttempts,
       cleanup: await cleanupOnFullFilesystem(config, files, task.checkId),
-      unitFailed: statuses.get(service.unit)?.activeState !== 'active',
+      unitFailed: statuses.get(service.unit)?.state !== 'running',
     });
   }
 }

@@ -5,7 +5,7 @@
  * is not "known good" until the service has been restarted with it and stayed healthy.
  */
 import type { CompiledConfig, CompiledService } from '../config/compiled.js';
-import type { Clock, CommandRunner, UnitStatus } from '../core/ports.js';
+import type { Clock, CommandRunner, ServiceStatus } from '../core/ports.js';
 import type { Logger } from '../core/logger.js';
 import type { ConfigSnapshots } from '../store/config-snapshots.js';
 
@@ -21,7 +21,7 @@ export class ConfigKeeper {
   constructor(private readonly dependencies: ConfigKeeperDependencies) {}
 
   /** Refreshes the snapshots of the healthy services given; never throws. */
-  async refresh(services: readonly CompiledService[], statuses: ReadonlyMap<string, UnitStatus>, signal?: AbortSignal): Promise<void> {
+  async refresh(services: readonly CompiledService[], statuses: ReadonlyMap<string, ServiceStatus>, signal?: AbortSignal): Promise<void> {
     for (const service of services) {
       if (service.configPaths.length === 0) continue;
       try {
@@ -32,9 +32,9 @@ export class ConfigKeeper {
     }
   }
 
-  private async refreshOne(service: CompiledService, status: UnitStatus | undefined, signal?: AbortSignal): Promise<void> {
+  private async refreshOne(service: CompiledService, status: ServiceStatus | undefined, signal?: AbortSignal): Promise<void> {
     const { snapshots, runner, config, clock, logger } = this.dependencies;
-    if (!status || status.activeState !== 'active' || status.activeSince === null) return;
+    if (!status || status.state !== 'running' || status.activeSince === null) return;
     if (snapshots.has(service.name) && snapshots.diff(service.name, service.configPaths).length === 0) return;
     if (snapshots.newestChange(service.configPaths) >= status.activeSince) return;
     if (service.configTest) {

@@ -18,50 +18,10 @@ import { ProcessCommandRunner } from '../../src/runtime/command-runner.js';
 import { acquireInstanceLock } from '../../src/runtime/instance-lock.js';
 import { openStores } from '../../src/store/stores.js';
 import type { Logger } from '../../src/core/logger.js';
-import type { CommandResult, ServiceAdapter, UnitStatus } from '../../src/core/ports.js';
+import { MemoryAdapter } from '../support/memory-adapter.js';
 
 const ROOT = process.getuid?.() === 0;
 if (!ROOT) console.warn('hostile disk full: not root: cannot mount the small tmpfs, the disk-full cases are skipped');
-
-const ok = (argv: string[]): CommandResult => ({ argv, exitCode: 0, signal: null, stdout: '', stderr: '', timedOut: false, truncated: false, durationMs: 0 });
-
-/** One unit in memory: failed until it is restarted; `onRestart` runs first (to fill the disk mid-action). */
-class OneUnit implements ServiceAdapter {
-  readonly kind = 'memory';
-  active = true;
-  restarts = 0;
-  onRestart: () => void = () => {};
-  private status(name: string): UnitStatus {
-    const state = this.active ? 'active' : 'failed';
-    return { name, loadState: 'loaded', activeState: state, subState: this.active ? 'running' : 'failed', unitFileState: 'enabled', mainPid: this.active ? 4242 : 0, result: this.active ? 'success' : 'signal', execMainStatus: 9, execMainCode: 'killed', restarts: this.restarts, serviceType: 'simple', activeSince: null };
-  }
-  async statusMany(units: readonly string[]) {
-    return new Map(units.map((unit) => [unit, this.status(unit)]));
-  }
-  async listFailed() {
-    return [];
-  }
-  restart = async (unit: string) => {
-    this.onRestart();
-    this.restarts++;
-    this.active = true;
-    return ok(['restart', unit]);
-  };
-  start = this.restart;
-  stop = async (unit: string) => ok(['stop', unit]);
-  reload = async (unit: string) => ok(['reload', unit]);
-  resetFailed = async (unit: string) => ok(['reset-failed', unit]);
-  kill = async (unit: string) => ok(['kill', unit]);
-  async runtimePaths() {
-    return { directories: [] };
-  }
-  async logs() {
-    return ['Main process exited, code=killed, status=9/KILL'];
-  }
-  async dependencies() {
-    return [];
-  }
-}
 
 let base: string;
 let dataDir: string;
@@ -98,7 +58,7 @@ describe.skipIf(!ROOT)('a full data directory', () => {
     rmSync(base, { recursive: true, force: true });
   });
 
-  function daemonFor(adapter: OneUnit, lines: string[]) {
+  function daemonFor(adapter: MemoryAdapter, lines: string[]) {
     const config = parseConfigText(
       `dataDir: ${dataDir}\ncycle: { watchFailedUnits: false }\nverification: { settle: 10ms }\nphases: { quickFix: { backoff: 10ms } }\nbackup: { enabled: false }\nweb: { enabled: false }\nhost: { disk: { enabled: false }, inodes: { enabled: false }, memory: { enabled: false } }\nservices:\n  - { name: app, unit: app.service }\n`,
       'disk-full',
@@ -107,20 +67,20 @@ describe.skipIf(!ROOT)('a full data directory', () => {
   }
 
   it('keeps detecting while full, acts on nothing it cannot record, and fixes the fault once space returns', async () => {
-    const adapter = new OneUnit();
+    const adapter = new MemoryAdapter();
     const lines: string[] = [];
     const daemon = daemonFor(adapter, lines);
     try {
       fill();
-      adapter.active = false;
+      adapter.states.set('app.service', 'failed');
       for (let cycle = 0; cycle < 3; cycle++) await expect(daemon.orchestrator.runCycle('watch')).resolves.toBeUndefined();
       await daemon.orchestrator.idle();
-      expect(adapter.restarts).toBe(0);
+      expect(adapter.actions).toHaveLength(0);
       expect(lines.filter((line) => /filesystem of the data directory is full/.test(line))).toHaveLength(1);
       rmSync(filler);
       await daemon.orchestrator.runCycle('watch');
       await daemon.orchestrator.idle();
-      expect(adapter.active).toBe(true);
+      expect(adapter.states.get('app.service')).toBe('running');
       const [task] = daemon.stores.tasks.list({ limit: 10 });
       expect(task).toMatchObject({ service: 'app', status: 'fixed', fixSuccessful: true });
       expect(lines.some((line) => /can be written again/.test(line))).toBe(true);
@@ -130,25 +90,25 @@ describe.skipIf(!ROOT)('a full data directory', () => {
   });
 
   it('does not leave a task running when the disk fills in the middle of its remediation', async () => {
-    const adapter = new OneUnit();
+    const adapter = new MemoryAdapter();
     const lines: string[] = [];
     const daemon = daemonFor(adapter, lines);
     try {
-      adapter.onRestart = () => {
-        adapter.onRestart = () => {};
+      adapter.onAction = () => {
+        adapter.onAction = () => {};
         fill();
       };
-      adapter.active = false;
+      adapter.states.set('app.service', 'failed');
       await daemon.orchestrator.runCycle('watch');
       await daemon.orchestrator.idle();
-      expect(adapter.restarts).toBe(1);
+      expect(adapter.actions).toHaveLength(1);
       rmSync(filler);
       await daemon.orchestrator.runCycle('watch');
       await daemon.orchestrator.idle();
       const tasks = daemon.stores.tasks.list({ limit: 10 });
       expect(tasks.filter((task) => task.status === 'running' || task.status === 'open')).toHaveLength(0);
       expect(tasks[0]!.status).toMatch(/recovered|fixed/);
-      expect(adapter.restarts).toBe(1);
+      expect(adapter.actions).toHaveLength(1);
     } finally {
       daemon.stores.close();
     }

@@ -1,9 +1,9 @@
 /** Parses `systemctl show` output (blocks of Key=Value separated by blank lines) into unit statuses. */
-import type { UnitStatus } from '../../core/ports.js';
+import type { ServiceState, ServiceStatus } from '../../core/ports.js';
 
 const EXEC_MAIN_CODES: Record<string, string> = { '0': '', '1': 'exited', '2': 'killed', '3': 'dumped', '4': 'trapped', '5': 'stopped', '6': 'continued' };
 
-export function parseShowOutput(text: string): UnitStatus[] {
+export function parseShowOutput(text: string): ServiceStatus[] {
   return text
     .split(/\n\s*\n/)
     .map((block) => block.trim())
@@ -15,10 +15,13 @@ export function parseShowOutput(text: string): UnitStatus[] {
         if (equals > 0) values.set(line.slice(0, equals), line.slice(equals + 1));
       }
       const code = values.get('ExecMainCode') ?? '0';
+      const loadState = values.get('LoadState') ?? '';
+      const activeState = values.get('ActiveState') ?? '';
       return {
         name: values.get('Id') ?? '',
-        loadState: values.get('LoadState') ?? '',
-        activeState: values.get('ActiveState') ?? '',
+        state: systemdState(loadState, activeState),
+        loadState,
+        activeState,
         subState: values.get('SubState') ?? '',
         unitFileState: values.get('UnitFileState') ?? '',
         mainPid: Number(values.get('MainPID') ?? 0) || 0,
@@ -30,6 +33,23 @@ export function parseShowOutput(text: string): UnitStatus[] {
         activeSince: parseTimestamp(values.get('ActiveEnterTimestamp') ?? ''),
       };
     });
+}
+
+/** systemd's load and active state in the neutral words: active and reloading are running, and so on. */
+export function systemdState(loadState: string, activeState: string): ServiceState {
+  if (loadState === 'not-found') return 'missing';
+  switch (activeState) {
+    case 'active':
+    case 'reloading':
+      return 'running';
+    case 'activating':
+    case 'deactivating':
+      return 'starting';
+    case 'failed':
+      return 'failed';
+    default:
+      return 'stopped';
+  }
 }
 
 /** With --timestamp=unix systemd prints "@1795539512"; empty or "n/a" when never active. */

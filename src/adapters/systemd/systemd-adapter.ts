@@ -1,5 +1,5 @@
 /** ServiceAdapter over systemctl and journalctl, through the CommandRunner (argv only). */
-import type { CommandResult, CommandRunner, LogQuery, ServiceAdapter, UnitStatus } from '../../core/ports.js';
+import { ADAPTER_CAPABILITIES, type AdapterCapability, type CommandResult, type CommandRunner, type LogQuery, type ServiceAdapter, type ServiceStatus } from '../../core/ports.js';
 import { parseShowOutput } from './show-parser.js';
 
 const PROPERTIES = 'Id,LoadState,ActiveState,SubState,UnitFileState,MainPID,Result,ExecMainStatus,ExecMainCode,NRestarts,Type,ActiveEnterTimestamp';
@@ -11,27 +11,32 @@ export interface SystemdAdapterOptions {
   /** Timeout for jobs (start, restart ...), which wait for the unit. */
   jobTimeoutMs?: number;
   maxOutputBytes?: number;
+  /** Why systemd cannot be used here (it is not PID 1): services on it are not watched. */
+  unavailable?: string;
 }
 
 export class SystemdAdapter implements ServiceAdapter {
   readonly kind = 'systemd';
+  readonly capabilities: ReadonlySet<AdapterCapability> = new Set(ADAPTER_CAPABILITIES);
   private readonly runner: CommandRunner;
   private readonly queryTimeoutMs: number;
   private readonly jobTimeoutMs: number;
   private readonly maxOutputBytes: number;
+  readonly unavailable: string | undefined;
 
   constructor(options: SystemdAdapterOptions) {
     this.runner = options.runner;
     this.queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
     this.jobTimeoutMs = options.jobTimeoutMs ?? 90_000;
     this.maxOutputBytes = options.maxOutputBytes ?? 1024 * 1024;
+    this.unavailable = options.unavailable;
   }
 
-  async statusMany(units: readonly string[], signal?: AbortSignal): Promise<Map<string, UnitStatus>> {
+  async statusMany(units: readonly string[], signal?: AbortSignal): Promise<Map<string, ServiceStatus>> {
     if (units.length === 0) return new Map();
     const result = await this.query(['systemctl', 'show', '--no-pager', '--timestamp=unix', `--property=${PROPERTIES}`, '--', ...units], signal);
     const statuses = parseShowOutput(result.stdout);
-    const byName = new Map<string, UnitStatus>();
+    const byName = new Map<string, ServiceStatus>();
     units.forEach((unit, index) => {
       const status = statuses[index];
       if (status) byName.set(unit, { ...status, name: unit });
@@ -83,6 +88,10 @@ export class SystemdAdapter implements ServiceAdapter {
     if (query.sinceMs !== undefined) argv.push(`--since=-${Math.max(1, Math.ceil(query.sinceMs / 1000))}s`);
     const result = await this.query(argv, signal);
     return result.stdout.split('\n').filter((line) => line.length > 0);
+  }
+
+  vacuumJournal(maxSizeMb: number, signal?: AbortSignal): Promise<CommandResult> {
+    return this.job(['journalctl', `--vacuum-size=${maxSizeMb}M`], signal);
   }
 
   async dependencies(unit: string, signal?: AbortSignal): Promise<string[]> {

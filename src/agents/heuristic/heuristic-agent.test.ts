@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { HeuristicAgent } from './heuristic-agent.js';
 import { PERSPECTIVES, type AgentContext, type CatalogEntry, type Perspective, type Verdict } from '../agent.js';
 import { parseVerdict } from '../verdict-schema.js';
-import { ACTION_TYPES, type Symptom } from '../../core/types.js';
+import type { Symptom } from '../../core/types.js';
+import { ACTION_TYPES } from '../../actions/catalog.js';
 
 type ServiceInput = Partial<AgentContext['service']>;
 interface ContextInput extends Partial<Omit<AgentContext, 'service' | 'task' | 'unit'>> {
