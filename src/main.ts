@@ -152,7 +152,10 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const configKeeper = new ConfigKeeper({ snapshots, runner: adapters.runner, config, clock: adapters.clock, logger });
   const escalations = createEscalationService(config, stores, logger, adapters.clock, adapters.adapter);
   const pipeline = new Pipeline({ stores, detector, adapter: adapters.adapter, phases, clock: adapters.clock, newId, logger, isPaused, escalations, config, metrics });
-  const orchestrator = new Orchestrator({ config, stores, detector, pipeline, clock: adapters.clock, newId, logger, remediate: true, configKeeper, escalations, metrics });
+  const watched = [...new Set(config.services.flatMap((service) => [service.unit, ...service.dependsOn]))];
+  const { adapter } = adapters;
+  const stateEvents = adapter.watch ? { names: watched, watch: adapter.watch.bind(adapter) } : undefined;
+  const orchestrator = new Orchestrator({ config, stores, detector, pipeline, clock: adapters.clock, newId, logger, remediate: true, configKeeper, escalations, metrics, stateEvents });
   const dispatcher = new OutboxDispatcher({ outbox: stores.outbox, notifiers: createNotifiers(config.notify, options.notify), clock: adapters.clock, logger, retry: config.notify.retry });
   return { orchestrator, stores, detector, policy, escalations, dispatcher };
 }

@@ -71,6 +71,15 @@ describe('orchestrator CLI', () => {
     expect((await cli(['config', 'validate', '-c', path.join(work, 'missing.yaml')])).stderr).toMatch(/cannot read the file/);
   });
 
+  it('prints the action catalog from the action definitions, as text and JSON', async () => {
+    const text = await cli(['actions']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/remove_stale_file\s+remove_stale_file:path=/);
+    const json = await cli(['actions', '--json']);
+    const reset = JSON.parse(json.stdout).find((entry: { type: string }) => entry.type === 'reset_failed');
+    expect(reset).toMatchObject({ capability: 'reset-failed', executable: true, params: { unit: 'string' } });
+  });
+
   it('validates a good configuration and prints the JSON Schema', async () => {
     const validate = await cli(['config', 'validate', '-c', hostOnly, '--json']);
     expect(validate.code).toBe(0);

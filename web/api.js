@@ -72,6 +72,7 @@ export const api = {
   acknowledge: (escalationId) => request('POST', `/api/escalations/${id(escalationId)}/ack`, {}),
   resolve: (escalationId, input) => request('POST', `/api/escalations/${id(escalationId)}/resolve`, input),
   patterns: () => request('GET', '/api/patterns'),
+  actions: () => request('GET', '/api/actions'),
   pause: (reason) => request('POST', '/api/pause', reason ? { reason } : {}),
   resume: () => request('POST', '/api/resume', {}),
 };

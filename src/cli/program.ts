@@ -15,6 +15,7 @@ import { registerInstall } from './commands/install.js';
 import { registerBackup } from './commands/backup.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerDashboard } from './commands/dashboard.js';
+import { registerActions } from './commands/actions.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerBackup(program);
   registerDoctor(program);
   registerDashboard(program);
+  registerActions(program);
   for (const command of [program, ...program.commands, ...program.commands.flatMap((command) => command.commands)]) {
     command.exitOverride().showHelpAfterError();
   }

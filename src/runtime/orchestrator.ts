@@ -36,6 +36,11 @@ export interface OrchestratorDependencies {
   /** Auto-resolves and re-notifies escalations after each full cycle. */
   escalations?: EscalationService;
   metrics?: MetricsRecorder;
+  /**
+   * Pushes state changes of the watched services (systemd's D-Bus signals, a supervised child's exit): a change
+   * wakes the watch at once instead of waiting for its next tick.
+   */
+  stateEvents?: { names: readonly string[]; watch(names: readonly string[], listener: (name: string) => void): () => void };
 }
 
 export class Orchestrator {
@@ -165,20 +170,39 @@ export class Orchestrator {
   async runForever(signal: AbortSignal): Promise<void> {
     const { config, clock, logger } = this.dependencies;
     signal.addEventListener('abort', () => this.shutdown.abort(signal.reason), { once: true });
+    // A state event wakes the watch loop's sleep; one arriving during a watch pass makes it run again at once.
+    let wake = new AbortController();
+    let changed = false;
+    const events = this.dependencies.stateEvents;
+    const stopWatching = events?.watch(events.names, () => {
+      changed = true;
+      wake.abort();
+    });
     const loop = async (kind: DetectionKind, intervalMs: number) => {
       while (!signal.aborted) {
         const started = clock.monotonic();
+        if (kind === 'watch') changed = false;
         try {
           await this.runCycle(kind);
         } catch (error) {
           if (signal.aborted) break;
           logger.error({ kind, error: (error as Error).message }, `${kind} cycle failed`);
         }
+        if (kind === 'watch' && changed) continue;
         const wait = Math.max(0, intervalMs - (clock.monotonic() - started));
-        await clock.sleep(wait, signal).catch(() => undefined);
+        if (kind === 'watch') {
+          wake = new AbortController();
+          await clock.sleep(wait, AbortSignal.any([signal, wake.signal])).catch(() => undefined);
+        } else {
+          await clock.sleep(wait, signal).catch(() => undefined);
+        }
       }
     };
-    await Promise.all([loop('watch', config.cycle.watchIntervalMs), loop('full', config.cycle.intervalMs)]);
+    try {
+      await Promise.all([loop('watch', config.cycle.watchIntervalMs), loop('full', config.cycle.intervalMs)]);
+    } finally {
+      stopWatching?.();
+    }
     await this.queue.idle();
   }
 

@@ -14,13 +14,13 @@ import type { Browser, Page } from 'playwright-core';
 import { SystemdLab } from './systemd-lab.js';
 import { describeLab } from './describe-lab.js';
 import { appUnit, LabDaemon, HOST_CHECKS_OFF } from './lab-daemon.js';
-import { CHROMIUM, DESKTOP, launchChromium, screenshot, signIn, watchPage, type PageProblems } from '../web/browser.js';
+import { CHROMIUM, CHROMIUM_AVAILABLE, describeBrowser, DESKTOP, launchChromium, screenshot, signIn, watchPage, type PageProblems } from '../web/browser.js';
 
 const DASHBOARD = 'http://127.0.0.1:8888';
 const SHOTS = 'lab';
 const LOCK = '/run/lab-locked.flag';
 
-describeLab('the dashboard in a real browser, against the daemon in a systemd lab', () => {
+(CHROMIUM_AVAILABLE ? describeLab : describeBrowser)('the dashboard in a real browser, against the daemon in a systemd lab', () => {
   let lab: SystemdLab;
   let daemon: LabDaemon;
   let browser: Browser;

@@ -299,3 +299,15 @@ describe('static pages', () => {
     expect(page.body).not.toContain(seeded.dbEscalation.id);
   });
 });
+
+describe('GET /api/actions', () => {
+  it('lists the executable catalog actions as --fix templates, from the action definitions', async () => {
+    const response = await call(server, { method: 'GET', url: '/api/actions' });
+    expect(response.statusCode).toBe(200);
+    const types = response.json().map((action: { type: string }) => action.type);
+    expect(types).toContain('restart_unit');
+    expect(types).not.toContain('kill_stray_listener');
+    expect(types).not.toContain('escalate');
+    expect(response.json().find((action: { type: string }) => action.type === 'remove_stale_file').fix).toBe('remove_stale_file:path=');
+  });
+});

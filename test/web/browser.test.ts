@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { seed, serverFor, writeTask, XSS, type Seeded } from './seed.js';
 import { seedHistory, type HistorySummary } from './history.js';
-import { DESKTOP, PHONE, horizontalOverflow, launchChromium, screenshot, signIn, watchPage, type PageProblems } from './browser.js';
+import { CHROMIUM_AVAILABLE, describeBrowser, DESKTOP, PHONE, horizontalOverflow, launchChromium, screenshot, signIn, watchPage, type PageProblems } from './browser.js';
 import type { WebServer } from '../../src/web/server.js';
 import type { Overview } from '../../src/web/dashboard-data.js';
 import type { Task } from '../../src/core/types.js';
@@ -40,6 +40,7 @@ beforeAll(async () => {
   });
   server = serverFor(seeded, { eventsPollMs: 200 });
   url = await server.listen();
+  if (!CHROMIUM_AVAILABLE) return;
   browser = await launchChromium();
   // One session for every test but the login test: logins are rate limited (5 a minute).
   const login = await fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: server.token }) });
@@ -82,7 +83,7 @@ function expectNoProblems(problems: PageProblems): void {
 
 const apiOverview = (page: Page) => page.evaluate(async () => (await fetch('/api/overview')).json()) as Promise<Overview>;
 
-describe('the dashboard in Chromium', () => {
+describeBrowser('the dashboard in Chromium', () => {
   it('refuses a wrong token with a message, and signs in with the right one (HttpOnly, SameSite=Strict cookie)', async () => {
     const fresh = await browser.newContext({ viewport: DESKTOP });
     try {

@@ -5,6 +5,7 @@
  */
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { describe } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { TEST_OUTPUT_DIR } from '../lab/systemd-lab.js';
 
@@ -13,6 +14,28 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic',
 export const SCREENSHOT_DIR = path.join(TEST_OUTPUT_DIR, 'screenshots');
 export const DESKTOP = { width: 1366, height: 900 };
 export const PHONE = { width: 390, height: 844 };
+
+/** Whether Debian's Chromium is installed (`npm test` installs it when it runs as root with apt-get). */
+export const CHROMIUM_AVAILABLE = (() => {
+  try {
+    accessSync(CHROMIUM, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+let skipWarned = false;
+
+/** `describe` when Chromium is there; otherwise a skip that says why, once (never silent). */
+export function describeBrowser(name: string, fn: () => void): void {
+  if (CHROMIUM_AVAILABLE) return void describe(name, fn);
+  if (!skipWarned) {
+    skipWarned = true;
+    console.warn(`browser tests skipped: ${CHROMIUM} is missing (as root, npm test installs it; or apt-get install chromium)`);
+  }
+  describe.skip(name, fn);
+}
 
 /** Launches Chromium (`executablePath` may be a wrapper script that execs it); throws, and says so, when it is absent. */
 export async function launchChromium(executablePath = CHROMIUM): Promise<Browser> {

@@ -5,25 +5,9 @@ import { act } from './overview.js';
 
 const ORDER = { open: 0, acknowledged: 1, resolved: 2, auto_resolved: 2 };
 
-/** Catalog actions a person may name as the fix (learned, tried first next time). */
-const CATALOG = [
-  'restart_unit',
-  'start_unit',
-  'reload_unit',
-  'reset_failed',
-  'restart_dependency:unit=',
-  'resume_process',
-  'kill_process_tree',
-  'kill_stray_listener:port=,pid=',
-  'remove_stale_file:path=',
-  'clean_directory:path=,olderThanMs=',
-  'vacuum_journal:maxSizeMb=',
-  'restore_config',
-  'run_playbook:name=',
-];
-
 export async function render(ctx) {
-  const escalations = (await api.escalations()) ?? [];
+  // The catalog actions a person may name as the fix (learned, tried first next time), from the server's catalog.
+  const [escalations, actions] = (await Promise.all([api.escalations(), api.actions()])).map((value) => value ?? []);
   const sorted = escalations
     .slice()
     .sort((a, b) => (ORDER[a.status] ?? 3) - (ORDER[b.status] ?? 3) || (ORDER[a.status] < 2 ? b.createdAt - a.createdAt : (b.resolvedAt ?? 0) - (a.resolvedAt ?? 0)));
@@ -39,7 +23,7 @@ export async function render(ctx) {
       h('h1', { text: 'Escalations' }),
       h('p', { class: 'page-sub' }, active.length === 0 ? 'Nothing needs a person right now.' : `${plural(active.length, 'escalation')} need${active.length === 1 ? 's' : ''} a person. Open ones first.`),
     ),
-    h('datalist', { id: 'catalog-actions' }, CATALOG.map((value) => h('option', { value }))),
+    h('datalist', { id: 'catalog-actions' }, actions.map((action) => h('option', { value: action.fix, label: action.summary }))),
     active.length === 0
       ? h('div', { class: 'empty-state tone-ok' }, h('span', { class: 'empty-glyph', 'aria-hidden': 'true', text: '✓' }), h('p', { text: 'No open escalations. Everything the orchestrator found, it fixed or is still working on.' }))
       : h('ol', { class: 'escalations', id: 'active-escalations' }, active.map((escalation) => h('li', {}, activeCard(escalation, ctx, highlight)))),

@@ -8,7 +8,7 @@ import { servicePorts } from '../scope.js';
 
 export const killStrayListener = defineAction({
   type: 'kill_stray_listener',
-  summary: 'kill a process no managed service owns that holds a port of the service (not yet executable)',
+  summary: 'kill a process no managed service owns that holds a port of the service',
   params: z.object({ port: z.number().int().min(1).max(65535), pid: z.number().int().min(2) }).strict(),
   capability: 'signal',
   executable: false,

@@ -4,6 +4,7 @@ import { z } from 'zod/v4';
 import { TASK_OUTCOMES } from '../../store/task-repository.js';
 import { ESCALATION_STATUSES } from '../../store/escalation-repository.js';
 import type { Phase } from '../../core/types.js';
+import { catalogListing, fixTemplate } from '../../actions/catalog-listing.js';
 import { httpError, idParams, parse, withoutEmpty, type WebContext } from './common.js';
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/i;
@@ -56,6 +57,13 @@ export function registerReadRoutes(app: FastifyInstance, context: WebContext): v
   });
 
   app.get('/api/patterns', async () => data.patterns(clock.now()));
+
+  /** The catalog actions a person may name as the fix, as --fix templates (from the action definitions). */
+  app.get('/api/actions', async () =>
+    catalogListing()
+      .filter((entry) => entry.executable && entry.type !== 'escalate')
+      .map((entry) => ({ ...entry, fix: fixTemplate(entry) })),
+  );
 
   app.get('/metrics', { config: { public: config.web.metricsPublic } }, async (_request, reply) => {
     const { contentType, body } = await metrics.render();
