@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseConfigText } from '../src/config/load.js';
 import { createDaemon } from '../src/main.js';
 import { silentLogger } from '../src/core/logger.js';
-import { ManualClock } from '../src/runtime/manual-clock.js';
+import { ManualClock } from '../test/support/manual-clock.js';
 import { HeuristicAgent } from '../src/agents/heuristic/heuristic-agent.js';
 import type { Agent } from '../src/agents/agent.js';
 import { ADAPTER_CAPABILITIES, type CommandResult, type ServiceAdapter, type ServiceStatus } from '../src/core/ports.js';

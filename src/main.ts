@@ -32,7 +32,8 @@ import { createAgent } from './agents/create-agent.js';
 import { EscalationService } from './escalation/escalation-service.js';
 import { scopeOf, serviceOfTask } from './actions/task-scope.js';
 import { hostname } from 'node:os';
-import { createNotifiers, type CreateNotifiersOptions } from './notify/create-notifiers.js';
+import { channelNames, createNotifiers, type CreateNotifiersOptions } from './notify/create-notifiers.js';
+export { channelNames } from './notify/create-notifiers.js';
 import { OutboxDispatcher } from './notify/dispatcher.js';
 import type { MetricsRecorder } from './core/metrics.js';
 
@@ -76,6 +77,8 @@ export function createDetector(config: CompiledConfig, adapters: Adapters): Dete
 
 export interface Daemon {
   orchestrator: Orchestrator;
+  /** The service adapters (closed at shutdown: the D-Bus connection, supervised children). */
+  adapter: ServiceAdapter;
   stores: Stores;
   detector: Detector;
   policy: SafetyPolicy;
@@ -157,7 +160,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const stateEvents = adapter.watch ? { names: watched, watch: adapter.watch.bind(adapter) } : undefined;
   const orchestrator = new Orchestrator({ config, stores, detector, pipeline, clock: adapters.clock, newId, logger, remediate: true, configKeeper, escalations, metrics, stateEvents });
   const dispatcher = new OutboxDispatcher({ outbox: stores.outbox, notifiers: createNotifiers(config.notify, options.notify), clock: adapters.clock, logger, retry: config.notify.retry });
-  return { orchestrator, stores, detector, policy, escalations, dispatcher };
+  return { orchestrator, adapter: adapters.adapter, stores, detector, policy, escalations, dispatcher };
 }
 
 /** Phase 4's service, also used by the CLI's ack and resolve. */
@@ -168,9 +171,4 @@ export function createEscalationService(config: CompiledConfig, stores: Stores, 
     return service && scopeOf(service, { adapter: serviceAdapter, serviceByUnit: (unit) => config.services.find((candidate) => candidate.unit === unit) });
   };
   return new EscalationService({ stores, config, clock, newId: createIdGenerator(() => clock.now()), logger, host: hostname(), channels: channelNames(config), scopeFor });
-}
-
-/** The delivery channels configured: "email" and "webhook:<name>" for each webhook. */
-export function channelNames(config: CompiledConfig): string[] {
-  return [...(config.notify.email ? ['email'] : []), ...config.notify.webhooks.map((webhook) => `webhook:${webhook.name}`)];
 }

@@ -9,7 +9,7 @@ import { ACTION_DEFINITIONS, actionDefinition } from './definitions/index.js';
 export const ACTION_TYPES: readonly ActionType[] = ACTION_DEFINITIONS.map((definition) => definition.type);
 
 /** Whether `type` names a catalog action (an own entry: never a prototype key such as __proto__). */
-export function isCatalogAction(type: string): type is ActionType {
+export function isCatalogAction(type: string): boolean {
   return actionDefinition(type) !== undefined;
 }
 

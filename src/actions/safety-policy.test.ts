@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SafetyPolicy } from './safety-policy.js';
 import { PolicyRefusal } from '../core/errors.js';
-import { ManualClock } from '../runtime/manual-clock.js';
+import { ManualClock } from '../../test/support/manual-clock.js';
 
 function policy(options: { dryRun?: boolean; paused?: boolean } = {}, clock = new ManualClock()) {
   let paused = options.paused ?? false;

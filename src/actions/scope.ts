@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { CompiledConfig, CompiledService } from '../config/compiled.js';
 import type { Action } from '../core/types.js';
 import type { AdapterCapability } from '../core/ports.js';
-import { forbiddenRootReason, isWithin, normalizeAbsolute } from './path-policy.js';
+import { forbiddenRootReason, isWithin, normalizeAbsolute } from '../core/path-policy.js';
 import type { RootedPath } from './stale-files.js';
 import { actionDefinition } from './definitions/index.js';
 

@@ -10,20 +10,8 @@ export const PERSPECTIVES = ['general', 'systems', 'application', 'dependencies'
 export type Perspective = (typeof PERSPECTIVES)[number];
 
 /** What an agent may propose: a catalog action type with parameters (validated later), or escalate. */
-export interface ProposedAction {
-  type: string;
-  params: Record<string, unknown>;
-}
-
-export interface Verdict {
-  diagnosis: string;
-  /** A short class such as address_in_use, stale_lock, dependency_down, config_changed. */
-  symptomClass: string;
-  action: ProposedAction;
-  /** In [0, 1]. */
-  confidence: number;
-  rationale: string;
-}
+export type { ProposedAction, Verdict } from '../core/types.js';
+import type { Verdict } from '../core/types.js';
 
 /** One catalog action the agent may choose, with a description of its parameters. */
 export interface CatalogEntry {

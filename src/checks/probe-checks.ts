@@ -2,7 +2,7 @@
 import type { CompiledCheck } from '../config/compiled.js';
 import type { CommandRunner, Probes, ServiceAdapter } from '../core/ports.js';
 import type { CheckResult } from '../core/types.js';
-import { compileLogPattern } from './log-pattern.js';
+import { compileLogPattern } from '../core/log-pattern.js';
 
 export interface ProbeCheckContext {
   unit: string;

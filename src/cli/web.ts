@@ -5,6 +5,7 @@ import type { Stores } from '../store/stores.js';
 import type { EscalationService } from '../escalation/escalation-service.js';
 import { OrchestratorError } from '../core/errors.js';
 import { createWebServer, type WebServer } from '../web/server.js';
+import { createEscalationService } from '../main.js';
 import type { PrometheusMetrics } from '../web/metrics.js';
 
 export interface DashboardStart {
@@ -22,7 +23,7 @@ export interface DashboardStart {
  */
 export async function startDashboard(options: DashboardStart): Promise<WebServer> {
   const { config, logger } = options;
-  const server = createWebServer(options);
+  const server = createWebServer({ ...options, escalations: options.escalations ?? createEscalationService(options.config, options.stores, logger) });
   try {
     const url = await server.listen();
     logger.info({ url, readOnly: options.readOnly, tokenFile: server.tokenFile }, 'dashboard listening');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod/v4';
 import { configSchema, crossCheckProblems, LIMITS } from './schema.js';
-import { isWithin, normalizeAbsolute } from '../actions/path-policy.js';
+import { isWithin, normalizeAbsolute } from '../core/path-policy.js';
 import { compileConfig } from './compile.js';
 import type { CompiledConfig } from './compiled.js';
 import { ConfigError } from '../core/errors.js';

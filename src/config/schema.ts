@@ -5,9 +5,9 @@
 import { z } from 'zod/v4';
 import { parseDuration } from './duration.js';
 import { PROFILE_NAMES } from '../profiles/catalog.js';
-import { logPatternProblem } from '../checks/log-pattern.js';
+import { logPatternProblem } from '../core/log-pattern.js';
 import { lstatSync, realpathSync } from 'node:fs';
-import { forbiddenRootReason, forbiddenRuntimeFileReason, normalizeAbsolute } from '../actions/path-policy.js';
+import { forbiddenRootReason, forbiddenRuntimeFileReason, normalizeAbsolute } from '../core/path-policy.js';
 
 /** Size limits: a huge configuration is refused by these before it costs much to validate. */
 export const LIMITS = {

@@ -95,9 +95,11 @@ export interface Task {
   reason: string | null;
 }
 
-/** The catalog's action types: derived from the action definitions (src/actions/definitions/). */
-export type { ActionType } from '../actions/definitions/index.js';
-import type { ActionType } from '../actions/definitions/index.js';
+/**
+ * A catalog action's name. The catalog itself is the action definitions (src/actions/definitions/); every action
+ * is validated there before it runs, so the core needs no list of its own.
+ */
+export type ActionType = string;
 
 /** A catalog action with its parameters (validated by the catalog's schemas before it runs). */
 export interface Action {
@@ -155,3 +157,20 @@ export interface LearnedPattern {
   confidence: number;
   lastUsed: number;
 }
+
+/** An action an agent proposes: checked against the catalog, the scope and the policy before anything runs. */
+export interface ProposedAction {
+  type: string;
+  params: Record<string, unknown>;
+}
+
+export interface Verdict {
+  diagnosis: string;
+  /** A short class such as address_in_use, stale_lock, dependency_down, config_changed. */
+  symptomClass: string;
+  action: ProposedAction;
+  /** In [0, 1]. */
+  confidence: number;
+  rationale: string;
+}
+

@@ -12,7 +12,7 @@ import { UsageError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Stores } from '../store/stores.js';
 import type { Escalation } from '../store/escalation-repository.js';
-import type { NotificationKind } from '../notify/notification.js';
+import type { NotificationKind } from '../core/notification.js';
 import { ACTION_TYPES, isCatalogAction, planKey, validateAction } from '../actions/catalog.js';
 import { actionDefinition } from '../actions/definitions/index.js';
 import { scopeViolation, type ExecutionScope } from '../actions/scope.js';

@@ -1,6 +1,6 @@
 /** Builds the Notification payload for an escalation event (the same data for email, webhooks and Slack). */
 import type { Escalation } from '../store/escalation-repository.js';
-import type { Notification, NotificationKind } from '../notify/notification.js';
+import type { Notification, NotificationKind } from '../core/notification.js';
 import { sanitizeLines, sanitizeText } from '../core/sanitize.js';
 
 export function buildNotification(escalation: Escalation, kind: NotificationKind, options: { at: number; host: string; dedupSuffix?: string; dashboardUrl?: string }): Notification {

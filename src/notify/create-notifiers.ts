@@ -4,7 +4,7 @@ import type { SMTPTransportOptions } from 'nodemailer';
 import type { CompiledConfig } from '../config/compiled.js';
 import { NotifyError } from './dispatcher.js';
 import { EmailNotifier } from './email-notifier.js';
-import type { Notifier } from './notification.js';
+import type { Notifier } from '../core/notification.js';
 import { WebhookNotifier } from './webhook-notifier.js';
 
 /** Test and wiring hooks for createNotifiers. */
@@ -61,4 +61,9 @@ export function readSecret(what: string, envName: string | undefined, file: stri
   }
   if (!value) throw new NotifyError(`${what}: ${file} is empty`);
   return value;
+}
+
+/** The delivery channels configured: "email" and "webhook:<name>" for each webhook. */
+export function channelNames(config: { notify: { email?: unknown; webhooks: ReadonlyArray<{ name: string }> } }): string[] {
+  return [...(config.notify.email ? ['email'] : []), ...config.notify.webhooks.map((webhook) => `webhook:${webhook.name}`)];
 }

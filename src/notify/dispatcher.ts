@@ -6,8 +6,8 @@ import type { Clock } from '../core/ports.js';
 import type { Logger } from '../core/logger.js';
 import { OrchestratorError } from '../core/errors.js';
 import { sanitizeText } from '../core/sanitize.js';
-import type { Notifier } from './notification.js';
-import type { OutboxEntry, OutboxRepository } from './outbox-repository.js';
+import type { Notifier } from '../core/notification.js';
+import type { OutboxEntry, OutboxRepository } from '../store/outbox-repository.js';
 import { retryDelay } from './backoff.js';
 
 /** A delivery failed; the message says what (never a secret). Retried unless `retryable` is false. */

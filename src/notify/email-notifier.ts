@@ -4,7 +4,7 @@ import type { CompiledConfig } from '../config/compiled.js';
 import { sanitizeText } from '../core/sanitize.js';
 import { NotifyError } from './dispatcher.js';
 import { htmlBody, subject, textBody } from './format.js';
-import type { Notification, Notifier } from './notification.js';
+import type { Notification, Notifier } from '../core/notification.js';
 
 /** The `notify.email` section of the compiled configuration. */
 export type EmailConfig = NonNullable<CompiledConfig['notify']['email']>;

@@ -4,7 +4,7 @@
  * came from the host is untrusted: sanitised everywhere, HTML-escaped in HTML, Slack-escaped in Slack.
  */
 import { sanitizeText } from '../core/sanitize.js';
-import type { Notification, NotificationAttempt, NotificationKind } from './notification.js';
+import type { Notification, NotificationAttempt, NotificationKind } from '../core/notification.js';
 
 const HEADLINES: Record<NotificationKind, string> = {
   'escalation.opened': 'needs a human',

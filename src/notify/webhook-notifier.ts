@@ -8,7 +8,7 @@ import type { CompiledConfig } from '../config/compiled.js';
 import { sanitizeText } from '../core/sanitize.js';
 import { NotifyError } from './dispatcher.js';
 import { slackPayload } from './format.js';
-import type { Notification, Notifier } from './notification.js';
+import type { Notification, Notifier } from '../core/notification.js';
 
 /** One entry of `notify.webhooks`. */
 export type WebhookConfig = CompiledConfig['notify']['webhooks'][number];

@@ -9,7 +9,7 @@ import type { Logger } from '../core/logger.js';
 import type { Stores } from '../store/stores.js';
 import type { ConfigSnapshots } from '../store/config-snapshots.js';
 import type { Agent, Perspective } from '../agents/agent.js';
-import { buildAgentContext } from '../agents/context-builder.js';
+import { buildAgentContext } from './agent-context.js';
 import { tallyVotes } from '../agents/vote-tally.js';
 import { actionKey } from '../actions/catalog.js';
 import type { PlanRunner } from './plan-runner.js';

@@ -16,6 +16,7 @@ import { HOST_SERVICE } from '../checks/host-checks.js';
 import { HOST_PSEUDO_SERVICE, scopeOf } from '../actions/task-scope.js';
 import { sanitizeLines } from '../core/sanitize.js';
 import { isStorageError } from '../store/storage-error.js';
+import { clockTimeout } from '../core/clock-timeout.js';
 
 export interface PipelineDependencies {
   stores: Stores;
@@ -84,7 +85,8 @@ export class Pipeline {
     for (const phase of this.dependencies.phases) {
       stores.tasks.setStatus(task.id, 'running', phase.phase);
       if (phase.phase > 1) context.evidence = await this.freshEvidence(context, options.signal);
-      const signal = AbortSignal.any([options.signal, AbortSignal.timeout(phase.timeoutMs)]);
+      const budget = clockTimeout(clock, phase.timeoutMs, `phase ${phase.phase} ran out of its ${phase.timeoutMs} ms budget`);
+      const signal = AbortSignal.any([options.signal, budget.signal]);
       let outcome: PhaseOutcome;
       const phaseStarted = clock.monotonic();
       try {
@@ -101,6 +103,8 @@ export class Pipeline {
         const timedOut = signal.aborted;
         outcome = { kind: 'unfixed', reason: timedOut ? `phase ${phase.phase} (${phase.name}) ran out of its ${phase.timeoutMs} ms budget` : `phase ${phase.phase} failed: ${(error as Error).message}` };
         logger.warn({ task: task.id, phase: phase.phase, error: (error as Error).message }, outcome.reason);
+      } finally {
+        budget.cancel();
       }
       lastPhase = phase.phase;
       if (outcome.kind === 'fixed') {

@@ -10,7 +10,7 @@ import type { Plan } from '../core/types.js';
 import type { Stores } from '../store/stores.js';
 import type { ConfigSnapshots } from '../store/config-snapshots.js';
 import type { Agent } from '../agents/agent.js';
-import { buildAgentContext } from '../agents/context-builder.js';
+import { buildAgentContext } from './agent-context.js';
 import { planKey } from '../actions/catalog.js';
 import { findStaleFiles } from '../actions/stale-files.js';
 import { rootedRuntimeFiles, runtimeRoots } from '../actions/scope.js';

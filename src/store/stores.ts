@@ -9,7 +9,7 @@ import { PatternRepository } from './pattern-repository.js';
 import { StateRepository } from './state-repository.js';
 import { EscalationRepository } from './escalation-repository.js';
 import { VerdictRepository } from './verdict-repository.js';
-import { OutboxRepository } from '../notify/outbox-repository.js';
+import { OutboxRepository } from './outbox-repository.js';
 
 export interface Stores {
   readonly dataDir: string;

@@ -1,6 +1,6 @@
 /** Agents' verdicts (or why there was none) and security events: what each agent said, kept with the task. */
 import type { SqliteDatabase } from './database.js';
-import type { Verdict } from '../agents/agent.js';
+import type { Verdict } from '../core/types.js';
 import { fromSqlTime, toSqlTime } from './time.js';
 
 export interface VerdictRecord {

@@ -9,7 +9,7 @@ import type { CycleRecord } from '../store/state-repository.js';
 import type { Escalation, EscalationStatus } from '../store/escalation-repository.js';
 import type { DailyCounts, RecoveryPoint, TaskSearch } from '../store/task-repository.js';
 import type { VerdictRecord } from '../store/verdict-repository.js';
-import type { OutboxBacklog } from '../notify/outbox-repository.js';
+import type { OutboxBacklog } from '../store/outbox-repository.js';
 import { UsageError } from '../core/errors.js';
 
 const DAY_MS = 86_400_000;

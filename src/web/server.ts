@@ -14,8 +14,9 @@ import type { Clock } from '../core/ports.js';
 import type { Logger } from '../core/logger.js';
 import { UsageError } from '../core/errors.js';
 import type { Stores } from '../store/stores.js';
-import type { EscalationService } from '../escalation/escalation-service.js';
-import { createEscalationService } from '../main.js';
+import { EscalationService } from '../escalation/escalation-service.js';
+import { channelNames } from '../notify/create-notifiers.js';
+import { createIdGenerator } from '../runtime/clock.js';
 import { systemClock } from '../runtime/clock.js';
 import { isLockHeld } from '../runtime/instance-lock.js';
 import { DashboardData } from './dashboard-data.js';
@@ -98,7 +99,9 @@ export function createWebServer(options: WebServerOptions): WebServer {
     sessions,
     metrics,
     watcher,
-    escalations: () => (escalations ??= createEscalationService(config, stores, logger, clock)),
+    // The daemon passes its own (scope from the service manager); alone, the scope comes from the config.
+    escalations: () =>
+      (escalations ??= new EscalationService({ stores, config, clock, newId: createIdGenerator(() => clock.now()), logger, host: hostname(), channels: channelNames(config) })),
   };
 
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES, trustProxy: false, forceCloseConnections: true, requestTimeout: 30_000 });

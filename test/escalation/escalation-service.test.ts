@@ -6,7 +6,7 @@ import path from 'node:path';
 import { openStores, type Stores } from '../../src/store/stores.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { EscalationService } from '../../src/escalation/escalation-service.js';
-import { ManualClock } from '../../src/runtime/manual-clock.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { UsageError } from '../../src/core/errors.js';
 import type { Task } from '../../src/core/types.js';

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { openStores } from '../../src/store/stores.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { EscalationService } from '../../src/escalation/escalation-service.js';
-import { ManualClock } from '../../src/runtime/manual-clock.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { writeTask } from '../support/tasks.js';
 import { call, seed, serverFor, type Seeded } from '../web/seed.js';

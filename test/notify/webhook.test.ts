@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { openDatabase, type SqliteDatabase } from '../../src/store/database.js';
 import { ESCALATIONS_MIGRATIONS } from '../../src/store/migrations.js';
-import { ManualClock } from '../../src/runtime/manual-clock.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { OutboxRepository } from '../../src/notify/outbox-repository.js';
+import { OutboxRepository } from '../../src/store/outbox-repository.js';
 import { OutboxDispatcher } from '../../src/notify/dispatcher.js';
 import { createNotifiers } from '../../src/notify/create-notifiers.js';
 import { verifySignature } from '../../src/notify/webhook-notifier.js';
 import type { CompiledConfig } from '../../src/config/compiled.js';
-import type { Notification } from '../../src/notify/notification.js';
+import type { Notification } from '../../src/core/notification.js';
 
 type Webhook = CompiledConfig['notify']['webhooks'][number];
 

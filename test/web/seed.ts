@@ -7,7 +7,7 @@ import { openStores, type Stores } from '../../src/store/stores.js';
 import { parseConfigText } from '../../src/config/load.js';
 import type { CompiledConfig } from '../../src/config/compiled.js';
 import { EscalationService } from '../../src/escalation/escalation-service.js';
-import { ManualClock } from '../../src/runtime/manual-clock.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { Task } from '../../src/core/types.js';
 import type { Escalation } from '../../src/store/escalation-repository.js';

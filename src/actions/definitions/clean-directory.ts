@@ -2,7 +2,7 @@
 import { z } from 'zod/v4';
 import { PathRefusedError } from '../../core/errors.js';
 import { absolutePath, defineAction } from '../definition.js';
-import { forbiddenRootReason, normalizeAbsolute } from '../path-policy.js';
+import { forbiddenRootReason, normalizeAbsolute } from '../../core/path-policy.js';
 
 export const cleanDirectory = defineAction({
   type: 'clean_directory',

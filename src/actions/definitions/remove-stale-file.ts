@@ -7,7 +7,7 @@ import { z } from 'zod/v4';
 import { PathRefusedError } from '../../core/errors.js';
 import { absolutePath, defineAction } from '../definition.js';
 import { runtimeRootFor, runtimeRoots } from '../scope.js';
-import { forbiddenRootReason, forbiddenRuntimeFileReason } from '../path-policy.js';
+import { forbiddenRootReason, forbiddenRuntimeFileReason } from '../../core/path-policy.js';
 import { findStaleFiles } from '../stale-files.js';
 
 export const removeStaleFile = defineAction({

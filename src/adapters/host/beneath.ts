@@ -8,7 +8,7 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, unlinkSync } from 'node:fs';
 import { posix } from 'node:path';
-import { isWithin, normalizeAbsolute } from '../../actions/path-policy.js';
+import { isWithin, normalizeAbsolute } from '../../core/path-policy.js';
 import { PathRefusedError } from '../../core/errors.js';
 
 export interface BeneathOptions {

@@ -5,7 +5,7 @@
  */
 import { posix } from 'node:path';
 import type { CatalogEntry } from '../agent.js';
-import { isSharedRoot } from '../../actions/path-policy.js';
+import { isSharedRoot } from '../../core/path-policy.js';
 
 const ABSOLUTE_PATH = /(?<![\w.:/~-])\/[A-Za-z0-9._@+-]+(?:\/[A-Za-z0-9._@+-]+)*/g;
 

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { configFor, globalOptions, output, EXIT } from '../context.js';
 import { createNotifiers } from '../../notify/create-notifiers.js';
-import type { Notification } from '../../notify/notification.js';
+import type { Notification } from '../../core/notification.js';
 
 export function registerNotify(program: Command): void {
   const notify = program.command('notify').description('notification channels');

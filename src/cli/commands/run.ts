@@ -1,6 +1,6 @@
 /** `orchestrator run [--once] [--dry-run]`: the daemon, or one full cycle with its summary. */
 import type { Command } from 'commander';
-import { configFor, globalOptions, output, EXIT } from '../context.js';
+import { configFor, globalOptions, output } from '../context.js';
 import { createDaemon } from '../../main.js';
 import { createLogger } from '../../runtime/logger.js';
 import { acquireInstanceLock } from '../../runtime/instance-lock.js';
@@ -9,35 +9,13 @@ import { formatCycleSummary } from '../format.js';
 import { systemdNotifier } from '../../runtime/systemd-notify.js';
 import { ProcessCommandRunner } from '../../runtime/command-runner.js';
 import { systemClock } from '../../runtime/clock.js';
-import path from 'node:path';
-import type { CompiledConfig } from '../../config/compiled.js';
-import type { Logger } from '../../core/logger.js';
-import { backupDatabases, listBackups, pruneBackups } from '../../store/backup.js';
 import { PrometheusMetrics } from '../../web/metrics.js';
 import { startDashboard } from '../web.js';
+import { DaemonLifecycle } from '../../runtime/lifecycle.js';
+import { runDailyBackups } from '../../runtime/daily-backups.js';
 import type { WebServer } from '../../web/server.js';
 
 const SHUTDOWN_DEADLINE_MS = 15_000;
-const BACKUP_CHECK_MS = 10 * 60_000;
-
-/** Once a day, an online backup of both databases; backups older than keepDays are pruned. */
-async function dailyBackups(config: CompiledConfig, logger: Logger, signal: AbortSignal): Promise<void> {
-  if (!config.backup.enabled) return;
-  const directory = config.backup.directory ?? path.join(config.dataDir, 'backups');
-  while (!signal.aborted) {
-    try {
-      const newest = listBackups(directory)[0];
-      if (!newest || Date.now() - newest.createdAt >= 86_400_000) {
-        const backup = await backupDatabases(config.dataDir, directory, Date.now());
-        const pruned = pruneBackups(directory, config.backup.keepDays, Date.now());
-        logger.info({ backup: backup.path, pruned: pruned.length }, 'daily backup written');
-      }
-    } catch (error) {
-      logger.error({ error: (error as Error).message }, 'daily backup failed');
-    }
-    await systemClock.sleep(BACKUP_CHECK_MS, signal).catch(() => undefined);
-  }
-}
 const ONCE_DELIVERY_MS = 15_000;
 
 export function registerRun(program: Command): void {
@@ -69,25 +47,15 @@ export function registerRun(program: Command): void {
           // Notifications queued by this cycle get one delivery attempt; what fails stays queued for the daemon.
           await daemon.dispatcher.deliverDue(AbortSignal.timeout(ONCE_DELIVERY_MS));
           output(options.json, summary, () => formatCycleSummary(summary));
+          await daemon.adapter.close?.();
           return;
         }
         logger.info(
           { config: config.source, dataDir: config.dataDir, services: config.services.length, dryRun: options.dryRun ?? config.safety.dryRun, pid: process.pid },
           'orchestrator started',
         );
-        const controller = new AbortController();
-        const stop = (signal: string) => {
-          if (controller.signal.aborted) {
-            logger.warn({ signal }, 'second signal: exiting now');
-            process.exit(EXIT.failure);
-          }
-          logger.info({ signal }, 'shutting down: finishing in-flight work');
-          controller.abort(new Error(`received ${signal}`));
-          setTimeout(() => {
-            logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown deadline passed: exiting');
-            process.exit(EXIT.failure);
-          }, SHUTDOWN_DEADLINE_MS).unref();
-        };
+        const notifier = systemdNotifier({ runner: new ProcessCommandRunner(), clock: systemClock, logger });
+        const lifecycle = new DaemonLifecycle({ logger, notifier, deadlineMs: SHUTDOWN_DEADLINE_MS, exit: (code) => process.exit(code) });
         // The dashboard is a window on the daemon: when it cannot listen, healing goes on and the log says why.
         const web: WebServer | undefined = serveWeb
           ? await startDashboard({ config, stores, logger, readOnly: false, metrics, escalations: daemon.escalations }).catch((error: Error) => {
@@ -95,18 +63,14 @@ export function registerRun(program: Command): void {
               return undefined;
             })
           : undefined;
-        process.on('SIGTERM', () => stop('SIGTERM'));
-        process.on('SIGINT', () => stop('SIGINT'));
-        const notifier = systemdNotifier({ runner: new ProcessCommandRunner(), clock: systemClock, logger });
+        if (web) lifecycle.onShutdown('dashboard', () => web.close());
+        lifecycle.onShutdown('service adapters', () => daemon.adapter.close?.());
         const alive = () => daemon.orchestrator.madeProgress(Math.max(config.cycle.watchIntervalMs * 10, 60_000));
-        controller.signal.addEventListener('abort', () => void notifier.stopping(), { once: true });
-        await Promise.all([
-          daemon.orchestrator.runForever(controller.signal),
-          daemon.dispatcher.run(controller.signal),
-          notifier.ready(`watching ${config.services.length} service(s)`).then(() => notifier.watchdog(alive, controller.signal)),
-          dailyBackups(config, logger, controller.signal),
-        ]);
-        await web?.close();
+        await lifecycle.run(
+          [(signal) => daemon.orchestrator.runForever(signal), (signal) => daemon.dispatcher.run(signal), (signal) => runDailyBackups(config, systemClock, logger, signal)],
+          `watching ${config.services.length} service(s)`,
+          alive,
+        );
         logger.info('orchestrator stopped');
       } finally {
         lock.release();

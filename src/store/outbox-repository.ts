@@ -2,9 +2,9 @@
  * The notification outbox in escalations.db: one row per (channel, dedup key), written in the same transaction
  * as the escalation so a crash can never lose a notification, and drained by the dispatcher at its own pace.
  */
-import type { SqliteDatabase } from '../store/database.js';
-import { fromSqlTime, fromSqlTimeOrNull, toSqlTime } from '../store/time.js';
-import type { Notification } from './notification.js';
+import type { SqliteDatabase } from './database.js';
+import { fromSqlTime, fromSqlTimeOrNull, toSqlTime } from './time.js';
+import type { Notification } from '../core/notification.js';
 
 export const OUTBOX_STATUSES = ['pending', 'delivered', 'failed'] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];

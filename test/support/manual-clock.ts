@@ -1,5 +1,5 @@
 /** A manual clock (for tests and simulations): time moves only when the test says so; sleeping advances it. */
-import type { Clock } from '../core/ports.js';
+import type { Clock } from '../../src/core/ports.js';
 
 export class ManualClock implements Clock {
   constructor(

@@ -2,8 +2,8 @@
  * A test double for the Agent port: a script decides the reply, and the reply goes through parseVerdict like a
  * real backend's, so tests exercise the same rejection of malformed verdicts.
  */
-import type { Agent, AgentContext, Perspective, Verdict } from './agent.js';
-import { AgentError, parseVerdict } from './verdict-schema.js';
+import type { Agent, AgentContext, Perspective, Verdict } from '../../src/agents/agent.js';
+import { AgentError, parseVerdict } from '../../src/agents/verdict-schema.js';
 
 /** Returns the raw reply for one call: a verdict, JSON text, or anything else (rejected by parseVerdict). */
 export type AgentScript = (context: AgentContext, perspective: Perspective) => unknown;

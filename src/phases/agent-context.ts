@@ -6,11 +6,11 @@
 import type { CompiledConfig } from '../config/compiled.js';
 import type { LearnedPattern } from '../core/types.js';
 import { sanitizeLines, sanitizeText } from '../core/sanitize.js';
-import type { TaskContext } from '../phases/phase.js';
-import { compileLogPattern } from '../checks/log-pattern.js';
+import type { TaskContext } from './phase.js';
+import { compileLogPattern } from '../core/log-pattern.js';
 import { ACTION_DEFINITIONS } from '../actions/definitions/index.js';
 import { runtimeRoots } from '../actions/scope.js';
-import type { AgentContext, CatalogEntry } from './agent.js';
+import type { AgentContext, CatalogEntry } from '../agents/agent.js';
 
 export function buildAgentContext(context: TaskContext, options: { config: CompiledConfig; learned: readonly LearnedPattern[]; hasSnapshot: boolean }): AgentContext {
   const { task, service, scope } = context;
