@@ -19,6 +19,7 @@ const LAYERS = {
   runtime: ['core', 'config', 'actions', 'checks', 'escalation', 'phases', 'store'],
   web: ['core', 'config', 'actions', 'escalation', 'notify', 'runtime', 'store'],
   deploy: ['core', 'config', 'runtime'],
+  demo: ['core', 'config'],
 };
 const FOLDERS = [...Object.keys(LAYERS), 'cli'];
 

@@ -16,6 +16,7 @@ import { registerBackup } from './commands/backup.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerDashboard } from './commands/dashboard.js';
 import { registerActions } from './commands/actions.js';
+import { registerDemo } from './commands/demo.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerDoctor(program);
   registerDashboard(program);
   registerActions(program);
+  registerDemo(program);
   for (const command of [program, ...program.commands, ...program.commands.flatMap((command) => command.commands)]) {
     command.exitOverride().showHelpAfterError();
   }

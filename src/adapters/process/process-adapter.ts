@@ -13,6 +13,9 @@ export class ProcessAdapter implements ServiceAdapter {
   readonly kind = 'process';
   readonly capabilities: ReadonlySet<AdapterCapability> = new Set();
   constructor(readonly options: ProcessAdapterOptions) {}
+  async startAll(): Promise<void> {
+    throw new Error('not implemented');
+  }
   async statusMany(): Promise<Map<string, ServiceStatus>> {
     throw new Error('not implemented');
   }
