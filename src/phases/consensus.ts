@@ -15,7 +15,7 @@ import { actionKey } from '../actions/catalog.js';
 import type { PlanRunner } from './plan-runner.js';
 import type { PhaseOutcome, RemediationPhase, TaskContext } from './phase.js';
 import { askAgent, describeVerdict, type AskResult } from './agent-verdicts.js';
-import { planFor } from './proposals.js';
+import { planFor, withinCapabilities } from './proposals.js';
 import { phaseOutcome } from './plan-outcome.js';
 
 export const PANEL: readonly Perspective[] = ['systems', 'application', 'dependencies'];
@@ -63,7 +63,8 @@ export class ConsensusPhase implements RemediationPhase {
     }
     if (tally.key === ESCALATE_KEY) return { kind: 'escalate', reason: `phase 3: ${tally.supporters.join(' and ')} agree a human is needed` };
     const winner = results.find(({ result }) => voteKey(result) === tally.key)!.result as Extract<AskResult, { kind: 'action' }>;
-    const plan = planFor(winner.action, service, 'consensus', `consensus of ${tally.supporters.join(' and ')}: ${winner.verdict.diagnosis}`);
+    const proposed = planFor(winner.action, service, 'consensus', `consensus of ${tally.supporters.join(' and ')}: ${winner.verdict.diagnosis}`);
+    const plan = withinCapabilities(proposed, context.scope.capabilities) ?? proposed;
     if (service.autonomy === 'shadow') {
       this.dependencies.planRunner.recordShadow(context, plan, 3);
       return { kind: 'escalate', reason: `shadow mode: phases 2 and 3 proposed fixes without acting (consensus: ${tally.key})` };

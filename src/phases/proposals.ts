@@ -4,6 +4,8 @@
  */
 import type { CompiledConfig, CompiledService } from '../config/compiled.js';
 import type { Action, Plan, PlanSource } from '../core/types.js';
+import type { AdapterCapability } from '../core/ports.js';
+import { actionDefinition } from '../actions/definitions/index.js';
 import { isCatalogAction, validateAction } from '../actions/catalog.js';
 import { scopeViolation, type ExecutionScope } from '../actions/scope.js';
 import type { ProposedAction } from '../agents/agent.js';
@@ -45,4 +47,18 @@ export function planFor(action: Action, service: CompiledService, source: PlanSo
       break;
   }
   return { actions: [action, ...follow], source, reason };
+}
+
+/**
+ * A plan as the service's adapter can run it: a follow-up it cannot do (reset-failed on a process) is left out;
+ * a plan whose first action it cannot do is dropped (undefined). Unknown capabilities: the plan as it is.
+ */
+export function withinCapabilities(plan: Plan, capabilities: ReadonlySet<AdapterCapability> | undefined): Plan | undefined {
+  if (!capabilities) return plan;
+  const supported = (action: Action) => {
+    const needed = actionDefinition(action.type)?.capability;
+    return !needed || capabilities.has(needed);
+  };
+  if (!supported(plan.actions[0]!)) return undefined;
+  return { ...plan, actions: plan.actions.filter(supported) };
 }

@@ -18,7 +18,7 @@ import type { PlanRunner } from './plan-runner.js';
 import { phaseOutcome } from './plan-outcome.js';
 import type { PhaseOutcome, RemediationPhase, TaskContext } from './phase.js';
 import { askAgent, describeVerdict } from './agent-verdicts.js';
-import { planFor } from './proposals.js';
+import { planFor, withinCapabilities } from './proposals.js';
 import { ladderPlans } from './recovery-ladder.js';
 
 export interface ResearchDependencies {
@@ -59,7 +59,9 @@ export class ResearchPhase implements RemediationPhase {
       return { kind: 'escalate', reason: `the ${agent.name} agent recommends a human: ${result.verdict.diagnosis}` };
     }
     if (result.kind === 'action') {
-      const plan = planFor(result.action, service, 'agent', `${agent.name} agent (confidence ${result.verdict.confidence.toFixed(2)}): ${result.verdict.diagnosis}`);
+      const proposed = planFor(result.action, service, 'agent', `${agent.name} agent (confidence ${result.verdict.confidence.toFixed(2)}): ${result.verdict.diagnosis}`);
+      // An action the adapter cannot run at all stays as proposed: the executor refuses it and the refusal is recorded.
+      const plan = withinCapabilities(proposed, context.scope.capabilities) ?? proposed;
       if (shadow) {
         this.dependencies.planRunner.recordShadow(context, plan, 2);
         return { kind: 'unfixed', reason: 'shadow mode: phase 2 recorded its proposal without acting' };
@@ -95,12 +97,13 @@ export class ResearchPhase implements RemediationPhase {
       const entries = await files.listFiles(root, { limit: 100 }).catch(() => []);
       for (const entry of entries) if (!candidates.has(entry.path)) candidates.set(entry.path, { root, path: entry.path });
     }
-    return ladderPlans({
+    const plans = ladderPlans({
       service,
       staleFiles: await findStaleFiles([...candidates.values()], files),
       dependencyUnits: scope.dependencyUnits.filter((unit) => context.evidence.logs.some((line) => line.includes(unit.replace(/\.service$/, ''))) || context.findings.some((finding) => finding.includes(unit))),
       configChanges: snapshots.has(service.name) ? snapshots.diff(service.name, service.configPaths) : [],
     });
+    return plans.flatMap((plan) => withinCapabilities(plan, scope.capabilities) ?? []);
   }
 }
 
