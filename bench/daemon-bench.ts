@@ -41,7 +41,11 @@ services:
       const pid = await lab.mainPid('bench-app.service');
       const killedAt = Date.now();
       await lab.exec(['kill', '-9', String(pid)]);
-      await lab.waitFor(async () => daemon.tasks('app').filter((task) => task.status === 'fixed').length === round + 1, { what: `fix ${round + 1}`, timeoutMs: 60_000, intervalMs: 50 });
+      await lab.waitFor(async () => daemon.tasks('app').filter((task) => task.status === 'fixed').length === round + 1, {
+        what: `fix ${round + 1}`,
+        timeoutMs: 60_000,
+        intervalMs: 50,
+      });
       const task = daemon.tasks('app')[round]!;
       const detectedAt = Date.parse(`${task.detected_at.replace(' ', 'T')}Z`);
       detection.push(detectedAt - killedAt);
@@ -103,7 +107,16 @@ ${services}
     const durations = daemon.query<{ duration_ms: number }>('tasks', `SELECT duration_ms FROM cycles WHERE kind = 'full' AND id > 10`).map((row) => row.duration_ms);
     const issues = daemon.query<{ n: number }>('tasks', `SELECT COUNT(*) AS n FROM tasks`)[0]!.n;
     if (issues > 0) log(`  note: ${issues} task(s) were created during the cycle run`);
-    return { units, cycles: count(), fullCycleMs: summary(durations), rssMbAfter100Cycles: round(early), rssMbAfterAllCycles: round(late), rssGrowthMb: round(late - early), rssAnonMbAfterAllCycles: round(anon), rssFileMbAfterAllCycles: round(file) };
+    return {
+      units,
+      cycles: count(),
+      fullCycleMs: summary(durations),
+      rssMbAfter100Cycles: round(early),
+      rssMbAfterAllCycles: round(late),
+      rssGrowthMb: round(late - early),
+      rssAnonMbAfterAllCycles: round(anon),
+      rssFileMbAfterAllCycles: round(file),
+    };
   } finally {
     await daemon.kill('SIGTERM').catch(() => undefined);
     await lab.stop();

@@ -17,9 +17,11 @@ interface Fault {
 const kill9 = (unit: string) => async (lab: SystemdLab) => {
   await lab.exec(['kill', '-9', String(await lab.mainPid(unit))]);
 };
-const restart = (...units: string[]) => async (lab: SystemdLab) => {
-  await lab.exec(['systemctl', 'restart', ...units], { allowFailure: true });
-};
+const restart =
+  (...units: string[]) =>
+  async (lab: SystemdLab) => {
+    await lab.exec(['systemctl', 'restart', ...units], { allowFailure: true });
+  };
 
 const FAULTS: Fault[] = [
   { name: 'kill -9 of the app', service: 'app', inject: kill9('lab-app.service'), restore: restart('lab-app.service') },

@@ -21,7 +21,21 @@ const ok = (argv: string[]): CommandResult => ({ argv, exitCode: 0, signal: null
 
 /** A unit that stays failed whatever is done to it. */
 function failedStatus(name: string): ServiceStatus {
-  return { name, state: 'failed', loadState: 'loaded', activeState: 'failed', subState: 'failed', unitFileState: 'static', mainPid: 0, result: 'exit-code', execMainStatus: 1, execMainCode: 'exited', restarts: 0, serviceType: 'simple', activeSince: null };
+  return {
+    name,
+    state: 'failed',
+    loadState: 'loaded',
+    activeState: 'failed',
+    subState: 'failed',
+    unitFileState: 'static',
+    mainPid: 0,
+    result: 'exit-code',
+    execMainStatus: 1,
+    execMainCode: 'exited',
+    restarts: 0,
+    serviceType: 'simple',
+    activeSince: null,
+  };
 }
 
 class StuckAdapter implements ServiceAdapter {
@@ -75,9 +89,19 @@ export async function benchPhaseOverhead(tasks: number): Promise<{ tasks: number
       'bench',
     );
     const clock = new ManualClock(Date.now());
-    const agents = { research: new TimedAgent(new HeuristicAgent()), systems: new TimedAgent(new HeuristicAgent()), application: new TimedAgent(new HeuristicAgent()), dependencies: new TimedAgent(new HeuristicAgent()) };
+    const agents = {
+      research: new TimedAgent(new HeuristicAgent()),
+      systems: new TimedAgent(new HeuristicAgent()),
+      application: new TimedAgent(new HeuristicAgent()),
+      dependencies: new TimedAgent(new HeuristicAgent()),
+    };
     const adapter = new StuckAdapter();
-    const daemon = createDaemon({ config, logger: silentLogger, adapters: { runner: { run: async (argv) => ok([...argv]) }, adapter, probes: undefined as never, files: nodeFileSystem, clock }, agents });
+    const daemon = createDaemon({
+      config,
+      logger: silentLogger,
+      adapters: { runner: { run: async (argv) => ok([...argv]) }, adapter, probes: undefined as never, files: nodeFileSystem, clock },
+      agents,
+    });
     const started = performance.now();
     await daemon.orchestrator.runOnce();
     const elapsed = performance.now() - started;
@@ -101,7 +125,11 @@ async function timePhaseOne(baseDir: string, tasks: number, clock: ManualClock):
       `dataDir: ${dataDir}\ncycle: { watchFailedUnits: false, workers: 1 }\nsafety: { budget: { actions: 1000 }, rateLimit: { actions: 100000 } }\nhost: { disk: { enabled: false }, inodes: { enabled: false }, memory: { enabled: false } }\nphases: { quickFix: { restartAttempts: 1 }, research: { enabled: false }, consensus: { enabled: false } }\nservices:\n${services}\n`,
       'bench',
     );
-    const daemon = createDaemon({ config, logger: silentLogger, adapters: { runner: { run: async (argv) => ok([...argv]) }, adapter: new StuckAdapter(), probes: undefined as never, files: nodeFileSystem, clock } });
+    const daemon = createDaemon({
+      config,
+      logger: silentLogger,
+      adapters: { runner: { run: async (argv) => ok([...argv]) }, adapter: new StuckAdapter(), probes: undefined as never, files: nodeFileSystem, clock },
+    });
     const started = performance.now();
     await daemon.orchestrator.runOnce();
     const elapsed = performance.now() - started;

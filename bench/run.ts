@@ -128,7 +128,9 @@ function dashboardSection(dashboard: Record<string, unknown> | undefined): strin
 
 function report(results: Results): string {
   const { detection, cycles, machine, phaseOverhead, faults, dashboard } = results;
-  const rows = faults.outcomes.map((outcome) => `| ${outcome.fault} | ${outcome.round} | ${outcome.outcome} | ${outcome.phase ?? '-'} | ${outcome.source ?? '-'} | ${outcome.detectToVerifiedMs ?? '-'} |`);
+  const rows = faults.outcomes.map(
+    (outcome) => `| ${outcome.fault} | ${outcome.round} | ${outcome.outcome} | ${outcome.phase ?? '-'} | ${outcome.source ?? '-'} | ${outcome.detectToVerifiedMs ?? '-'} |`,
+  );
   const total = faults.outcomes.length;
   return `# Benchmark results
 
@@ -158,7 +160,9 @@ ${dashboardSection(dashboard)}
 
 ## Fault suite (fix rate per phase)
 
-${total} faults injected in the lab; fixed ${Math.round(faults.fixRate * 100)}%: ${Object.entries(faults.byPhase).map(([phase, count]) => `phase ${phase}: ${count} (${Math.round((100 * count) / total)}%)`).join(', ')}.
+${total} faults injected in the lab; fixed ${Math.round(faults.fixRate * 100)}%: ${Object.entries(faults.byPhase)
+    .map(([phase, count]) => `phase ${phase}: ${count} (${Math.round((100 * count) / total)}%)`)
+    .join(', ')}.
 Later rounds show learning: a fault first fixed in phase 2 is fixed in phase 1 from the learned pattern.
 
 | fault | round | outcome | phase | source | detect → verified (ms) |

@@ -21,14 +21,15 @@ const PACKAGES = [
   { name: 'fonts-dejavu-core', file: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', for: 'readable screenshots' },
 ];
 
-const present = (item) => [item.file, ...(item.alternatives ?? [])].some((file) => {
-  try {
-    accessSync(file, constants.R_OK);
-    return true;
-  } catch {
-    return false;
-  }
-});
+const present = (item) =>
+  [item.file, ...(item.alternatives ?? [])].some((file) => {
+    try {
+      accessSync(file, constants.R_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 
 const missing = PACKAGES.filter((item) => !present(item));
 if (missing.length === 0 || process.env.AO_SKIP_PREREQUISITES === '1') process.exit(0);

@@ -128,7 +128,11 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const detector = createDetector(config, adapters);
   for (const service of config.services) {
     const unavailable = adapterOf(adapters.adapter, service.unit).unavailable;
-    if (unavailable) logger.warn({ service: service.name, unit: service.unit }, `${service.name} names the systemd unit ${service.unit}, but ${unavailable}: it is not watched, and nothing is escalated for it`);
+    if (unavailable)
+      logger.warn(
+        { service: service.name, unit: service.unit },
+        `${service.name} names the systemd unit ${service.unit}, but ${unavailable}: it is not watched, and nothing is escalated for it`,
+      );
   }
   const isPaused = () => stores.state.pause().paused;
   const policy = new SafetyPolicy({
@@ -158,8 +162,27 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const watched = [...new Set(config.services.flatMap((service) => [service.unit, ...service.dependsOn]))];
   const { adapter } = adapters;
   const stateEvents = adapter.watch ? { names: watched, watch: adapter.watch.bind(adapter) } : undefined;
-  const orchestrator = new Orchestrator({ config, stores, detector, pipeline, clock: adapters.clock, newId, logger, remediate: true, configKeeper, escalations, metrics, stateEvents });
-  const dispatcher = new OutboxDispatcher({ outbox: stores.outbox, notifiers: createNotifiers(config.notify, options.notify), clock: adapters.clock, logger, retry: config.notify.retry });
+  const orchestrator = new Orchestrator({
+    config,
+    stores,
+    detector,
+    pipeline,
+    clock: adapters.clock,
+    newId,
+    logger,
+    remediate: true,
+    configKeeper,
+    escalations,
+    metrics,
+    stateEvents,
+  });
+  const dispatcher = new OutboxDispatcher({
+    outbox: stores.outbox,
+    notifiers: createNotifiers(config.notify, options.notify),
+    clock: adapters.clock,
+    logger,
+    retry: config.notify.retry,
+  });
   return { orchestrator, adapter: adapters.adapter, stores, detector, policy, escalations, dispatcher };
 }
 

@@ -10,7 +10,10 @@ const fault = (id: string) => FAULTS.find((candidate) => candidate.id === id)!;
 
 function healthySnapshot(): StackSnapshot {
   const units = Object.fromEntries(
-    Object.values(UNITS).map((id) => [id, { id, activeState: 'active', subState: 'running', mainPid: 10, nRestarts: 0, result: 'success', unitFileState: 'static', loadState: 'loaded', activeEnterMono: 1 }]),
+    Object.values(UNITS).map((id) => [
+      id,
+      { id, activeState: 'active', subState: 'running', mainPid: 10, nRestarts: 0, result: 'success', unitFileState: 'static', loadState: 'loaded', activeEnterMono: 1 },
+    ]),
   );
   return {
     at: 0,
@@ -116,7 +119,9 @@ describe('the comparison harness', () => {
   it('configures Monit as its manual recommends and the orchestrator with a valid configuration', () => {
     const rc = monitrc(30);
     expect(rc).toMatch(/^set daemon 30$/m);
-    expect(rc).toMatch(/check process nginx with pidfile \/run\/nginx\.pid\n {2}start program = "\/usr\/bin\/systemctl start nginx\.service"\n {2}stop program = "\/usr\/bin\/systemctl stop nginx\.service"/);
+    expect(rc).toMatch(
+      /check process nginx with pidfile \/run\/nginx\.pid\n {2}start program = "\/usr\/bin\/systemctl start nginx\.service"\n {2}stop program = "\/usr\/bin\/systemctl stop nginx\.service"/,
+    );
     expect(rc.match(/if 5 restarts within 5 cycles then unmonitor/g)).toHaveLength(7);
     expect(rc).toMatch(/check process app with pidfile \/run\/lab-app\/app\.pid[\s\S]*?depends on redis/);
     expect(rc).toMatch(/check filesystem spool with path \/run\/lab-spool\n {2}if space usage > 80% then alert/);

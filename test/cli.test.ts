@@ -21,7 +21,10 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 // A configuration that never reaches for systemd, so these tests run on any Linux host.
 const hostOnly = path.join(work, 'host-only.yaml');
-writeFileSync(hostOnly, 'cycle: { watchFailedUnits: false }\nweb: { port: 0 }\nhost: { disk: { maxUsedPercent: 100 }, inodes: { maxUsedPercent: 100 }, memory: { maxUsedPercent: 100 } }\n');
+writeFileSync(
+  hostOnly,
+  'cycle: { watchFailedUnits: false }\nweb: { port: 0 }\nhost: { disk: { maxUsedPercent: 100 }, inodes: { maxUsedPercent: 100 }, memory: { maxUsedPercent: 100 } }\n',
+);
 
 /** Starts a long-running command and waits until its log contains `ready`. */
 async function startLogging(args: string[], ready: string): Promise<{ log: () => string; stop: () => Promise<number | null> }> {
@@ -219,7 +222,10 @@ describe('orchestrator CLI', () => {
     const dataDir = path.join(work, 'data-notify');
     const file = path.join(work, 'full-disk.yaml');
     // A disk limit of 1% makes the root filesystem "full": nothing may clean it, so it is escalated.
-    writeFileSync(file, 'cycle: { watchFailedUnits: false }\nhost: { disk: { maxUsedPercent: 1 }, inodes: { enabled: false }, memory: { enabled: false } }\nnotify:\n  webhooks: [{ name: down, url: "http://127.0.0.1:9/hook", timeout: 1s }]\n  retry: { maxAttempts: 1 }\n');
+    writeFileSync(
+      file,
+      'cycle: { watchFailedUnits: false }\nhost: { disk: { maxUsedPercent: 1 }, inodes: { enabled: false }, memory: { enabled: false } }\nnotify:\n  webhooks: [{ name: down, url: "http://127.0.0.1:9/hook", timeout: 1s }]\n  retry: { maxAttempts: 1 }\n',
+    );
     const run = await cli(['run', '--once', '-c', file, '-d', dataDir]);
     expect(run.stdout).toMatch(/Escalations: +1/);
     const status = await cli(['status', '-c', file, '-d', dataDir]);

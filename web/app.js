@@ -111,7 +111,12 @@ async function render({ live, overview: prefetched }) {
   const parsed = parseHash();
   const seq = ++state.renderSeq;
   if (!parsed) {
-    showPage({ title: 'Not found', node: h('div', { class: 'page' }, h('h1', { text: 'No such page' }), h('p', {}, h('a', { href: '#/', text: 'Back to the overview' }))) }, 'none', seq, live);
+    showPage(
+      { title: 'Not found', node: h('div', { class: 'page' }, h('h1', { text: 'No such page' }), h('p', {}, h('a', { href: '#/', text: 'Back to the overview' }))) },
+      'none',
+      seq,
+      live,
+    );
     return;
   }
   const routeKey = `${parsed.route.name}:${parsed.path}`;
@@ -201,7 +206,16 @@ function acceptOverview(overview) {
   const daemon = overview.daemon ?? {};
   const parts = [];
   if (daemon.running === false) {
-    parts.push(h('div', { class: 'banner-item banner-bad' }, h('strong', { text: 'The orchestrator is not running.' }), ' Nothing is being watched or fixed on this host. Start it with ', h('code', { text: 'systemctl start autonomous-orchestrator' }), '.'));
+    parts.push(
+      h(
+        'div',
+        { class: 'banner-item banner-bad' },
+        h('strong', { text: 'The orchestrator is not running.' }),
+        ' Nothing is being watched or fixed on this host. Start it with ',
+        h('code', { text: 'systemctl start autonomous-orchestrator' }),
+        '.',
+      ),
+    );
   }
   if (daemon.paused) {
     parts.push(

@@ -107,7 +107,12 @@ export function rateChart(rates) {
     { class: 'chart-summary' },
     total === 0
       ? `No tasks in the last ${rows.length || 14} days.`
-      : [h('strong', { text: percent(fixed, total) }), ` auto-fixed, `, h('strong', { text: percent(escalated, total) }), ` escalated — ${fixed} and ${escalated} of ${total} tasks in ${rows.length} days`],
+      : [
+          h('strong', { text: percent(fixed, total) }),
+          ` auto-fixed, `,
+          h('strong', { text: percent(escalated, total) }),
+          ` escalated — ${fixed} and ${escalated} of ${total} tasks in ${rows.length} days`,
+        ],
   );
   const element = h('div', { class: 'chart-wrap' }, summary, holder);
   const draw = async () => {
@@ -129,7 +134,15 @@ export function rateChart(rates) {
         axes: [axis({ values: DAY_FORMAT, space: 60 }), axis({ values: (self, ticks) => ticks.map((tick) => `${tick}%`), size: 56, space: 30 })],
         series: [
           { label: 'Day', value: (self, seconds) => (seconds ? new Date(seconds * 1000).toLocaleDateString() : '—') },
-          { label: 'Auto-fixed', stroke: ok, width: 2, fill: themeColor('--ok-fill', 'rgba(21,128,61,0.08)'), points: { show: true, size: 6, fill: ok }, value: counts('fixed'), spanGaps: true },
+          {
+            label: 'Auto-fixed',
+            stroke: ok,
+            width: 2,
+            fill: themeColor('--ok-fill', 'rgba(21,128,61,0.08)'),
+            points: { show: true, size: 6, fill: ok },
+            value: counts('fixed'),
+            spanGaps: true,
+          },
           { label: 'Escalated', stroke: bad, width: 2, dash: [6, 4], points: { show: true, size: 6, fill: bad }, value: counts('escalated'), spanGaps: true },
         ],
       },
@@ -187,10 +200,7 @@ export function recoveryChart(recovery) {
         cursor: { drag: { x: false, y: false }, points: { size: 9 } },
         legend: { live: true },
         scales: { x: { time: true }, y: logScale ? { distr: 3, log: 10 } : { range: (self, min, max) => [0, Math.max(1, max * 1.15)] } },
-        axes: [
-          axis({ space: 60 }),
-          axis({ values: (self, ticks) => ticks.map((tick) => (tick === null ? '' : duration(tick * 1000))), size: 64, space: 28 }),
-        ],
+        axes: [axis({ space: 60 }), axis({ values: (self, ticks) => ticks.map((tick) => (tick === null ? '' : duration(tick * 1000))), size: 64, space: 28 })],
         series: [
           { label: 'Detected', value: (self, value) => (value ? new Date(value * 1000).toLocaleString() : '—') },
           ...phases.map((phase) => {
@@ -203,7 +213,8 @@ export function recoveryChart(recovery) {
               paths: () => null,
               points: { show: true, size: 8, fill: color, stroke: color },
               // index - 1: the data starts with the empty margin point.
-              value: (self, value, seriesIndex, index) => (value === null || value === undefined ? '—' : `${duration(value * 1000)}${index !== null && points[index - 1] ? ` · ${points[index - 1].service}` : ''}`),
+              value: (self, value, seriesIndex, index) =>
+                value === null || value === undefined ? '—' : `${duration(value * 1000)}${index !== null && points[index - 1] ? ` · ${points[index - 1].service}` : ''}`,
             };
           }),
         ],

@@ -86,7 +86,13 @@ export function timeEl(ms, options = {}) {
   if (options.relativeOnly) {
     return h('time', { class: 'ts', datetime: new Date(ms).toISOString(), title: fullTime(ms) }, rel);
   }
-  return h('time', { class: 'ts', datetime: new Date(ms).toISOString(), title: fullTime(ms) }, h('span', { class: 'abs', text: localTime(ms) }), ' ', h('span', { class: 'rel-wrap' }, '(', rel, ')'));
+  return h(
+    'time',
+    { class: 'ts', datetime: new Date(ms).toISOString(), title: fullTime(ms) },
+    h('span', { class: 'abs', text: localTime(ms) }),
+    ' ',
+    h('span', { class: 'rel-wrap' }, '(', rel, ')'),
+  );
 }
 
 /** Refreshes every relative time on the page (called every 15 s). */

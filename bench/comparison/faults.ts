@@ -77,13 +77,15 @@ export function timeLimitMs(fault: Fault, healer: { cycleMs: number; startWaitMs
   return Math.max(fault.timeoutMs, 2 * round + 15_000 + late);
 }
 
-const kill9 = (unit: string) => async ({ lab }: FaultContext) => {
-  const pid = await lab.mainPid(unit);
-  if (!pid) throw new Error(`${unit} has no main pid to kill`);
-  const at = Date.now();
-  await lab.exec(['kill', '-9', String(pid)]);
-  return at;
-};
+const kill9 =
+  (unit: string) =>
+  async ({ lab }: FaultContext) => {
+    const pid = await lab.mainPid(unit);
+    if (!pid) throw new Error(`${unit} has no main pid to kill`);
+    const at = Date.now();
+    await lab.exec(['kill', '-9', String(pid)]);
+    return at;
+  };
 
 const dropIn = (unit: string, body: string) => async (lab: SystemdLab) => {
   await lab.writeFile(`/run/systemd/system/${unit}.d/50-bench-fault.conf`, `[Service]\n${body}\n`, 0o644);
@@ -138,7 +140,7 @@ export const FAULTS: Fault[] = [
   },
   {
     id: 'stale-lock',
-    title: 'stale lock file blocks the worker\'s start (kill -9 left it)',
+    title: "stale lock file blocks the worker's start (kill -9 left it)",
     expected: 'fixed',
     expectation: 'fixed',
     subjects: ['worker'],
@@ -166,11 +168,7 @@ export const FAULTS: Fault[] = [
     timeoutMs: FIX_TIMEOUT,
     inject: async ({ lab }) => {
       const at = Date.now();
-      await lab.exec([
-        '/bin/sh',
-        '-c',
-        `for i in $(seq 1 14); do head -c 1048576 /dev/zero > ${SPOOL_CACHE}/blob-$i.bin; done; touch -d '2 days ago' ${SPOOL_CACHE}/*`,
-      ]);
+      await lab.exec(['/bin/sh', '-c', `for i in $(seq 1 14); do head -c 1048576 /dev/zero > ${SPOOL_CACHE}/blob-$i.bin; done; touch -d '2 days ago' ${SPOOL_CACHE}/*`]);
       return at;
     },
   },
@@ -211,7 +209,7 @@ export const FAULTS: Fault[] = [
     targets: [UNITS.nginx],
     timeoutMs: ESCALATION_TIMEOUT,
     maxStartAttempts: 2,
-    escalationMustShow: { pattern: /proxy_pas_typo|unknown directive/, what: "nginx -t's output (unknown directive \"proxy_pas_typo\")" },
+    escalationMustShow: { pattern: /proxy_pas_typo|unknown directive/, what: 'nginx -t\'s output (unknown directive "proxy_pas_typo")' },
     inject: async (ctx) => {
       await ctx.lab.exec(['sed', '-i', 's/proxy_pass /proxy_pas_typo /', NGINX_SITE]);
       return kill9(UNITS.nginx)(ctx);

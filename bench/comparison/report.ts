@@ -63,7 +63,7 @@ const ms = (value: unknown) => (num(value) === undefined ? '–' : `${Math.round
  * bench/dashboard-bench.ts (stored under `dashboard`); until it exists the row says so.
  */
 export function ownFiguresSection(file = OWN_RESULTS): string {
-  if (!existsSync(file)) return '## The orchestrator\'s own figures\n\nNot available: bench/results.json is missing (run `npm run bench` without BENCH_ONLY_COMPARISON).\n';
+  if (!existsSync(file)) return "## The orchestrator's own figures\n\nNot available: bench/results.json is missing (run `npm run bench` without BENCH_ONLY_COMPARISON).\n";
   let results: Json;
   try {
     results = JSON.parse(readFileSync(file, 'utf8')) as Json;
@@ -74,14 +74,17 @@ export function ownFiguresSection(file = OWN_RESULTS): string {
   const cycles = at(results, 'cycles');
   const overhead = at(results, 'phaseOverhead');
   const dashboard = at(results, 'dashboard');
-  const dashboardText = !dashboard || typeof dashboard !== 'object'
-    ? 'not measured in this run (bench/dashboard-bench.ts, `runDashboardBench()`): its result will appear here'
-    : num(at(dashboard, 'overviewRps')) !== undefined
-      ? `GET /api/overview: ${Math.round(num(at(dashboard, 'overviewRps'))!)} requests/s (latency p50 ${ms(at(dashboard, 'overviewLatencyP50Ms'))}, p95 ${ms(at(dashboard, 'overviewLatencyP95Ms'))}) with ${num(at(dashboard, 'tasks')) ?? '?'} tasks` +
-        (num(at(dashboard, 'firstRenderMs', 'median')) !== undefined ? `; overview first render ${ms(at(dashboard, 'firstRenderMs', 'median'))} median, ${ms(at(dashboard, 'firstRenderMs', 'p95'))} p95` : '')
-      : Object.entries(dashboard as Json)
-          .map(([key, value]) => `${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
-          .join('; ');
+  const dashboardText =
+    !dashboard || typeof dashboard !== 'object'
+      ? 'not measured in this run (bench/dashboard-bench.ts, `runDashboardBench()`): its result will appear here'
+      : num(at(dashboard, 'overviewRps')) !== undefined
+        ? `GET /api/overview: ${Math.round(num(at(dashboard, 'overviewRps'))!)} requests/s (latency p50 ${ms(at(dashboard, 'overviewLatencyP50Ms'))}, p95 ${ms(at(dashboard, 'overviewLatencyP95Ms'))}) with ${num(at(dashboard, 'tasks')) ?? '?'} tasks` +
+          (num(at(dashboard, 'firstRenderMs', 'median')) !== undefined
+            ? `; overview first render ${ms(at(dashboard, 'firstRenderMs', 'median'))} median, ${ms(at(dashboard, 'firstRenderMs', 'p95'))} p95`
+            : '')
+        : Object.entries(dashboard as Json)
+            .map(([key, value]) => `${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+            .join('; ');
   const rows = [
     ['detection latency, kill -9 → task (median / p95)', pair(at(results, 'detection', 'detectionMs'))],
     ['detection → verified healthy, phase-1 restart (median / p95)', pair(at(results, 'detection', 'detectToVerifiedMs'))],
@@ -141,7 +144,12 @@ export function renderMarkdown(comparison: ComparisonResults, faults: readonly F
       Object.entries(result.startAttempts)
         .map(([unit, n]) => `${unit.replace('.service', '')} ${n}`)
         .join(', ') || '–',
-      [...(result.error ? [`harness: ${result.error.split('\n')[0]}`] : []), ...result.wrong.map((w) => `⚠ ${w}`), ...result.unnecessary.map((u) => `(unnecessary: ${u})`), ...result.notes].join('; ') || '–',
+      [
+        ...(result.error ? [`harness: ${result.error.split('\n')[0]}`] : []),
+        ...result.wrong.map((w) => `⚠ ${w}`),
+        ...result.unnecessary.map((u) => `(unnecessary: ${u})`),
+        ...result.notes,
+      ].join('; ') || '–',
     ]);
     return `### ${system.label}
 
@@ -230,6 +238,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const resultsFile = path.join(BENCH_DIR, 'comparison-results.json');
   const comparison = JSON.parse(readFileSync(resultsFile, 'utf8')) as ComparisonResults;
   const ids = comparison.faultsRun ?? comparison.systems[0]?.faults.map((fault) => fault.fault) ?? [];
-  writeFileSync(path.join(BENCH_DIR, 'comparison.md'), renderMarkdown(comparison, FAULTS.filter((fault) => ids.includes(fault.id))));
+  writeFileSync(
+    path.join(BENCH_DIR, 'comparison.md'),
+    renderMarkdown(
+      comparison,
+      FAULTS.filter((fault) => ids.includes(fault.id)),
+    ),
+  );
   process.stdout.write(`${summaryTable(comparison)}\n\nre-rendered bench/comparison.md from bench/comparison-results.json\n`);
 }

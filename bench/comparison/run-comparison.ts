@@ -378,8 +378,7 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
   // dependents, restarts the dependency, starts them again) or restarted after it is bounced with its dependency
   // (unnecessary); a dependent started or stopped on its own while the dependency is still down is wrong.
   const targetStartAt = windowEvents.find((event) => fault.targets.includes(event.unit) && (event.kind === 'starting' || event.kind === 'started'))?.at ?? null;
-  const bouncedWithTarget = (job: UnitEvent) =>
-    targetStartAt !== null && (job.at >= targetStartAt - 50 || (job.kind === 'stopping' && targetStartAt - job.at <= 10_000));
+  const bouncedWithTarget = (job: UnitEvent) => targetStartAt !== null && (job.at >= targetStartAt - 50 || (job.kind === 'stopping' && targetStartAt - job.at <= 10_000));
   const jobsByUnit = new Map<string, UnitEvent[]>();
   for (const event of windowEvents) {
     if (event.kind !== 'starting' && event.kind !== 'stopping' && event.kind !== 'started') continue;
@@ -445,14 +444,26 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
       break;
     }
     case 'fixed-then-escalated': {
-      const kills = fault.manifestsAsKillOf ? allUnitEvents.filter((event) => event.unit === fault.manifestsAsKillOf && event.kind === 'killed' && event.at >= tInj && (escalatedAt === null || event.at <= escalatedAt)).length : 0;
+      const kills = fault.manifestsAsKillOf
+        ? allUnitEvents.filter(
+            (event) => event.unit === fault.manifestsAsKillOf && event.kind === 'killed' && event.at >= tInj && (escalatedAt === null || event.at <= escalatedAt),
+          ).length
+        : 0;
       const recurrences = fault.manifestsAsKillOf ? ` after ${kills} OOM kill${kills === 1 ? '' : 's'}` : '';
       outcome = `${fixed ? 'fixed' : 'not fixed'}, ${escalated ? `escalated${recurrences}` : 'not escalated'}${timedOut && !escalated ? ' (time limit)' : ''}`;
       correct = fixed && escalated && clean;
       break;
     }
     case 'escalated':
-      outcome = escalated ? (escalationShowsEvidence === false ? 'escalated, without the config test output' : 'escalated') : fixed ? 'fixed' : timedOut ? 'not escalated (time limit)' : 'not escalated';
+      outcome = escalated
+        ? escalationShowsEvidence === false
+          ? 'escalated, without the config test output'
+          : 'escalated'
+        : fixed
+          ? 'fixed'
+          : timedOut
+            ? 'not escalated (time limit)'
+            : 'not escalated';
       correct = escalated && escalationShowsEvidence !== false && clean;
       break;
     case 'left-alone': {
@@ -462,7 +473,12 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
       correct = down && !touched && clean;
       // (already listed above when the masked unit is not one of the fault's targets)
       if (touched && !wrong.some((entry) => entry.startsWith(`acted on ${UNITS.masked}`))) {
-        wrong.push(`acted on the masked unit: ${events.filter((event) => event.kind === 'action' && (fault.subjects as string[]).includes(event.subject)).map((event) => event.text.slice(0, 120)).join(' | ')}`);
+        wrong.push(
+          `acted on the masked unit: ${events
+            .filter((event) => event.kind === 'action' && (fault.subjects as string[]).includes(event.subject))
+            .map((event) => event.text.slice(0, 120))
+            .join(' | ')}`,
+        );
       }
       break;
     }
@@ -686,7 +702,9 @@ export async function runComparison(
 
 /** BENCH_COMPARISON_FAULTS=a,b (fault ids) and BENCH_COMPARISON_LANES=n from the environment. */
 export function comparisonOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): { faults?: string[]; lanes: number } {
-  const faults = env.BENCH_COMPARISON_FAULTS?.split(',').map((id) => id.trim()).filter(Boolean);
+  const faults = env.BENCH_COMPARISON_FAULTS?.split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
   if (faults) {
     const unknown = faults.filter((id) => !FAULTS.some((fault) => fault.id === id));
     if (unknown.length > 0) throw new Error(`BENCH_COMPARISON_FAULTS: unknown fault(s) ${unknown.join(', ')} (known: ${FAULTS.map((fault) => fault.id).join(', ')})`);

@@ -87,17 +87,15 @@ function appUnitText(description: string, env: Record<string, string>, extra: st
 }
 
 const UNIT_FILES: Record<string, string> = {
-  [UNITS.app]: appUnitText(
-    'bench app (node HTTP behind nginx, uses redis)',
-    { PORT: String(PORTS.app), HOST: '127.0.0.1', DEPENDS_TCP: '127.0.0.1:6379', PIDFILE: APP_PIDFILE },
-    ['RuntimeDirectory=lab-app', 'MemoryMax=64M'],
-  ),
+  [UNITS.app]: appUnitText('bench app (node HTTP behind nginx, uses redis)', { PORT: String(PORTS.app), HOST: '127.0.0.1', DEPENDS_TCP: '127.0.0.1:6379', PIDFILE: APP_PIDFILE }, [
+    'RuntimeDirectory=lab-app',
+    'MemoryMax=64M',
+  ]),
   // The worker keeps its lock in a preserved runtime directory: a kill -9 leaves a stale lock that blocks the next start.
-  [UNITS.worker]: appUnitText(
-    'bench worker (node, uses postgresql)',
-    { PORT: String(PORTS.worker), HOST: '127.0.0.1', DEPENDS_TCP: '127.0.0.1:5432', LOCKFILE: WORKER_LOCK },
-    ['RuntimeDirectory=lab-worker', 'RuntimeDirectoryPreserve=yes'],
-  ),
+  [UNITS.worker]: appUnitText('bench worker (node, uses postgresql)', { PORT: String(PORTS.worker), HOST: '127.0.0.1', DEPENDS_TCP: '127.0.0.1:5432', LOCKFILE: WORKER_LOCK }, [
+    'RuntimeDirectory=lab-worker',
+    'RuntimeDirectoryPreserve=yes',
+  ]),
   [UNITS.broken]: appUnitText('bench unit a bad deploy breaks', { PORT: String(PORTS.broken), HOST: '127.0.0.1', PIDFILE: BROKEN_PIDFILE }, ['RuntimeDirectory=lab-broken']),
   [UNITS.masked]: appUnitText('bench unit the operator masks', { PORT: String(PORTS.masked), HOST: '127.0.0.1', PIDFILE: MASKED_PIDFILE }, ['RuntimeDirectory=lab-masked']),
 };
@@ -267,7 +265,18 @@ export async function restoreClean(lab: SystemdLab, keepSha: string, log: (line:
   const bad = order.filter((service) => {
     const unit = snap.units[UNITS[service]];
     if (!unit || unit.activeState !== 'active') return true;
-    const code = service === 'nginx' ? snap.http.nginx_health : service === 'redis' ? (snap.redis === 'PONG' ? 200 : 0) : service === 'postgresql' ? (snap.pg === 'ok' ? 200 : 0) : snap.http[service];
+    const code =
+      service === 'nginx'
+        ? snap.http.nginx_health
+        : service === 'redis'
+          ? snap.redis === 'PONG'
+            ? 200
+            : 0
+          : service === 'postgresql'
+            ? snap.pg === 'ok'
+              ? 200
+              : 0
+            : snap.http[service];
     return code !== 200;
   });
   // A unit killed while down (or masked: systemd then no longer knows its RuntimeDirectory=) leaves its pid or

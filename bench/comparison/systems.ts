@@ -85,9 +85,12 @@ const ALERT_TO = 'ops@lab.invalid';
 
 /** Reads utime/stime/cutime/cstime, start time and VmHWM of a pid inside the lab. */
 export async function processUsage(lab: SystemdLab, pid: number): Promise<Usage | null> {
-  const res = await lab.exec(['sh', '-c', `cat /proc/${pid}/stat; echo; grep VmHWM /proc/${pid}/status; echo "tick $(getconf CLK_TCK)"; echo "uptime $(cut -d' ' -f1 /proc/uptime)"`], {
-    allowFailure: true,
-  });
+  const res = await lab.exec(
+    ['sh', '-c', `cat /proc/${pid}/stat; echo; grep VmHWM /proc/${pid}/status; echo "tick $(getconf CLK_TCK)"; echo "uptime $(cut -d' ' -f1 /proc/uptime)"`],
+    {
+      allowFailure: true,
+    },
+  );
   const [stat = '', ...rest] = res.stdout.split('\n');
   if (!stat.includes(')')) return null;
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -285,11 +288,20 @@ export class OrchestratorHealer implements Healer {
     const events: HealerEvent[] = [];
     for (const task of this.daemon.query<OrchTask>('tasks', 'SELECT * FROM tasks WHERE detected_at >= ? OR closed_at >= ? ORDER BY detected_at', since, since)) {
       const detectedAt = fromSql(task.detected_at);
-      if (detectedAt >= sinceMs) events.push({ at: detectedAt, kind: 'detect', subject: subject(task.service), text: `task ${task.id.slice(0, 8)}: ${task.symptom}: ${task.message}` });
+      if (detectedAt >= sinceMs)
+        events.push({ at: detectedAt, kind: 'detect', subject: subject(task.service), text: `task ${task.id.slice(0, 8)}: ${task.symptom}: ${task.message}` });
       const closedAt = fromSql(task.closed_at);
       if (!Number.isNaN(closedAt) && closedAt >= sinceMs) {
-        if (task.status === 'fixed') events.push({ at: closedAt, kind: 'fixed', subject: subject(task.service), text: `task ${task.id.slice(0, 8)} fixed in phase ${task.fixed_by_phase}`, phase: task.fixed_by_phase ?? undefined });
-        if (task.status === 'ignored') events.push({ at: closedAt, kind: 'ignored', subject: subject(task.service), text: `task ${task.id.slice(0, 8)} ignored: ${task.reason ?? ''}` });
+        if (task.status === 'fixed')
+          events.push({
+            at: closedAt,
+            kind: 'fixed',
+            subject: subject(task.service),
+            text: `task ${task.id.slice(0, 8)} fixed in phase ${task.fixed_by_phase}`,
+            phase: task.fixed_by_phase ?? undefined,
+          });
+        if (task.status === 'ignored')
+          events.push({ at: closedAt, kind: 'ignored', subject: subject(task.service), text: `task ${task.id.slice(0, 8)} ignored: ${task.reason ?? ''}` });
       }
     }
     for (const attempt of this.daemon.query<OrchAttempt>('tasks', 'SELECT * FROM attempts WHERE started_at >= ? ORDER BY started_at, rowid', since)) {

@@ -63,7 +63,9 @@ export interface ActionDefinition<Params extends Record<string, string | number 
 }
 
 /** Declares an action (keeps each definition's parameter type). */
-export function defineAction<const Type extends string, Params extends Record<string, string | number | boolean>>(definition: ActionDefinition<Params, Type>): ActionDefinition<Params, Type> {
+export function defineAction<const Type extends string, Params extends Record<string, string | number | boolean>>(
+  definition: ActionDefinition<Params, Type>,
+): ActionDefinition<Params, Type> {
   return definition;
 }
 

@@ -40,7 +40,10 @@ export class Executor {
     if (definition.executable === false) throw new PolicyRefusal('not_allowed', `${action.type} is not available in this version of the executor`);
     const adapter = adapterOf(this.dependencies.adapter, scope.service.unit || scope.service.name);
     if (definition.capability && !adapter.capabilities.has(definition.capability)) {
-      throw new PolicyRefusal('not_allowed', `${action.type} needs the "${definition.capability}" capability, which the ${adapter.kind} adapter of ${scope.service.name} does not have`);
+      throw new PolicyRefusal(
+        'not_allowed',
+        `${action.type} needs the "${definition.capability}" capability, which the ${adapter.kind} adapter of ${scope.service.name} does not have`,
+      );
     }
     try {
       return await definition.run(action.params, {

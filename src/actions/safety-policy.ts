@@ -51,10 +51,7 @@ export class SafetyPolicy {
     const now = this.options.clock.monotonic();
     const budget = this.budget(service);
     if (!budget.hasRoom(now)) {
-      throw new PolicyRefusal(
-        'budget',
-        `action budget for ${service} exhausted: ${budget.limit} actions in ${Math.round(budget.windowMs / 60_000)} min`,
-      );
+      throw new PolicyRefusal('budget', `action budget for ${service} exhausted: ${budget.limit} actions in ${Math.round(budget.windowMs / 60_000)} min`);
     }
     if (!this.rate.hasRoom(now)) {
       throw new PolicyRefusal('rate_limit', `global rate limit reached: ${this.rate.limit} actions per ${Math.round(this.rate.windowMs / 1000)} s`);

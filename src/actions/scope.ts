@@ -23,7 +23,6 @@ export interface ExecutionScope {
   capabilities?: ReadonlySet<AdapterCapability>;
 }
 
-
 /**
  * Directories under which stale runtime files of this service may be removed: the profile's, the unit's
  * RuntimeDirectory=, and the directories of its runtime files, less any shared or system directory and the data

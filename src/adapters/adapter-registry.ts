@@ -69,7 +69,12 @@ export class AdapterRegistry implements ServiceAdapter {
   watch(names: readonly string[], listener: StateListener): () => void {
     const stops = this.adapters()
       .filter((adapter) => adapter.watch && !adapter.unavailable)
-      .map((adapter) => adapter.watch!(names.filter((name) => this.for(name) === adapter), listener));
+      .map((adapter) =>
+        adapter.watch!(
+          names.filter((name) => this.for(name) === adapter),
+          listener,
+        ),
+      );
     return () => stops.forEach((stop) => stop());
   }
 

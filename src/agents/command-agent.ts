@@ -37,7 +37,8 @@ export class CommandAgent implements Agent {
       maxOutputBytes: MAX_REPLY_BYTES + 1,
       ...(this.options.env ? { env: this.options.env } : {}),
     });
-    if (result.spawnError) throw new AgentError('backend_error', `${this.name}: could not start ${sanitizeText(this.options.argv[0]!, 200)}: ${sanitizeText(result.spawnError, 200)}`);
+    if (result.spawnError)
+      throw new AgentError('backend_error', `${this.name}: could not start ${sanitizeText(this.options.argv[0]!, 200)}: ${sanitizeText(result.spawnError, 200)}`);
     if (result.timedOut) throw new AgentError('timeout', `${this.name}: no reply within ${this.options.timeoutMs} ms (process group killed)`);
     if (signal.aborted) throw new AgentError('timeout', `${this.name}: aborted (process group killed)`);
     if (result.exitCode !== 0) {

@@ -62,7 +62,17 @@ function userPrompt(context: AgentContext, open: string, close: string): string 
   let findings = context.findings.slice(-8);
   let attempts = context.attempts.slice(-12);
   const render = (keptLogs: number, cutNote: string) =>
-    [...header(context), open, ...hostData(context, findings, attempts), '## Recent logs (oldest first)', ...(cutNote ? [cutNote] : []), ...(keptLogs > 0 ? logs.slice(-keptLogs) : ['(none)']), close, '', 'Reply with the JSON verdict only.'].join('\n');
+    [
+      ...header(context),
+      open,
+      ...hostData(context, findings, attempts),
+      '## Recent logs (oldest first)',
+      ...(cutNote ? [cutNote] : []),
+      ...(keptLogs > 0 ? logs.slice(-keptLogs) : ['(none)']),
+      close,
+      '',
+      'Reply with the JSON verdict only.',
+    ].join('\n');
   const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
   // Drop older findings and attempts only if even an empty log section does not fit (rare: they are capped).
   while (bytes(render(0, note(logs.length))) > MAX_USER_PROMPT_BYTES && (findings.length > 0 || attempts.length > 0)) {
@@ -100,7 +110,9 @@ function header(context: AgentContext): string[] {
     `config paths: ${list(service.configPaths)}`,
   ];
   if (unit) {
-    lines.push(`unit state: active=${meta(unit.activeState)} sub=${meta(unit.subState)} result=${meta(unit.result)} exit-status=${unit.execMainStatus} exit-code=${meta(unit.execMainCode)} unit-file=${meta(unit.unitFileState)}`);
+    lines.push(
+      `unit state: active=${meta(unit.activeState)} sub=${meta(unit.subState)} result=${meta(unit.result)} exit-status=${unit.execMainStatus} exit-code=${meta(unit.execMainCode)} unit-file=${meta(unit.unitFileState)}`,
+    );
   }
   lines.push('', '# Learned patterns for this signature');
   if (context.learned.length === 0) lines.push('(none)');
@@ -125,7 +137,9 @@ function hostData(context: AgentContext, findings: string[], attempts: AgentCont
   lines.push('', '## Earlier attempts (oldest first)');
   if (attempts.length === 0) lines.push('(none)');
   for (const attempt of attempts) {
-    lines.push(`- phase ${attempt.phase} ${fenceSafe(attempt.source, 40)} ${fenceSafe(attempt.plan, 80)} -> ${fenceSafe(attempt.outcome ?? 'pending', 40)}: ${fenceSafe(attempt.detail, 600)}`);
+    lines.push(
+      `- phase ${attempt.phase} ${fenceSafe(attempt.source, 40)} ${fenceSafe(attempt.plan, 80)} -> ${fenceSafe(attempt.outcome ?? 'pending', 40)}: ${fenceSafe(attempt.detail, 600)}`,
+    );
   }
   lines.push('', '## Findings of earlier phases');
   if (findings.length === 0) lines.push('(none)');

@@ -43,7 +43,10 @@ export function parseVerdict(reply: unknown): Verdict {
   }
   const parsed = verdictSchema.safeParse(value);
   if (!parsed.success) {
-    throw new AgentError('invalid_reply', `reply does not match the verdict schema: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
+    throw new AgentError(
+      'invalid_reply',
+      `reply does not match the verdict schema: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`,
+    );
   }
   return parsed.data as Verdict;
 }

@@ -8,9 +8,7 @@ export interface Vote {
   key: string | null;
 }
 
-export type Tally =
-  | { decision: 'quorum'; key: string; supporters: string[]; counts: Record<string, number> }
-  | { decision: 'no_quorum'; counts: Record<string, number> };
+export type Tally = { decision: 'quorum'; key: string; supporters: string[]; counts: Record<string, number> } | { decision: 'no_quorum'; counts: Record<string, number> };
 
 export function tallyVotes(votes: readonly Vote[], quorum: number): Tally {
   const counts: Record<string, number> = {};

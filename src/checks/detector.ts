@@ -71,7 +71,10 @@ export class Detector {
         if (!services.some((service) => service.unit === unit)) services.push(this.discover(unit));
       }
     }
-    const statuses = await adapter.statusMany(services.map((service) => service.unit), signal);
+    const statuses = await adapter.statusMany(
+      services.map((service) => service.unit),
+      signal,
+    );
     const detection: Detection = { issues: [], checksRun: 0, healthy: new Set(), statuses };
     await mapWithConcurrency(services, 16, async (service) => {
       const results = await this.runServiceChecks(service, statuses.get(service.unit), kind === 'full', { signal });
@@ -118,7 +121,14 @@ export class Detector {
           maxOutputBytes: this.dependencies.config.safety.maxOutputBytes,
           signal: options.signal,
           logSinceMs: options.logSinceMs,
-        }).catch((error: Error): CheckResult => ({ checkId: check.id, type: check.type, ok: false, symptom: 'command_failed', detail: 'error', message: `check error: ${error.message}` })),
+        }).catch((error: Error): CheckResult => ({
+          checkId: check.id,
+          type: check.type,
+          ok: false,
+          symptom: 'command_failed',
+          detail: 'error',
+          message: `check error: ${error.message}`,
+        })),
       );
     }
     return results;

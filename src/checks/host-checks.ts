@@ -13,7 +13,14 @@ export async function runHostChecks(host: CompiledConfig['host'], probes: Probes
       try {
         usage = await probes.filesystem(mount);
       } catch (error) {
-        results.push({ checkId: `disk:${mount}`, type: 'disk', ok: false, symptom: 'disk_full', detail: 'statfs', message: `${mount}: cannot read usage (${(error as Error).message})` });
+        results.push({
+          checkId: `disk:${mount}`,
+          type: 'disk',
+          ok: false,
+          symptom: 'disk_full',
+          detail: 'statfs',
+          message: `${mount}: cannot read usage (${(error as Error).message})`,
+        });
         continue;
       }
       if (host.disk.enabled) {

@@ -7,7 +7,8 @@ import { formatDuration } from '../config/duration.js';
 import { table, when } from './table.js';
 
 export function formatCycleSummary(summary: CycleRecord): string {
-  const tracked = summary.tasksCreated === 0 && summary.issuesDetected > 0 ? ' (all already tracked)' : summary.alreadyTracked > 0 ? ` (${summary.alreadyTracked} already tracked)` : '';
+  const tracked =
+    summary.tasksCreated === 0 && summary.issuesDetected > 0 ? ' (all already tracked)' : summary.alreadyTracked > 0 ? ` (${summary.alreadyTracked} already tracked)` : '';
   return [
     '=== Orchestration cycle complete ===',
     `Issues detected:     ${summary.issuesDetected}`,
@@ -33,9 +34,7 @@ export function formatStats(stats: TaskStats, days: number, shadow?: { proposals
     `Left alone:          ${stats.ignored}`,
     `Fix rate:            ${rate(stats.fixed)}`,
     `Median time to fix:  ${stats.medianRecoveryMs === null ? '-' : formatDuration(stats.medianRecoveryMs)}`,
-    ...(shadow && shadow.proposals > 0
-      ? [`Shadow proposals:    ${shadow.proposals}, ${shadow.withKnownFix} later fixed, ${shadow.matched} matched the fix that worked`]
-      : []),
+    ...(shadow && shadow.proposals > 0 ? [`Shadow proposals:    ${shadow.proposals}, ${shadow.withKnownFix} later fixed, ${shadow.matched} matched the fix that worked`] : []),
   ].join('\n');
 }
 
@@ -69,7 +68,9 @@ export function formatTask(task: Task, attempts: readonly Attempt[], escalation:
   ];
   if (task.evidence.unit) {
     const unit = task.evidence.unit;
-    lines.push(`  unit ${unit.name}: ${unit.activeState}/${unit.subState}, result ${unit.result}, main ${unit.execMainCode || '-'} ${unit.execMainStatus}, file state ${unit.unitFileState || '-'}`);
+    lines.push(
+      `  unit ${unit.name}: ${unit.activeState}/${unit.subState}, result ${unit.result}, main ${unit.execMainCode || '-'} ${unit.execMainStatus}, file state ${unit.unitFileState || '-'}`,
+    );
   }
   for (const check of task.evidence.checks) lines.push(`  check ${check.checkId}: ${check.ok ? 'ok' : 'FAIL'} — ${check.message}`);
   if (task.evidence.logs.length > 0) {

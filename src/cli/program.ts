@@ -101,7 +101,10 @@ function systemErrorSentence(error: unknown): { message: string; exitCode: numbe
     return { message: `no space left on device${where}: free some space on the filesystem of the data directory and try again`, exitCode: EXIT.failure };
   }
   if (code === 'EACCES' || code === 'EPERM') {
-    return { message: `permission denied${where}: run as the user that owns the data directory (the daemon runs as root), or fix the file's owner and mode`, exitCode: EXIT.failure };
+    return {
+      message: `permission denied${where}: run as the user that owns the data directory (the daemon runs as root), or fix the file's owner and mode`,
+      exitCode: EXIT.failure,
+    };
   }
   if (code === 'EROFS' || code.startsWith('SQLITE_READONLY')) {
     return { message: `the file system is read-only${where}: the data directory must be writable`, exitCode: EXIT.failure };

@@ -31,7 +31,8 @@ export async function startDashboard(options: DashboardStart): Promise<WebServer
     await server.close().catch(() => undefined);
     const code = (error as NodeJS.ErrnoException).code;
     const where = `${config.web.listen}:${config.web.port}`;
-    const reason = code === 'EADDRINUSE' ? 'the port is already in use' : code === 'EADDRNOTAVAIL' ? `${config.web.listen} is not an address of this host` : (error as Error).message;
+    const reason =
+      code === 'EADDRINUSE' ? 'the port is already in use' : code === 'EADDRNOTAVAIL' ? `${config.web.listen} is not an address of this host` : (error as Error).message;
     throw new OrchestratorError('WEB_LISTEN', `the dashboard cannot listen on ${where}: ${reason} (set web.port / web.listen, or web.enabled: false)`, { cause: error });
   }
   if (server.tokenCreated) {

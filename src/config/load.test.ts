@@ -102,7 +102,12 @@ services:
   });
 
   it('turns an alias bomb and an alias without anchor into ConfigErrors', () => {
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]'].join('\n');
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
+    ].join('\n');
     expect(problemsOf(bomb)[0]!.message).toMatch(/YAML aliases expand too often/);
     expect(problemsOf('logLevel: *nowhere\n')[0]!.message).toMatch(/refers to an anchor/);
   });

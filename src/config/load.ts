@@ -119,16 +119,24 @@ export function parseConfigText(text: string, source: string): CompiledConfig {
     throw new ConfigError(source, [{ path: '', message }]);
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(source, [{ path: '', message: 'expected a mapping of settings at the top level: is this the orchestrator\'s YAML configuration file?' }]);
+    throw new ConfigError(source, [{ path: '', message: "expected a mapping of settings at the top level: is this the orchestrator's YAML configuration file?" }]);
   }
   // A file whose keys are neither settings nor look like them (/etc/shadow) is refused in one sentence.
   const keys = Object.keys(raw);
   if (keys.length > 0 && !keys.some((key) => Object.hasOwn(configSchema.shape, key) || isSettingName(key))) {
-    throw new ConfigError(source, [{ path: '', message: `none of the ${keys.length} top-level keys is a setting: this is not the orchestrator's configuration file (its content is not shown)` }]);
+    throw new ConfigError(source, [
+      { path: '', message: `none of the ${keys.length} top-level keys is a setting: this is not the orchestrator's configuration file (its content is not shown)` },
+    ]);
   }
   const services = (raw as { services?: unknown }).services;
   if (Array.isArray(services) && services.length > LIMITS.services) {
-    throw new ConfigError(source, [{ path: 'services', location: locate(document, lineCounter, ['services']), message: `${services.length} services; at most ${LIMITS.services} may be configured` } as ConfigProblem]);
+    throw new ConfigError(source, [
+      {
+        path: 'services',
+        location: locate(document, lineCounter, ['services']),
+        message: `${services.length} services; at most ${LIMITS.services} may be configured`,
+      } as ConfigProblem,
+    ]);
   }
   const configuredDataDir = (raw as { dataDir?: unknown }).dataDir;
   const dataDir = typeof configuredDataDir === 'string' ? configuredDataDir : defaultDataDir();
@@ -165,7 +173,7 @@ export function systemDataDirReason(directory: string): string | undefined {
 
 /** A hint for a file that fails to parse on many lines: probably not a configuration at all. */
 function notConfigurationHint(errors: number): string | undefined {
-  return errors >= 3 ? 'is this the orchestrator\'s YAML configuration file?' : undefined;
+  return errors >= 3 ? "is this the orchestrator's YAML configuration file?" : undefined;
 }
 
 function withRemainder(problems: ConfigProblem[], total: number, what: string, hint?: string): ConfigProblem[] {
@@ -205,11 +213,7 @@ function yamlErrorKind(code: string): string {
   return YAML_ERROR_KINDS[code] ?? `error ${code.replace(/[^A-Z0-9_]/g, '')}`;
 }
 
-function describeIssues(
-  issues: readonly z.core.$ZodIssue[],
-  document: ReturnType<typeof parseDocument>,
-  lineCounter: LineCounter,
-): ConfigProblem[] {
+function describeIssues(issues: readonly z.core.$ZodIssue[], document: ReturnType<typeof parseDocument>, lineCounter: LineCounter): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const issue of issues) {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
@@ -239,13 +243,15 @@ function locate(document: ReturnType<typeof parseDocument>, lineCounter: LineCou
 
 /** services.0.checks.1.timeout → services[0].checks[1].timeout; a key that is not a setting name is not shown. */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((key, index) => {
-      if (typeof key === 'number') return `[${key}]`;
-      const name = isSettingName(key) ? key : '<key not shown>';
-      return index === 0 ? name : `.${name}`;
-    })
-    .join('') || '(top level)';
+  return (
+    path
+      .map((key, index) => {
+        if (typeof key === 'number') return `[${key}]`;
+        const name = isSettingName(key) ? key : '<key not shown>';
+        return index === 0 ? name : `.${name}`;
+      })
+      .join('') || '(top level)'
+  );
 }
 
 /** Whether a key looks like a setting (or playbook) name, so that it may be echoed. */

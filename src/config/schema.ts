@@ -64,14 +64,20 @@ const SHELL_METACHARACTERS = /[;&|`$<>\n]/;
 
 /** A command is an argv array; a shell string is refused with a hint. */
 const argv = z
-  .array(z.string().min(1, { error: 'argv entries must not be empty' }).max(LIMITS.pathLength, { error: `argv entries are at most ${LIMITS.pathLength} characters` }), {
-    error: (issue) =>
-      issue.input === undefined
-        ? 'required: the command as an argv array such as [redis-cli, ping]'
-        : typeof issue.input === 'string'
-          ? `expected an argv array such as [redis-cli, ping]; a shell string is not accepted (got ${shown(issue.input)})`
-          : 'expected an argv array such as [redis-cli, ping]',
-  })
+  .array(
+    z
+      .string()
+      .min(1, { error: 'argv entries must not be empty' })
+      .max(LIMITS.pathLength, { error: `argv entries are at most ${LIMITS.pathLength} characters` }),
+    {
+      error: (issue) =>
+        issue.input === undefined
+          ? 'required: the command as an argv array such as [redis-cli, ping]'
+          : typeof issue.input === 'string'
+            ? `expected an argv array such as [redis-cli, ping]; a shell string is not accepted (got ${shown(issue.input)})`
+            : 'expected an argv array such as [redis-cli, ping]',
+    },
+  )
   .min(1, { error: 'expected at least the program name' })
   .max(256, { error: 'expected at most 256 argv entries' })
   .refine((items) => !SHELL_METACHARACTERS.test(items[0] ?? ''), {
@@ -89,7 +95,10 @@ const absolutePath = z
 const percent = z.number().min(1).max(100);
 
 /** A check's own name (its id in reports); the type is used when none is given. */
-const checkName = z.string().max(LIMITS.nameLength, { error: `expected a check name of at most ${LIMITS.nameLength} characters` }).optional();
+const checkName = z
+  .string()
+  .max(LIMITS.nameLength, { error: `expected a check name of at most ${LIMITS.nameLength} characters` })
+  .optional();
 
 const httpCheck = z
   .object({
@@ -107,7 +116,11 @@ const tcpCheck = z
     type: z.literal('tcp'),
     name: checkName,
     host: z.string().min(1).default('127.0.0.1'),
-    port: z.number({ error: (issue) => required('the port to connect to')(issue) ?? 'expected a port number' }).int().min(1).max(65535),
+    port: z
+      .number({ error: (issue) => required('the port to connect to')(issue) ?? 'expected a port number' })
+      .int()
+      .min(1)
+      .max(65535),
     timeout: duration('1s').default('1s'),
   })
   .strict();
@@ -191,12 +204,20 @@ const notifySchema = z
     email: z
       .object({
         host: z.string({ error: (issue) => required('the SMTP server host')(issue) ?? 'expected a host name' }).min(1),
-        port: z.number({ error: (issue) => required('the SMTP port')(issue) ?? 'expected a port number' }).int().min(1).max(65535).default(587),
+        port: z
+          .number({ error: (issue) => required('the SMTP port')(issue) ?? 'expected a port number' })
+          .int()
+          .min(1)
+          .max(65535)
+          .default(587),
         /** TLS from the first byte (port 465); otherwise STARTTLS is used when the server offers it. */
         secure: z.boolean().default(false),
         /** Refuse to send unless the connection is upgraded with STARTTLS. */
         requireTLS: z.boolean().default(false),
-        auth: z.object({ user: z.string().min(1), passwordEnv: envName.optional(), passwordFile: absolutePath.optional() }).strict().optional(),
+        auth: z
+          .object({ user: z.string().min(1), passwordEnv: envName.optional(), passwordFile: absolutePath.optional() })
+          .strict()
+          .optional(),
         from: email,
         to: z.array(email).min(1, { error: 'expected at least one recipient' }),
         timeout: duration('10s').default('10s'),
@@ -228,7 +249,10 @@ const notifySchema = z
       .strict()
       .prefault({}),
     /** Remind about an escalation nobody acknowledged, after this long, at most this many times. */
-    renotify: z.object({ after: duration('1h').default('1h'), times: z.number().int().min(0).max(20).default(3) }).strict().prefault({}),
+    renotify: z
+      .object({ after: duration('1h').default('1h'), times: z.number().int().min(0).max(20).default(3) })
+      .strict()
+      .prefault({}),
     /** Shown in messages so people can follow a link (the dashboard). */
     dashboardUrl: z.url().optional(),
   })
@@ -253,7 +277,10 @@ const processSchema = z
     cwd: absolutePath.optional(),
     env: z.record(envName, z.string().max(LIMITS.pathLength)).default({}),
     /** Run as this user (the daemon must be root to change user). */
-    user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: 'expected a user name' }).optional(),
+    user: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: 'expected a user name' })
+      .optional(),
     /** Log files the service writes; its captured stdout and stderr are kept too. */
     logFiles: z.array(absolutePath).max(20).default([]),
     /** How long a stop waits after SIGTERM before SIGKILL. */
@@ -278,8 +305,14 @@ const serviceSchema = z
     process: processSchema.optional(),
     profile: z.enum(PROFILE_NAMES as [string, ...string[]], { error: `expected one of the known profiles` }).optional(),
     /** Other services (by name) or units this service needs; when one is down it is fixed first. */
-    dependsOn: z.array(dependency).max(LIMITS.dependsOn, { error: `at most ${LIMITS.dependsOn} dependencies` }).default([]),
-    runtimeFiles: z.array(absolutePath).max(LIMITS.runtimeFiles, { error: `at most ${LIMITS.runtimeFiles} runtime files` }).default([]),
+    dependsOn: z
+      .array(dependency)
+      .max(LIMITS.dependsOn, { error: `at most ${LIMITS.dependsOn} dependencies` })
+      .default([]),
+    runtimeFiles: z
+      .array(absolutePath)
+      .max(LIMITS.runtimeFiles, { error: `at most ${LIMITS.runtimeFiles} runtime files` })
+      .default([]),
     configTest: argv.optional(),
     /** Configuration files or directories snapshotted while healthy (last-known-good); the profile's by default. */
     configPaths: z.array(absolutePath).max(100, { error: 'at most 100 configuration paths' }).optional(),
@@ -289,7 +322,10 @@ const serviceSchema = z
     autonomy: autonomy.optional(),
     /** Skip the profile's liveness probe. */
     profileChecks: z.boolean().default(true),
-    checks: z.array(checkSchema).max(LIMITS.checksPerService, { error: `at most ${LIMITS.checksPerService} checks per service` }).default([]),
+    checks: z
+      .array(checkSchema)
+      .max(LIMITS.checksPerService, { error: `at most ${LIMITS.checksPerService} checks per service` })
+      .default([]),
   })
   .strict();
 
@@ -303,8 +339,14 @@ const hostSchema = z
       })
       .strict()
       .prefault({}),
-    inodes: z.object({ enabled: z.boolean().default(true), maxUsedPercent: percent.default(90) }).strict().prefault({}),
-    memory: z.object({ enabled: z.boolean().default(true), maxUsedPercent: percent.default(95) }).strict().prefault({}),
+    inodes: z
+      .object({ enabled: z.boolean().default(true), maxUsedPercent: percent.default(90) })
+      .strict()
+      .prefault({}),
+    memory: z
+      .object({ enabled: z.boolean().default(true), maxUsedPercent: percent.default(95) })
+      .strict()
+      .prefault({}),
     /** Allow-listed directories that may be cleaned of old files when the filesystem they are on is full. */
     cleanup: z
       .array(z.object({ path: absolutePath, olderThan: duration('1d').default('1d') }).strict())
@@ -327,7 +369,10 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    verification: z.object({ settle: duration('1s').default('1s') }).strict().prefault({}),
+    verification: z
+      .object({ settle: duration('1s').default('1s') })
+      .strict()
+      .prefault({}),
     safety: z
       .object({
         dryRun: z.boolean().default(false),
@@ -340,7 +385,12 @@ export const configSchema = z
           .strict()
           .prefault({}),
         commandTimeout: duration('30s').default('30s'),
-        maxOutputBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+        maxOutputBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(16 * 1024 * 1024)
+          .default(64 * 1024),
       })
       .strict()
       .prefault({}),
@@ -425,7 +475,10 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    services: z.array(serviceSchema).max(LIMITS.services, { error: `at most ${LIMITS.services} services` }).default([]),
+    services: z
+      .array(serviceSchema)
+      .max(LIMITS.services, { error: `at most ${LIMITS.services} services` })
+      .default([]),
   })
   .strict();
 
@@ -517,7 +570,6 @@ function linkedRootReason(directory: string, dataDir: string | undefined): strin
 export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type CheckConfig = z.output<typeof checkSchema>;
-
 
 /** The JSON Schema of the configuration file, for editors. */
 export function configJsonSchema(): unknown {

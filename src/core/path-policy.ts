@@ -14,7 +14,27 @@ const SYSTEM_TREES = ['/etc', '/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64
  * Directories shared by the whole system: acting on them as a root would touch every service's files. Their
  * subdirectories (/var/tmp/app-cache, /run/app) are fine.
  */
-const SHARED_ROOTS = ['/', '/home', '/var', '/var/lib', '/var/cache', '/var/log', '/var/spool', '/var/tmp', '/var/run', '/run', '/run/lock', '/var/lock', '/run/user', '/tmp', '/srv', '/opt', '/mnt', '/media', '/dev/shm'];
+const SHARED_ROOTS = [
+  '/',
+  '/home',
+  '/var',
+  '/var/lib',
+  '/var/cache',
+  '/var/log',
+  '/var/spool',
+  '/var/tmp',
+  '/var/run',
+  '/run',
+  '/run/lock',
+  '/var/lock',
+  '/run/user',
+  '/tmp',
+  '/srv',
+  '/opt',
+  '/mnt',
+  '/media',
+  '/dev/shm',
+];
 
 /** "//etc/./x/" → "/etc/x"; undefined for a relative path or one with ".." or control characters. */
 export function normalizeAbsolute(path: string): string | undefined {
@@ -37,7 +57,8 @@ export function forbiddenRootReason(path: string, dataDir?: string): string | un
   if (!normalized) return `${path} is not an absolute path without ".."`;
   const tree = SYSTEM_TREES.find((system) => isWithin(normalized, system));
   if (tree) return `${normalized} is ${normalized === tree ? 'a system directory' : `inside the system directory ${tree}`}: no file action may touch it`;
-  if (SHARED_ROOTS.includes(normalized)) return `${normalized} is shared by the whole system: name a directory of its own, such as ${normalized === '/' ? '/var/tmp/app-cache' : `${normalized}/app`}`;
+  if (SHARED_ROOTS.includes(normalized))
+    return `${normalized} is shared by the whole system: name a directory of its own, such as ${normalized === '/' ? '/var/tmp/app-cache' : `${normalized}/app`}`;
   const data = dataDir ? normalizeAbsolute(dataDir) : undefined;
   if (data && (isWithin(normalized, data) || isWithin(data, normalized))) {
     return `${normalized} ${isWithin(normalized, data) ? 'is inside' : 'contains'} the orchestrator's data directory ${data}`;

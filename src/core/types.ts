@@ -173,4 +173,3 @@ export interface Verdict {
   confidence: number;
   rationale: string;
 }
-

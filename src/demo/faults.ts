@@ -24,7 +24,7 @@ export const DEMO_FAULTS: readonly DemoFault[] = [
   { afterS: 20, say: 'kill -9 the cache the app depends on', act: (_stack, pidOf) => kill(pidOf('cache')) },
   { afterS: 20, say: 'kill -9 the worker: its lock file stays behind, so a plain restart fails', act: (_stack, pidOf) => kill(pidOf('worker')) },
   { afterS: 20, say: 'kill -9 the app again: fixed from what was learned', act: (_stack, pidOf) => kill(pidOf('app')) },
-  { afterS: 20, say: 'flood the worker\'s spool: nothing safe fixes that, so a person is asked (see Escalations)', act: (stack) => writeFileSync(stack.floodFlag, '') },
+  { afterS: 20, say: "flood the worker's spool: nothing safe fixes that, so a person is asked (see Escalations)", act: (stack) => writeFileSync(stack.floodFlag, '') },
   {
     afterS: 45,
     say: 'a person empties the spool: the escalation resolves itself after 2 healthy cycles',
@@ -36,7 +36,13 @@ export const DEMO_FAULTS: readonly DemoFault[] = [
 ];
 
 /** Runs the faults in order, then again from the start, until `signal` aborts. */
-export async function runDemoFaults(stack: DemoStack, pids: () => Promise<ReadonlyMap<string, number>>, clock: Clock, say: (text: string) => void, signal: AbortSignal): Promise<void> {
+export async function runDemoFaults(
+  stack: DemoStack,
+  pids: () => Promise<ReadonlyMap<string, number>>,
+  clock: Clock,
+  say: (text: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
   while (!signal.aborted) {
     for (const fault of DEMO_FAULTS) {
       await clock.sleep(fault.afterS * 1000, signal).catch(() => undefined);

@@ -80,7 +80,8 @@ export function writeDemoStack(directory: string, options: { appPort: number; ca
   mkdirSync(scripts, { recursive: true });
   mkdirSync(run, { recursive: true });
   mkdirSync(spoolDir, { recursive: true });
-  for (const [name, text] of Object.entries({ 'cache.mjs': CACHE, 'app.mjs': APP, 'worker.mjs': WORKER, 'spool-check.mjs': SPOOL_CHECK })) writeFileSync(path.join(scripts, name), text);
+  for (const [name, text] of Object.entries({ 'cache.mjs': CACHE, 'app.mjs': APP, 'worker.mjs': WORKER, 'spool-check.mjs': SPOOL_CHECK }))
+    writeFileSync(path.join(scripts, name), text);
   const node = process.execPath;
   const lockFile = path.join(run, 'worker.lock');
   const dataDir = path.join(directory, 'data');

@@ -27,7 +27,12 @@ export async function runDoctor(config: CompiledConfig, options: { runner: Comma
   const checks: DoctorCheck[] = [{ name: 'configuration', ok: true, detail: `${config.source} is valid (${config.services.length} service(s))` }];
   if (options.systemd) {
     const shown = await options.runner.run(['systemctl', 'show', '--property=LoadState,ActiveState,UnitFileState', '--', UNIT_NAME], { timeoutMs: 10_000 });
-    const values = Object.fromEntries(shown.stdout.trim().split('\n').map((line) => line.split('=') as [string, string]));
+    const values = Object.fromEntries(
+      shown.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split('=') as [string, string]),
+    );
     const loaded = values.LoadState === 'loaded';
     checks.push({
       name: 'systemd unit',
@@ -41,7 +46,13 @@ export async function runDoctor(config: CompiledConfig, options: { runner: Comma
   }
   checks.push(dataDirCheck(config.dataDir));
   for (const name of ['tasks.db', 'escalations.db']) checks.push(databaseCheck(path.join(config.dataDir, name)));
-  checks.push({ name: 'daemon', ok: isLockHeld(config.dataDir), detail: isLockHeld(config.dataDir) ? 'a daemon holds the data directory' : 'no daemon is running on this data directory', fix: 'systemctl start autonomous-orchestrator (or orchestrator run)', warning: true });
+  checks.push({
+    name: 'daemon',
+    ok: isLockHeld(config.dataDir),
+    detail: isLockHeld(config.dataDir) ? 'a daemon holds the data directory' : 'no daemon is running on this data directory',
+    fix: 'systemctl start autonomous-orchestrator (or orchestrator run)',
+    warning: true,
+  });
   const tokenFile = config.web.tokenFile ?? path.join(config.dataDir, 'web-token');
   if (config.web.enabled && existsSync(tokenFile)) {
     const mode = statSync(tokenFile).mode & 0o777;
@@ -53,10 +64,23 @@ export async function runDoctor(config: CompiledConfig, options: { runner: Comma
   }
   for (const webhook of config.notify.webhooks) {
     const url = new URL(webhook.url);
-    checks.push(await reachable(`webhook ${webhook.name} (${url.host})`, url.hostname, Number(url.port || (url.protocol === 'https:' ? 443 : 80)), 'check notify.webhooks URL and the network'));
+    checks.push(
+      await reachable(
+        `webhook ${webhook.name} (${url.host})`,
+        url.hostname,
+        Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+        'check notify.webhooks URL and the network',
+      ),
+    );
   }
   if (!config.notify.email && config.notify.webhooks.length === 0) {
-    checks.push({ name: 'notifications', ok: true, warning: true, detail: 'no email or webhook configured: escalations reach only the dashboard and the CLI', fix: 'configure notify.email or notify.webhooks' });
+    checks.push({
+      name: 'notifications',
+      ok: true,
+      warning: true,
+      detail: 'no email or webhook configured: escalations reach only the dashboard and the CLI',
+      fix: 'configure notify.email or notify.webhooks',
+    });
   }
   for (const [role, agent] of Object.entries(config.agents)) checks.push(await agentCheck(role, agent));
   return checks;
@@ -81,7 +105,12 @@ function databaseCheck(file: string): DoctorCheck {
     const database = new Database(file, { readonly: true, fileMustExist: true });
     try {
       const result = database.pragma('quick_check', { simple: true });
-      return { name: path.basename(file), ok: result === 'ok', detail: `${file}: quick_check ${String(result)}`, fix: 'restore the newest backup: orchestrator restore DATA/backups/...' };
+      return {
+        name: path.basename(file),
+        ok: result === 'ok',
+        detail: `${file}: quick_check ${String(result)}`,
+        fix: 'restore the newest backup: orchestrator restore DATA/backups/...',
+      };
     } finally {
       database.close();
     }
@@ -115,13 +144,25 @@ async function agentCheck(role: string, agent: CompiledAgent): Promise<DoctorChe
     }
     case 'openai': {
       const url = new URL(agent.baseURL);
-      const check = await reachable(name, url.hostname, Number(url.port || (url.protocol === 'https:' ? 443 : 80)), `start the model server at ${agent.baseURL} or change agents.${role}.baseURL`);
+      const check = await reachable(
+        name,
+        url.hostname,
+        Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+        `start the model server at ${agent.baseURL} or change agents.${role}.baseURL`,
+      );
       const keyMissing = agent.apiKeyEnv !== undefined && !process.env[agent.apiKeyEnv];
-      return keyMissing ? { ...check, ok: false, detail: `${check.detail}; ${agent.apiKeyEnv} is not set`, fix: `set ${agent.apiKeyEnv} in the unit's environment (a drop-in)` } : { ...check, detail: `${agent.baseURL}: ${check.detail}` };
+      return keyMissing
+        ? { ...check, ok: false, detail: `${check.detail}; ${agent.apiKeyEnv} is not set`, fix: `set ${agent.apiKeyEnv} in the unit's environment (a drop-in)` }
+        : { ...check, detail: `${agent.baseURL}: ${check.detail}` };
     }
     case 'anthropic': {
       const present = agent.apiKeyFile ? existsSync(agent.apiKeyFile) : Boolean(process.env[agent.apiKeyEnv]);
-      return { name, ok: present, detail: present ? `API key for ${agent.model} is configured` : `no API key (${agent.apiKeyFile ?? agent.apiKeyEnv})`, fix: `set ${agent.apiKeyEnv} or agents.${role}.apiKeyFile` };
+      return {
+        name,
+        ok: present,
+        detail: present ? `API key for ${agent.model} is configured` : `no API key (${agent.apiKeyFile ?? agent.apiKeyEnv})`,
+        fix: `set ${agent.apiKeyEnv} or agents.${role}.apiKeyFile`,
+      };
     }
   }
 }

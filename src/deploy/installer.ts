@@ -52,7 +52,10 @@ export function renderUnit(options: InstallOptions): string {
   const node = options.node ?? process.execPath;
   const cli = options.cli ?? path.join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
   const binds = privateTmpBinds([node, cli]);
-  const unit = binds.length === 0 ? template : template.replace(/^PrivateTmp=yes$/m, `PrivateTmp=yes\n# Installed below /tmp: bound back into the private /tmp.\nBindReadOnlyPaths=${binds.join(' ')}`);
+  const unit =
+    binds.length === 0
+      ? template
+      : template.replace(/^PrivateTmp=yes$/m, `PrivateTmp=yes\n# Installed below /tmp: bound back into the private /tmp.\nBindReadOnlyPaths=${binds.join(' ')}`);
   return unit
     .replaceAll('@NODE@', node)
     .replaceAll('@CLI@', cli)

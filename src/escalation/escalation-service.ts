@@ -77,7 +77,9 @@ export class EscalationService {
         if (!active) this.notify(joined, 'escalation.opened', `occurrence-${joined.occurrences}`);
         logger.warn(
           { escalation: joined.id, task: task.id, service: task.service, occurrences: joined.occurrences, why: flapping ? 'flapping' : `same cause ${request.causeKey}` },
-          active ? `joined the open escalation ${joined.id} (${flapping ? 'the same fault again' : `same cause: ${request.causeKey}`})` : `reopened escalation ${joined.id}: the fault came back`,
+          active
+            ? `joined the open escalation ${joined.id} (${flapping ? 'the same fault again' : `same cause: ${request.causeKey}`})`
+            : `reopened escalation ${joined.id}: the fault came back`,
         );
         return joined;
       }
@@ -92,7 +94,10 @@ export class EscalationService {
         signature: task.signature,
         causeKey: request.causeKey,
         grouped: [],
-        reason: request.causeKey?.startsWith('unit:') && request.causeKey !== `unit:${task.unit}` ? `common cause: ${request.causeKey.slice(5)} is down\n${request.reason}` : request.reason,
+        reason:
+          request.causeKey?.startsWith('unit:') && request.causeKey !== `unit:${task.unit}`
+            ? `common cause: ${request.causeKey.slice(5)} is down\n${request.reason}`
+            : request.reason,
         evidence: task.evidence,
         attempts,
         hypotheses: request.hypotheses,
@@ -219,7 +224,8 @@ export class EscalationService {
     if (!scope) throw new UsageError(`service ${escalation.service} is no longer configured: a fix for it cannot be recorded; resolve without --fix`);
     actions.forEach((action, index) => {
       const violation = scopeViolation(action, scope, config);
-      if (violation) throw new UsageError(`--fix "${texts[index]}": ${violation}; a fix is recorded (and learned) only when the orchestrator itself could run it here. Nothing was changed.`);
+      if (violation)
+        throw new UsageError(`--fix "${texts[index]}": ${violation}; a fix is recorded (and learned) only when the orchestrator itself could run it here. Nothing was changed.`);
     });
   }
 
@@ -263,7 +269,9 @@ export function parseFix(text: string, unit: string | null): Action {
   const [rawType = '', rest] = text.split(/:(.*)/s);
   const type = rawType.trim();
   if (!isCatalogAction(type)) {
-    throw new UsageError(`--fix "${text.slice(0, 100)}": "${type.slice(0, 60)}" is not a catalog action; one of: ${ACTION_TYPES.filter((name) => actionDefinition(name)!.executable !== false && name !== 'escalate').join(', ')} (orchestrator actions lists them)`);
+    throw new UsageError(
+      `--fix "${text.slice(0, 100)}": "${type.slice(0, 60)}" is not a catalog action; one of: ${ACTION_TYPES.filter((name) => actionDefinition(name)!.executable !== false && name !== 'escalate').join(', ')} (orchestrator actions lists them)`,
+    );
   }
   const entries: Array<[string, string | number]> = [];
   for (const pair of (rest ?? '').split(',').filter(Boolean)) {

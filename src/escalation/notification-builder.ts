@@ -3,7 +3,11 @@ import type { Escalation } from '../store/escalation-repository.js';
 import type { Notification, NotificationKind } from '../core/notification.js';
 import { sanitizeLines, sanitizeText } from '../core/sanitize.js';
 
-export function buildNotification(escalation: Escalation, kind: NotificationKind, options: { at: number; host: string; dedupSuffix?: string; dashboardUrl?: string }): Notification {
+export function buildNotification(
+  escalation: Escalation,
+  kind: NotificationKind,
+  options: { at: number; host: string; dedupSuffix?: string; dashboardUrl?: string },
+): Notification {
   const dedupKey = `${escalation.id}:${kind}${options.dedupSuffix ? `:${options.dedupSuffix}` : ''}`;
   return {
     version: 1,
@@ -23,7 +27,9 @@ export function buildNotification(escalation: Escalation, kind: NotificationKind
       grouped: [...escalation.grouped],
       evidence: {
         message: sanitizeText(escalation.evidence.checks.find((check) => !check.ok)?.message ?? escalation.reason.split('\n')[0] ?? '', 500),
-        unit: escalation.evidence.unit && `${escalation.evidence.unit.name}: ${escalation.evidence.unit.activeState}/${escalation.evidence.unit.subState}, result ${escalation.evidence.unit.result}`,
+        unit:
+          escalation.evidence.unit &&
+          `${escalation.evidence.unit.name}: ${escalation.evidence.unit.activeState}/${escalation.evidence.unit.subState}, result ${escalation.evidence.unit.result}`,
         logs: sanitizeLines(escalation.evidence.logs, 10, 300),
       },
       attempts: escalation.attempts.map((attempt) => ({

@@ -110,10 +110,7 @@ export class OutboxDispatcher {
     const delay = retryDelay(attempt, this.options.retry, this.random);
     return this.record(() => {
       this.options.outbox.markRetry(entry.id, message, this.options.clock.now() + delay);
-      this.options.logger.warn(
-        { channel: entry.channel, dedupKey: entry.dedupKey, attempt, retryInMs: delay, error: message },
-        'notification delivery failed; will retry',
-      );
+      this.options.logger.warn({ channel: entry.channel, dedupKey: entry.dedupKey, attempt, retryInMs: delay, error: message }, 'notification delivery failed; will retry');
       return 'retried';
     });
   }
@@ -121,10 +118,7 @@ export class OutboxDispatcher {
   private fail(entry: OutboxEntry, message: string): keyof DeliveryCounts | undefined {
     return this.record(() => {
       this.options.outbox.markFailed(entry.id, message, this.options.clock.now());
-      this.options.logger.error(
-        { channel: entry.channel, dedupKey: entry.dedupKey, attempts: entry.attempts + 1, error: message },
-        'notification delivery gave up',
-      );
+      this.options.logger.error({ channel: entry.channel, dedupKey: entry.dedupKey, attempts: entry.attempts + 1, error: message }, 'notification delivery gave up');
       return 'failed';
     });
   }

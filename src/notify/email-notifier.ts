@@ -69,7 +69,10 @@ export class EmailNotifier implements Notifier {
 
 /** `<dedupKey@autonomous-orchestrator>` with anything not allowed in a Message-ID replaced. */
 export function messageId(dedupKey: string): string {
-  const local = dedupKey.replace(/[^A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]/g, '_').replace(/\.{2,}/g, '.').replace(/^\.|\.$/g, '_');
+  const local = dedupKey
+    .replace(/[^A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]/g, '_')
+    .replace(/\.{2,}/g, '.')
+    .replace(/^\.|\.$/g, '_');
   return `<${local || '_'}@autonomous-orchestrator>`;
 }
 

@@ -24,7 +24,9 @@ const TAGS: Record<NotificationKind, string> = {
 
 /** One line of untrusted text, tidy and bounded (also keeps header injection out of the subject). */
 function line(text: string, max = 200): string {
-  const flat = sanitizeText(text, max * 4).replace(/\s+/g, ' ').trim();
+  const flat = sanitizeText(text, max * 4)
+    .replace(/\s+/g, ' ')
+    .trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
@@ -66,11 +68,7 @@ export function subject(n: Notification): string {
   if (n.kind === 'test') return `${TAGS.test} autonomous-orchestrator notification from ${line(n.host, 80)}`;
   const e = n.escalation;
   const gist =
-    n.kind === 'escalation.recovered'
-      ? 'healthy again'
-      : n.kind === 'escalation.resolved'
-        ? line(e.resolution ?? 'resolved', 80)
-        : line(e.reason.split('\n')[0] ?? '', 80);
+    n.kind === 'escalation.recovered' ? 'healthy again' : n.kind === 'escalation.resolved' ? line(e.resolution ?? 'resolved', 80) : line(e.reason.split('\n')[0] ?? '', 80);
   return `${TAGS[n.kind]} ${where(n)}: ${line(e.symptom, 60)}${gist ? ` — ${gist}` : ''}`;
 }
 
@@ -112,7 +110,16 @@ export function htmlBody(n: Notification): string {
     section('Why it needs you', pre(block(e.reason) || '(no reason recorded)')),
     section('What was tried', e.attempts.length ? list('ol', e.attempts.map(attemptLine)) : '<p>nothing (escalated directly)</p>'),
   ];
-  if (e.hypotheses.length) parts.push(section('What the agents think', list('ul', e.hypotheses.map((x) => line(x, 400)))));
+  if (e.hypotheses.length)
+    parts.push(
+      section(
+        'What the agents think',
+        list(
+          'ul',
+          e.hypotheses.map((x) => line(x, 400)),
+        ),
+      ),
+    );
   const logs = logLines(n);
   if (logs.length) parts.push(section('Last log lines', pre(logs.join('\n'))));
   const actions = [`<li>Acknowledge: ${code(n.actions.ack)}</li>`, `<li>Resolve: ${code(n.actions.resolve)}</li>`];

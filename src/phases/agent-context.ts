@@ -36,9 +36,20 @@ export function buildAgentContext(context: TaskContext, options: { config: Compi
     unit: evidence.unit && { ...evidence.unit },
     checks: evidence.checks.map((check) => ({ checkId: check.checkId, ok: check.ok, message: sanitizeText(check.message, 300) })),
     logs,
-    attempts: context.attempts.map((attempt) => ({ phase: attempt.phase, source: attempt.source, plan: attempt.planKey, outcome: attempt.outcome, detail: sanitizeText(attempt.detail, 500) })),
+    attempts: context.attempts.map((attempt) => ({
+      phase: attempt.phase,
+      source: attempt.source,
+      plan: attempt.planKey,
+      outcome: attempt.outcome,
+      detail: sanitizeText(attempt.detail, 500),
+    })),
     findings: context.findings.map((finding) => sanitizeText(finding, 2000)),
-    learned: options.learned.map((pattern) => ({ plan: pattern.planKey, successes: pattern.successes, failures: pattern.failures, confidence: Number(pattern.confidence.toFixed(3)) })),
+    learned: options.learned.map((pattern) => ({
+      plan: pattern.planKey,
+      successes: pattern.successes,
+      failures: pattern.failures,
+      confidence: Number(pattern.confidence.toFixed(3)),
+    })),
     knownSignatures,
     catalog: catalogFor(context, options.config, options.hasSnapshot),
   };

@@ -50,7 +50,10 @@ export class ConsensusPhase implements RemediationPhase {
       hasSnapshot: snapshots.has(service.name),
     });
     const results = await Promise.all(
-      PANEL.map(async (perspective) => ({ perspective, result: await askAgent(this.dependencies, context, agents[perspective as keyof typeof agents], agentContext, perspective, 3, signal) })),
+      PANEL.map(async (perspective) => ({
+        perspective,
+        result: await askAgent(this.dependencies, context, agents[perspective as keyof typeof agents], agentContext, perspective, 3, signal),
+      })),
     );
     const lines = results.map(({ perspective, result }) => describeVerdict(perspective, agents[perspective as keyof typeof agents].name, result));
     context.findings.push(...lines.map((line) => `phase 3 ${line}`));

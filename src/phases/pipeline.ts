@@ -38,7 +38,6 @@ export type TaskEnding = 'fixed' | 'recovered' | 'escalated' | 'held' | 'interru
 /** How often a task waiting on its dependency's remediation looks again. */
 const DEPENDENCY_POLL_MS = 250;
 
-
 export class Pipeline {
   constructor(private readonly dependencies: PipelineDependencies) {}
 
@@ -101,7 +100,10 @@ export class Pipeline {
           return 'interrupted';
         }
         const timedOut = signal.aborted;
-        outcome = { kind: 'unfixed', reason: timedOut ? `phase ${phase.phase} (${phase.name}) ran out of its ${phase.timeoutMs} ms budget` : `phase ${phase.phase} failed: ${(error as Error).message}` };
+        outcome = {
+          kind: 'unfixed',
+          reason: timedOut ? `phase ${phase.phase} (${phase.name}) ran out of its ${phase.timeoutMs} ms budget` : `phase ${phase.phase} failed: ${(error as Error).message}`,
+        };
         logger.warn({ task: task.id, phase: phase.phase, error: (error as Error).message }, outcome.reason);
       } finally {
         budget.cancel();
@@ -155,7 +157,16 @@ export class Pipeline {
     const logs = await adapter.logs(service.unit, { lines: 30 }, signal).catch(() => context.evidence.logs);
     return {
       unit: status
-        ? { name: service.unit, state: status.state, activeState: status.activeState, subState: status.subState, result: status.result, execMainStatus: status.execMainStatus, execMainCode: status.execMainCode, unitFileState: status.unitFileState }
+        ? {
+            name: service.unit,
+            state: status.state,
+            activeState: status.activeState,
+            subState: status.subState,
+            result: status.result,
+            execMainStatus: status.execMainStatus,
+            execMainCode: status.execMainCode,
+            unitFileState: status.unitFileState,
+          }
         : context.evidence.unit,
       logs: sanitizeLines(logs, 30),
       checks: context.attempts.findLast((attempt) => attempt.verification)?.verification?.checks ?? context.evidence.checks,

@@ -123,7 +123,10 @@ export class PlanRunner {
       true,
     );
     this.learn(context, attempt, verification.passed);
-    logger.info({ task: task.id, service: service.name, plan: attempt.planKey, verified: verification.passed }, verification.passed ? 'fix verified' : `fix not verified: ${failing?.message}`);
+    logger.info(
+      { task: task.id, service: service.name, plan: attempt.planKey, verified: verification.passed },
+      verification.passed ? 'fix verified' : `fix not verified: ${failing?.message}`,
+    );
     return verification.passed ? { status: 'fixed', attempt } : { status: 'failed', attempt };
   }
 

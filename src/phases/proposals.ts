@@ -10,9 +10,7 @@ import { isCatalogAction, validateAction } from '../actions/catalog.js';
 import { scopeViolation, type ExecutionScope } from '../actions/scope.js';
 import type { ProposedAction } from '../agents/agent.js';
 
-export type Judgement =
-  | { ok: true; action: Action }
-  | { ok: false; kind: 'off_catalog' | 'bad_parameters' | 'out_of_scope'; detail: string };
+export type Judgement = { ok: true; action: Action } | { ok: false; kind: 'off_catalog' | 'bad_parameters' | 'out_of_scope'; detail: string };
 
 export function judgeProposal(proposed: ProposedAction, scope: ExecutionScope, config: CompiledConfig): Judgement {
   if (typeof proposed.type !== 'string' || !isCatalogAction(proposed.type)) {

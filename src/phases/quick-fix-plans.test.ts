@@ -3,7 +3,18 @@ import { quickFixPlans, type PlanInputs } from './quick-fix-plans.js';
 import type { CompiledService } from '../config/compiled.js';
 import type { Task } from '../core/types.js';
 
-const service: CompiledService = { name: 'app', unit: 'app.service', adapter: 'systemd', dependsOn: ['db.service'], runtimeFiles: ['/run/app.pid'], checks: [], configPaths: [], playbooks: {}, autonomy: 'act', discovered: false };
+const service: CompiledService = {
+  name: 'app',
+  unit: 'app.service',
+  adapter: 'systemd',
+  dependsOn: ['db.service'],
+  runtimeFiles: ['/run/app.pid'],
+  checks: [],
+  configPaths: [],
+  playbooks: {},
+  autonomy: 'act',
+  discovered: false,
+};
 const task = { symptom: 'unit_failed', signature: 'unit_failed:signal', message: 'app.service failed', checkId: 'unit' } as Task;
 
 function inputs(overrides: Partial<PlanInputs> = {}): PlanInputs {
@@ -39,9 +50,7 @@ describe('quickFixPlans', () => {
   });
 
   it('cleans allow-listed directories for a full disk and never restarts anything for it', () => {
-    const plans = quickFixPlans(
-      inputs({ task: { ...task, symptom: 'disk_full', checkId: 'disk:/' }, cleanup: [{ path: '/var/tmp/cache', olderThanMs: 3_600_000 }] }),
-    );
+    const plans = quickFixPlans(inputs({ task: { ...task, symptom: 'disk_full', checkId: 'disk:/' }, cleanup: [{ path: '/var/tmp/cache', olderThanMs: 3_600_000 }] }));
     expect(plans).toHaveLength(1);
     expect(plans[0]!.actions[0]).toEqual({ type: 'clean_directory', params: { path: '/var/tmp/cache', olderThanMs: 3_600_000 } });
   });

@@ -30,7 +30,11 @@ export function ladderPlans(inputs: LadderInputs): Plan[] {
     });
   }
   plans.push({
-    actions: [{ type: 'kill_process_tree', params: unit }, { type: 'reset_failed', params: unit }, { type: 'start_unit', params: unit }],
+    actions: [
+      { type: 'kill_process_tree', params: unit },
+      { type: 'reset_failed', params: unit },
+      { type: 'start_unit', params: unit },
+    ],
     source: 'ladder',
     reason: `ladder L3: kill every process of ${service.unit}, reset-failed, start`,
   });
@@ -43,9 +47,15 @@ export function ladderPlans(inputs: LadderInputs): Plan[] {
   }
   if (inputs.configChanges.length > 0) {
     plans.push({
-      actions: [{ type: 'restore_config', params: unit }, { type: 'restart_unit', params: unit }],
+      actions: [
+        { type: 'restore_config', params: unit },
+        { type: 'restart_unit', params: unit },
+      ],
       source: 'ladder',
-      reason: `ladder L5: the configuration differs from its last-known-good snapshot (${inputs.configChanges.slice(0, 5).map((change) => `${change.change} ${change.path}`).join(', ')}): restore it and restart`,
+      reason: `ladder L5: the configuration differs from its last-known-good snapshot (${inputs.configChanges
+        .slice(0, 5)
+        .map((change) => `${change.change} ${change.path}`)
+        .join(', ')}): restore it and restart`,
     });
   }
   return plans;

@@ -100,10 +100,11 @@ export class ResearchPhase implements RemediationPhase {
     const plans = ladderPlans({
       service,
       staleFiles: await findStaleFiles([...candidates.values()], files),
-      dependencyUnits: scope.dependencyUnits.filter((unit) => context.evidence.logs.some((line) => line.includes(unit.replace(/\.service$/, ''))) || context.findings.some((finding) => finding.includes(unit))),
+      dependencyUnits: scope.dependencyUnits.filter(
+        (unit) => context.evidence.logs.some((line) => line.includes(unit.replace(/\.service$/, ''))) || context.findings.some((finding) => finding.includes(unit)),
+      ),
       configChanges: snapshots.has(service.name) ? snapshots.diff(service.name, service.configPaths) : [],
     });
     return plans.flatMap((plan) => withinCapabilities(plan, scope.capabilities) ?? []);
   }
 }
-

@@ -14,8 +14,20 @@ export const bind9: ServiceProfile = {
   reloadable: true,
   logSignatures: [
     { pattern: 'socket: address in use', symptom: 'address_in_use', hint: 'Another DNS server (systemd-resolved stub, dnsmasq) holds port 53 on that address.' },
-    { pattern: ':\\d+: (missing|unknown option|expected|unexpected|undefined)|loading configuration: failure', symptom: 'config_syntax', hint: 'named.conf does not parse; `named-checkconf` names file and line.' },
-    { pattern: 'zone .*: (loading from master file .* failed|not loaded due to errors)', symptom: 'zone_load_failed', hint: 'A zone file is broken; check it with named-checkzone.' },
-    { pattern: ': permission denied', symptom: 'permission_denied', hint: 'named (user bind) cannot read a key or zone file, or write its journal under /var/cache/bind or /var/lib/bind.' },
+    {
+      pattern: ':\\d+: (missing|unknown option|expected|unexpected|undefined)|loading configuration: failure',
+      symptom: 'config_syntax',
+      hint: 'named.conf does not parse; `named-checkconf` names file and line.',
+    },
+    {
+      pattern: 'zone .*: (loading from master file .* failed|not loaded due to errors)',
+      symptom: 'zone_load_failed',
+      hint: 'A zone file is broken; check it with named-checkzone.',
+    },
+    {
+      pattern: ': permission denied',
+      symptom: 'permission_denied',
+      hint: 'named (user bind) cannot read a key or zone file, or write its journal under /var/cache/bind or /var/lib/bind.',
+    },
   ],
 };

@@ -44,7 +44,7 @@ const EXAMPLES: Record<string, readonly string[]> = {
     "2024-05-02 10:11:12 0 [ERROR] Can't start server: Bind on TCP/IP port. Got error: 98: Address already in use",
     '2024-05-02 10:11:12 0 [ERROR] InnoDB: Unable to lock ./ibdata1 error: 11',
     "2024-05-02 10:11:12 0 [ERROR] mariadbd: Can't create/write to file '/run/mysqld/mysqld.pid' (Errcode: 13 \"Permission denied\")",
-    "2024-05-02 10:11:12 5 [Warning] mariadbd: Disk full (/tmp/#sql-temptable-1a2b-5-0.MAI); waiting for someone to free some space... (errno: 28 \"No space left on device\")",
+    '2024-05-02 10:11:12 5 [Warning] mariadbd: Disk full (/tmp/#sql-temptable-1a2b-5-0.MAI); waiting for someone to free some space... (errno: 28 "No space left on device")',
     '2024-05-02 10:11:12 0 [ERROR] InnoDB: Cannot allocate memory for the buffer pool',
     "2024-05-02 10:11:12 0 [ERROR] /usr/sbin/mariadbd: unknown variable 'query_cache_sise=64M'",
     "2024-05-02 10:11:12 7 [ERROR] mariadbd: Table './shop/orders' is marked as crashed and should be repaired",
@@ -75,7 +75,7 @@ const EXAMPLES: Record<string, readonly string[]> = {
     'sshd[1902]: Failed password for invalid user admin from 203.0.113.5 port 51234 ssh2',
   ],
   cron: [
-    'cron[812]: (CRON) DEATH (can\'t lock /var/run/crond.pid, otherpid may be 640: Resource temporarily unavailable)',
+    "cron[812]: (CRON) DEATH (can't lock /var/run/crond.pid, otherpid may be 640: Resource temporarily unavailable)",
     'cron[812]: (*system*backup) WRONG FILE OWNER (/etc/cron.d/backup)',
     'cron[812]: Error: bad minute; while reading /etc/cron.d/backup',
     "cron[812]: (CRON) error (can't fork)",
@@ -95,7 +95,7 @@ const EXAMPLES: Record<string, readonly string[]> = {
     '(13)Permission denied: AH00091: apache2: could not open error log file /var/log/apache2/error.log.',
     '[proxy_fcgi:error] [pid 1902:tid 140] (111)Connection refused: AH00957: FCGI: attempt to connect to 127.0.0.1:9000 (127.0.0.1) failed',
     '[ssl:emerg] [pid 812:tid 140] AH02572: Failed to configure at least one certificate and key for www.example.org:443',
-    '[core:emerg] [pid 812:tid 140] (28)No space left on device: AH00023: Couldn\'t create the mpm-accept mutex',
+    "[core:emerg] [pid 812:tid 140] (28)No space left on device: AH00023: Couldn't create the mpm-accept mutex",
     '[core:warn] [pid 812:tid 140] AH00098: pid file /var/run/apache2/apache2.pid overwritten -- Unclean shutdown of previous Apache run?',
     '[mpm_event:error] [pid 812:tid 140] AH00161: server reached MaxRequestWorkers setting, consider raising the MaxRequestWorkers setting',
   ],
@@ -153,7 +153,7 @@ const EXAMPLES: Record<string, readonly string[]> = {
   ],
   postfix: [
     'postfix/master[812]: fatal: bind 0.0.0.0 port 25: Address already in use',
-    "postfix/postconf: fatal: /etc/postfix/main.cf, line 42: missing '=' after attribute name: \"relayhost\"",
+    'postfix/postconf: fatal: /etc/postfix/main.cf, line 42: missing \'=\' after attribute name: "relayhost"',
     'postfix/smtpd[1902]: warning: not enough free space in mail queue: 1048576 bytes < 1.5*message size limit',
     'postfix/smtpd[1902]: warning: unknown[203.0.113.5]: SASL LOGIN authentication failed: UGFzc3dvcmQ6',
     'postfix/master[812]: fatal: open lock file /var/lib/postfix/master.lock: unable to set exclusive lock: Resource temporarily unavailable',
@@ -175,9 +175,7 @@ const EXAMPLES: Record<string, readonly string[]> = {
     'ts=2024-05-02T10:11:12Z caller=main.go:1150 level=error err="opening storage failed: lock DB directory: resource temporarily unavailable"',
     'ts=2024-05-02T10:11:12Z caller=db.go:836 level=error msg="compaction failed" err="write /var/lib/prometheus/metrics2/01H/index: no space left on device"',
   ],
-  'node-exporter': [
-    'ts=2024-05-02T10:11:12Z caller=node_exporter.go:223 level=error err="listen tcp :9100: bind: address already in use"',
-  ],
+  'node-exporter': ['ts=2024-05-02T10:11:12Z caller=node_exporter.go:223 level=error err="listen tcp :9100: bind: address already in use"'],
   elasticsearch: [
     'BindTransportException[Failed to bind to [9300-9400]]; nested: BindException[Address already in use];',
     'java.lang.IllegalStateException: failed to obtain node locks, tried [/var/lib/elasticsearch]; maybe these locations are not writable or multiple nodes were started on the same data path?',
@@ -192,7 +190,7 @@ const EXAMPLES: Record<string, readonly string[]> = {
   ],
   fail2ban: [
     'ERROR   Failed during configuration: Have not found any log file for sshd jail',
-    'ERROR   Errors in jail \'recidive\'. Skipping...',
+    "ERROR   Errors in jail 'recidive'. Skipping...",
     'ERROR  Fail2ban seems to be in unexpected state (not running but the socket exists)',
   ],
   bind9: [
@@ -280,9 +278,16 @@ describe('profile catalog', () => {
     if (FULL.includes(name)) expect(lines.length).toBeGreaterThan(0);
     const regexes = (p.logSignatures ?? []).map((s) => new RegExp(s.pattern, 'i'));
     regexes.forEach((re, i) => {
-      expect(lines.some((l) => re.test(l)), `${name} signature ${p.logSignatures![i]!.symptom} /${re.source}/ matches no example`).toBe(true);
+      expect(
+        lines.some((l) => re.test(l)),
+        `${name} signature ${p.logSignatures![i]!.symptom} /${re.source}/ matches no example`,
+      ).toBe(true);
     });
-    for (const line of lines) expect(regexes.some((re) => re.test(line)), `no signature matches: ${line}`).toBe(true);
+    for (const line of lines)
+      expect(
+        regexes.some((re) => re.test(line)),
+        `no signature matches: ${line}`,
+      ).toBe(true);
   });
 
   it('leaves ordinary healthy lines alone', () => {

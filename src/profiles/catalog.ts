@@ -30,9 +30,34 @@ import { ssh } from './ssh.js';
 import { timesyncd } from './timesyncd.js';
 
 const ALL: readonly ServiceProfile[] = [
-  nginx, apache2, haproxy, postgresql, mariadb, redis, memcached, mongodb, rabbitmq, mosquitto, nats, docker, containerd, ssh,
-  cron, chrony, timesyncd, resolved, rsyslog, postfix, phpFpm, grafana, prometheus, nodeExporter, elasticsearch, influxdb,
-  fail2ban, bind9,
+  nginx,
+  apache2,
+  haproxy,
+  postgresql,
+  mariadb,
+  redis,
+  memcached,
+  mongodb,
+  rabbitmq,
+  mosquitto,
+  nats,
+  docker,
+  containerd,
+  ssh,
+  cron,
+  chrony,
+  timesyncd,
+  resolved,
+  rsyslog,
+  postfix,
+  phpFpm,
+  grafana,
+  prometheus,
+  nodeExporter,
+  elasticsearch,
+  influxdb,
+  fail2ban,
+  bind9,
 ];
 
 const UNIT_SUFFIX = /\.(service|socket|timer|path|target|mount)$/;

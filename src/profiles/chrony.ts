@@ -15,6 +15,10 @@ export const chrony: ServiceProfile = {
   logSignatures: [
     { pattern: 'Could not (bind|open) IPv[46] NTP socket.*Address already in use', symptom: 'address_in_use', hint: 'Another NTP server (ntpd, ntpsec, openntpd) holds UDP 123.' },
     { pattern: '(Invalid|Could not parse .*) directive at line \\d+ in file', symptom: 'config_syntax', hint: 'chrony.conf does not parse; `chronyd -p` names the line.' },
-    { pattern: "Can't synchroni[sz]e: no (selectable|majority|reachable) sources", symptom: 'no_time_source', hint: 'No NTP server is reachable or agreeing; check network, DNS and firewall for UDP 123.' },
+    {
+      pattern: "Can't synchroni[sz]e: no (selectable|majority|reachable) sources",
+      symptom: 'no_time_source',
+      hint: 'No NTP server is reachable or agreeing; check network, DNS and firewall for UDP 123.',
+    },
   ],
 };

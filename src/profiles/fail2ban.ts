@@ -12,8 +12,16 @@ export const fail2ban: ServiceProfile = {
   configPaths: ['/etc/fail2ban'],
   reloadable: true,
   logSignatures: [
-    { pattern: 'Have not found any log file for \\S+ jail', symptom: 'missing_log', hint: 'Debian 12 logs to journald by default: set backend = systemd for the jail, or install rsyslog.' },
+    {
+      pattern: 'Have not found any log file for \\S+ jail',
+      symptom: 'missing_log',
+      hint: 'Debian 12 logs to journald by default: set backend = systemd for the jail, or install rsyslog.',
+    },
     { pattern: 'Failed during configuration|Errors in jail .* Skipping', symptom: 'config_syntax', hint: 'A jail or filter is invalid; `fail2ban-client -t` names it.' },
-    { pattern: 'unexpected state \\(not running but the socket exists\\)', symptom: 'stale_lock', hint: 'A crash left /run/fail2ban/fail2ban.sock; remove it if no fail2ban-server runs.' },
+    {
+      pattern: 'unexpected state \\(not running but the socket exists\\)',
+      symptom: 'stale_lock',
+      hint: 'A crash left /run/fail2ban/fail2ban.sock; remove it if no fail2ban-server runs.',
+    },
   ],
 };

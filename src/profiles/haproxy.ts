@@ -14,10 +14,26 @@ export const haproxy: ServiceProfile = {
   reloadable: true,
   logSignatures: [
     { pattern: 'cannot bind socket \\(Address already in use\\)', symptom: 'address_in_use', hint: 'Another process listens on a frontend port; find it with `ss -ltnp`.' },
-    { pattern: 'cannot bind socket \\(Permission denied\\)', symptom: 'permission_denied', hint: 'A privileged port or a UNIX socket path is not allowed; check the user and the stats socket directory.' },
-    { pattern: 'parsing \\[.*:\\d+\\]|Fatal errors found in configuration|Error\\(s\\) found in configuration file', symptom: 'config_syntax', hint: 'haproxy.cfg does not parse; `haproxy -c -f /etc/haproxy/haproxy.cfg` names the line. Restore the last-known-good copy.' },
-    { pattern: 'unable to (load|stat) SSL (certificate|private key)|No Private Key found in', symptom: 'certificate', hint: 'A crt file on a bind line is missing, unreadable or lacks its key (HAProxy wants cert and key in one PEM, or a .key beside it).' },
-    { pattern: 'is DOWN, reason: Layer4 (connection problem|timeout)|has no server available!', symptom: 'dependency_refused', hint: 'Backends are down; fix the backend servers, HAProxy itself is healthy.' },
+    {
+      pattern: 'cannot bind socket \\(Permission denied\\)',
+      symptom: 'permission_denied',
+      hint: 'A privileged port or a UNIX socket path is not allowed; check the user and the stats socket directory.',
+    },
+    {
+      pattern: 'parsing \\[.*:\\d+\\]|Fatal errors found in configuration|Error\\(s\\) found in configuration file',
+      symptom: 'config_syntax',
+      hint: 'haproxy.cfg does not parse; `haproxy -c -f /etc/haproxy/haproxy.cfg` names the line. Restore the last-known-good copy.',
+    },
+    {
+      pattern: 'unable to (load|stat) SSL (certificate|private key)|No Private Key found in',
+      symptom: 'certificate',
+      hint: 'A crt file on a bind line is missing, unreadable or lacks its key (HAProxy wants cert and key in one PEM, or a .key beside it).',
+    },
+    {
+      pattern: 'is DOWN, reason: Layer4 (connection problem|timeout)|has no server available!',
+      symptom: 'dependency_refused',
+      hint: 'Backends are down; fix the backend servers, HAProxy itself is healthy.',
+    },
     { pattern: 'Cannot raise FD limit|FD limit \\(\\d+\\) too low for maxconn', symptom: 'too_many_open_files', hint: 'Raise LimitNOFILE= for haproxy.service or lower maxconn.' },
   ],
 };

@@ -12,9 +12,21 @@ export const mongodb: ServiceProfile = {
   reloadable: false,
   logSignatures: [
     { pattern: 'Address already in use', symptom: 'address_in_use', hint: 'Another mongod holds 27017.' },
-    { pattern: 'Unable to lock the lock file|Another mongod instance is already running', symptom: 'stale_lock', hint: 'If no mongod runs, mongod.lock is stale; remove it only after confirming, then start (journaling recovers).' },
-    { pattern: 'Failed to unlink socket file', symptom: 'permission_denied', hint: 'A /tmp/mongodb-27017.sock left by another user blocks the start; remove it when no mongod runs.' },
+    {
+      pattern: 'Unable to lock the lock file|Another mongod instance is already running',
+      symptom: 'stale_lock',
+      hint: 'If no mongod runs, mongod.lock is stale; remove it only after confirming, then start (journaling recovers).',
+    },
+    {
+      pattern: 'Failed to unlink socket file',
+      symptom: 'permission_denied',
+      hint: 'A /tmp/mongodb-27017.sock left by another user blocks the start; remove it when no mongod runs.',
+    },
     { pattern: 'No space left on device', symptom: 'no_space', hint: 'The volume holding /var/lib/mongodb is full.' },
-    { pattern: 'WT_PANIC|WiredTiger error.*(corrupt|WT_TRY_SALVAGE)', symptom: 'corrupt_data', hint: 'WiredTiger files are damaged; back up the dbpath, then consider `mongod --repair`.' },
+    {
+      pattern: 'WT_PANIC|WiredTiger error.*(corrupt|WT_TRY_SALVAGE)',
+      symptom: 'corrupt_data',
+      hint: 'WiredTiger files are damaged; back up the dbpath, then consider `mongod --repair`.',
+    },
   ],
 };

@@ -8,7 +8,5 @@ export const nodeExporter: ServiceProfile = {
   configPaths: ['/etc/default/prometheus-node-exporter'],
   port: 9100,
   reloadable: false,
-  logSignatures: [
-    { pattern: 'bind: address already in use', symptom: 'address_in_use', hint: 'Another exporter holds port 9100.' },
-  ],
+  logSignatures: [{ pattern: 'bind: address already in use', symptom: 'address_in_use', hint: 'Another exporter holds port 9100.' }],
 };

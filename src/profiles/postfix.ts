@@ -15,6 +15,10 @@ export const postfix: ServiceProfile = {
     { pattern: 'fatal: /etc/postfix/(main|master)\\.cf, line \\d+', symptom: 'config_syntax', hint: 'main.cf or master.cf does not parse; `postfix check` names the line.' },
     { pattern: 'not enough free space in mail queue|No space left on device', symptom: 'no_space', hint: 'The volume holding /var/spool/postfix is full; mail is deferred.' },
     { pattern: 'SASL (LOGIN|PLAIN) authentication failed', symptom: 'auth_failure', hint: 'Clients fail SMTP AUTH; often password guessing, the daemon is healthy.' },
-    { pattern: 'open lock file .*master\\.lock: unable to set exclusive lock', symptom: 'stale_lock', hint: 'Another postfix master runs (the lock is held, not stale); stop it before starting.' },
+    {
+      pattern: 'open lock file .*master\\.lock: unable to set exclusive lock',
+      symptom: 'stale_lock',
+      hint: 'Another postfix master runs (the lock is held, not stale); stop it before starting.',
+    },
   ],
 };

@@ -11,7 +11,7 @@ export const prometheus: ServiceProfile = {
   reloadable: true,
   logSignatures: [
     { pattern: 'bind: address already in use', symptom: 'address_in_use', hint: 'Another process holds port 9090.' },
-    { pattern: 'Error loading config|couldn\'t load configuration', symptom: 'config_syntax', hint: 'prometheus.yml is invalid; `promtool check config` names the error.' },
+    { pattern: "Error loading config|couldn't load configuration", symptom: 'config_syntax', hint: 'prometheus.yml is invalid; `promtool check config` names the error.' },
     { pattern: 'lock DB directory: resource temporarily unavailable', symptom: 'stale_lock', hint: 'Another prometheus holds the TSDB lock in /var/lib/prometheus/metrics2.' },
     { pattern: 'no space left on device', symptom: 'no_space', hint: 'The TSDB volume is full; lower retention or free space.' },
   ],

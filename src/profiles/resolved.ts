@@ -11,7 +11,15 @@ export const resolved: ServiceProfile = {
   port: 53,
   reloadable: false,
   logSignatures: [
-    { pattern: 'Failed to listen on (UDP|TCP) socket 127\\.0\\.0\\.5[34]:53: Address already in use', symptom: 'address_in_use', hint: 'Another DNS server (dnsmasq, bind9) holds 127.0.0.53:53; set DNSStubListener=no or move the other server.' },
-    { pattern: 'Using degraded feature set .* for DNS server', symptom: 'dependency_refused', hint: 'The upstream DNS server misbehaves (EDNS0, DNSSEC); resolution may be slow or fail.' },
+    {
+      pattern: 'Failed to listen on (UDP|TCP) socket 127\\.0\\.0\\.5[34]:53: Address already in use',
+      symptom: 'address_in_use',
+      hint: 'Another DNS server (dnsmasq, bind9) holds 127.0.0.53:53; set DNSStubListener=no or move the other server.',
+    },
+    {
+      pattern: 'Using degraded feature set .* for DNS server',
+      symptom: 'dependency_refused',
+      hint: 'The upstream DNS server misbehaves (EDNS0, DNSSEC); resolution may be slow or fail.',
+    },
   ],
 };

@@ -13,6 +13,10 @@ export const rsyslog: ServiceProfile = {
   logSignatures: [
     { pattern: 'error during parsing file .*, on or before line \\d+', symptom: 'config_syntax', hint: 'An rsyslog configuration file does not parse; `rsyslogd -N1` names it.' },
     { pattern: 'write error.*No space left on device', symptom: 'no_space', hint: 'The volume holding /var/log is full; rsyslog suspends the action until space returns.' },
-    { pattern: "could not (open|create) .*Permission denied|file '.*': open error: Permission denied", symptom: 'permission_denied', hint: 'rsyslog cannot write a log file; check ownership (root:adm, 0640) of files under /var/log.' },
+    {
+      pattern: "could not (open|create) .*Permission denied|file '.*': open error: Permission denied",
+      symptom: 'permission_denied',
+      hint: 'rsyslog cannot write a log file; check ownership (root:adm, 0640) of files under /var/log.',
+    },
   ],
 };

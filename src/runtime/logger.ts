@@ -11,5 +11,8 @@ export function createLogger(level: string, destination: 1 | 2 = 1): Logger {
 
 /** The same logs into a file (the demo keeps its terminal for sentences). */
 export function createFileLogger(level: string, file: string): Logger {
-  return pino({ level, base: { name: 'autonomous-orchestrator' }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: file, sync: true, mkdir: true })) as unknown as Logger;
+  return pino(
+    { level, base: { name: 'autonomous-orchestrator' }, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.destination({ dest: file, sync: true, mkdir: true }),
+  ) as unknown as Logger;
 }

@@ -258,7 +258,10 @@ export class Orchestrator {
       };
       stores.tasks.create(task);
       created++;
-      logger.info({ task: task.id, service: task.service, symptom: task.symptom, fingerprint: task.fingerprint }, `new task: ${task.message}${operatorIntent ? ` (${task.reason})` : ''}`);
+      logger.info(
+        { task: task.id, service: task.service, symptom: task.symptom, fingerprint: task.fingerprint },
+        `new task: ${task.message}${operatorIntent ? ` (${task.reason})` : ''}`,
+      );
       if (!operatorIntent) this.enqueue(task, false);
     }
     return { created, tracked };

@@ -57,9 +57,10 @@ export class AttemptRepository {
   /** Wall times of actions really taken on a service since a time (to seed budgets after a restart). */
   actedSince(sinceMs: number): Array<{ service: string; at: number }> {
     return (
-      this.database
-        .prepare(`SELECT service, started_at FROM attempts WHERE acted = 1 AND started_at > ? ORDER BY started_at`)
-        .all(toSqlTime(sinceMs)) as Array<{ service: string; started_at: string }>
+      this.database.prepare(`SELECT service, started_at FROM attempts WHERE acted = 1 AND started_at > ? ORDER BY started_at`).all(toSqlTime(sinceMs)) as Array<{
+        service: string;
+        started_at: string;
+      }>
     ).map((row) => ({ service: row.service, at: fromSqlTime(row.started_at) }));
   }
 
@@ -94,7 +95,9 @@ export class AttemptRepository {
   /** Attempts that never finished because the daemon died: marked interrupted, never silently repeated. */
   markInterrupted(at: number): number {
     return this.database
-      .prepare(`UPDATE attempts SET outcome = 'interrupted', finished_at = ?, acted = 1, detail = detail || ' (interrupted: the daemon stopped during this attempt)' WHERE outcome IS NULL`)
+      .prepare(
+        `UPDATE attempts SET outcome = 'interrupted', finished_at = ?, acted = 1, detail = detail || ' (interrupted: the daemon stopped during this attempt)' WHERE outcome IS NULL`,
+      )
       .run(toSqlTime(at)).changes;
   }
 }

@@ -5,7 +5,23 @@
  * files are copied into the data directory and checked there, and only then are the live files moved aside.
  */
 import Database from 'better-sqlite3';
-import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod/v4';
 import { UsageError } from '../core/errors.js';
@@ -42,9 +58,7 @@ const manifestSchema = z.object({
     .refine((files) => DATABASES.every((name) => files.includes(name)), {
       error: `the backup is partial: a restore needs both ${DATABASES.join(' and ')}, taken together, or the two would disagree`,
     }),
-  createdAt: z
-    .string({ error: 'createdAt must be the time of the backup' })
-    .refine((text) => Number.isFinite(Date.parse(text)), { error: 'createdAt is not a time' }),
+  createdAt: z.string({ error: 'createdAt must be the time of the backup' }).refine((text) => Number.isFinite(Date.parse(text)), { error: 'createdAt is not a time' }),
 });
 
 /** Writes a consistent copy of both databases to a new directory under `directory`; returns it. */
@@ -205,7 +219,7 @@ function stageDatabase(source: string, staged: string, name: DatabaseName): void
     try {
       const buffer = Buffer.alloc(1024 * 1024);
       for (let read = readSync(input, buffer, 0, buffer.length, null); read > 0; read = readSync(input, buffer, 0, buffer.length, null)) {
-        for (let written = 0; written < read; ) written += writeSync(output, buffer, written, read - written);
+        for (let written = 0; written < read;) written += writeSync(output, buffer, written, read - written);
       }
     } finally {
       closeSync(output);
@@ -236,7 +250,9 @@ function checkDatabase(staged: string, source: string, name: DatabaseName): void
     }
     const version = database.pragma('user_version', { simple: true }) as number;
     if (version > MIGRATIONS[name].length) {
-      throw new UsageError(`${source} has schema version ${version}, newer than this orchestrator knows (${MIGRATIONS[name].length}): upgrade the orchestrator before restoring it`);
+      throw new UsageError(
+        `${source} has schema version ${version}, newer than this orchestrator knows (${MIGRATIONS[name].length}): upgrade the orchestrator before restoring it`,
+      );
     }
   } catch (error) {
     if (error instanceof UsageError) throw error;

@@ -149,7 +149,10 @@ export class EscalationRepository {
   }
 
   countByStatus(sinceMs: number): Record<string, number> {
-    const rows = this.database.prepare('SELECT status, COUNT(*) AS count FROM escalations WHERE created_at > ? GROUP BY status').all(toSqlTime(sinceMs)) as Array<{ status: string; count: number }>;
+    const rows = this.database.prepare('SELECT status, COUNT(*) AS count FROM escalations WHERE created_at > ? GROUP BY status').all(toSqlTime(sinceMs)) as Array<{
+      status: string;
+      count: number;
+    }>;
     return Object.fromEntries(rows.map((row) => [row.status, row.count]));
   }
 

@@ -126,9 +126,7 @@ export class OutboxRepository {
 
   /** The most recent deliveries that gave up, newest first. */
   recentFailures(limit: number): OutboxFailure[] {
-    const rows = this.database
-      .prepare(`SELECT * FROM outbox WHERE status = 'failed' ORDER BY next_attempt_at DESC, id DESC LIMIT ?`)
-      .all(limit) as OutboxRow[];
+    const rows = this.database.prepare(`SELECT * FROM outbox WHERE status = 'failed' ORDER BY next_attempt_at DESC, id DESC LIMIT ?`).all(limit) as OutboxRow[];
     return rows.map((row) => ({
       id: row.id,
       channel: row.channel,

@@ -23,9 +23,8 @@ export class PatternRepository {
   /** Adds one outcome; older weight decays by the time since the last update. */
   record(entry: { service: string; signature: string; planKey: string; actions: Action[]; success: boolean; at: number }): void {
     this.database.transaction(() => {
-      const row = this.database
-        .prepare('SELECT * FROM patterns WHERE service = ? AND signature = ? AND plan_key = ?')
-        .get(entry.service, entry.signature, entry.planKey) as PatternRow | undefined;
+      const row = this.database.prepare('SELECT * FROM patterns WHERE service = ? AND signature = ? AND plan_key = ?').get(entry.service, entry.signature, entry.planKey) as
+        PatternRow | undefined;
       const factor = row ? decayFactor(entry.at - fromSqlTime(row.updated_at)) : 1;
       const weightedSuccesses = (row?.weighted_successes ?? 0) * factor + (entry.success ? 1 : 0);
       const weightedFailures = (row?.weighted_failures ?? 0) * factor + (entry.success ? 0 : 1);

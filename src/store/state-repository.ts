@@ -28,9 +28,7 @@ export class StateRepository {
   constructor(private readonly database: SqliteDatabase) {}
 
   pause(): PauseState {
-    const row = this.database.prepare(`SELECT value, updated_at FROM state WHERE key = 'pause'`).get() as
-      | { value: string; updated_at: string }
-      | undefined;
+    const row = this.database.prepare(`SELECT value, updated_at FROM state WHERE key = 'pause'`).get() as { value: string; updated_at: string } | undefined;
     if (!row) return { paused: false };
     const value = JSON.parse(row.value) as { paused: boolean; reason?: string };
     return { paused: value.paused, since: fromSqlTime(row.updated_at), reason: value.reason };
@@ -44,17 +42,35 @@ export class StateRepository {
 
   recordCycle(cycle: CycleRecord): void {
     this.database
-      .prepare(
-        `INSERT INTO cycles (started_at, kind, duration_ms, checks_run, issues, tasks_created, already_tracked, fixes, escalations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(toSqlTime(cycle.startedAt), cycle.kind, Math.round(cycle.durationMs), cycle.checksRun, cycle.issuesDetected, cycle.tasksCreated, cycle.alreadyTracked, cycle.fixes, cycle.escalations);
+      .prepare(`INSERT INTO cycles (started_at, kind, duration_ms, checks_run, issues, tasks_created, already_tracked, fixes, escalations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(
+        toSqlTime(cycle.startedAt),
+        cycle.kind,
+        Math.round(cycle.durationMs),
+        cycle.checksRun,
+        cycle.issuesDetected,
+        cycle.tasksCreated,
+        cycle.alreadyTracked,
+        cycle.fixes,
+        cycle.escalations,
+      );
     // Keep the cycle log bounded: a month.
     this.database.prepare(`DELETE FROM cycles WHERE started_at < ?`).run(toSqlTime(cycle.startedAt - 30 * 86_400_000));
   }
 
   lastCycle(kind: 'full' | 'watch' = 'full'): CycleRecord | undefined {
     const row = this.database.prepare(`SELECT * FROM cycles WHERE kind = ? ORDER BY id DESC LIMIT 1`).get(kind) as
-      | { started_at: string; kind: 'full' | 'watch'; duration_ms: number; checks_run: number; issues: number; tasks_created: number; already_tracked: number; fixes: number; escalations: number }
+      | {
+          started_at: string;
+          kind: 'full' | 'watch';
+          duration_ms: number;
+          checks_run: number;
+          issues: number;
+          tasks_created: number;
+          already_tracked: number;
+          fixes: number;
+          escalations: number;
+        }
       | undefined;
     return (
       row && {

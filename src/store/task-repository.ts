@@ -115,17 +115,14 @@ export class TaskRepository {
 
   /** Finds a task by id or by a unique id prefix (as typed by an operator). */
   findByIdPrefix(prefix: string): Task[] {
-    const rows = this.database
-      .prepare(`SELECT * FROM tasks WHERE id LIKE ? ESCAPE '\\' LIMIT 2`)
-      .all(`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) as TaskRow[];
+    const rows = this.database.prepare(`SELECT * FROM tasks WHERE id LIKE ? ESCAPE '\\' LIMIT 2`).all(`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) as TaskRow[];
     return rows.map(fromRow);
   }
 
   /** The task that currently tracks this fingerprint, if any. */
   findTracking(fingerprint: string): Task | undefined {
-    const row = this.database
-      .prepare(`SELECT * FROM tasks WHERE fingerprint = ? AND status IN (${TRACKING_SQL}) ORDER BY detected_at DESC LIMIT 1`)
-      .get(fingerprint) as TaskRow | undefined;
+    const row = this.database.prepare(`SELECT * FROM tasks WHERE fingerprint = ? AND status IN (${TRACKING_SQL}) ORDER BY detected_at DESC LIMIT 1`).get(fingerprint) as
+      TaskRow | undefined;
     return row && fromRow(row);
   }
 
@@ -154,20 +151,13 @@ export class TaskRepository {
   }
 
   setStatus(id: string, status: TaskStatus, phase: Phase | null, reason?: string): void {
-    this.database
-      .prepare('UPDATE tasks SET status = ?, phase = ?, reason = COALESCE(?, reason) WHERE id = ?')
-      .run(status, phase, reason ?? null, id);
+    this.database.prepare('UPDATE tasks SET status = ?, phase = ?, reason = COALESCE(?, reason) WHERE id = ?').run(status, phase, reason ?? null, id);
   }
 
   /** Ends a task: fixed (verified), recovered (healed without us) or escalated. */
-  finish(
-    id: string,
-    outcome: { status: TaskStatus; fixSuccessful: boolean; fixedByPhase: Phase | null; closedAt: number | null; durationMs: number; reason: string },
-  ): void {
+  finish(id: string, outcome: { status: TaskStatus; fixSuccessful: boolean; fixedByPhase: Phase | null; closedAt: number | null; durationMs: number; reason: string }): void {
     this.database
-      .prepare(
-        `UPDATE tasks SET status = ?, fix_successful = ?, fixed_by_phase = ?, closed_at = ?, duration_ms = ?, reason = ? WHERE id = ?`,
-      )
+      .prepare(`UPDATE tasks SET status = ?, fix_successful = ?, fixed_by_phase = ?, closed_at = ?, duration_ms = ?, reason = ? WHERE id = ?`)
       .run(outcome.status, outcome.fixSuccessful ? 1 : 0, outcome.fixedByPhase, toSqlTimeOrNull(outcome.closedAt), outcome.durationMs, outcome.reason, id);
   }
 
@@ -192,9 +182,9 @@ export class TaskRepository {
       .prepare(`SELECT fixed_by_phase AS phase, COUNT(*) AS count FROM tasks WHERE detected_at > ? AND fix_successful = 1 GROUP BY fixed_by_phase`)
       .all(since) as Array<{ phase: number; count: number }>;
     const durations = (
-      this.database
-        .prepare(`SELECT duration_ms FROM tasks WHERE detected_at > ? AND fix_successful = 1 AND duration_ms IS NOT NULL ORDER BY duration_ms`)
-        .all(since) as Array<{ duration_ms: number }>
+      this.database.prepare(`SELECT duration_ms FROM tasks WHERE detected_at > ? AND fix_successful = 1 AND duration_ms IS NOT NULL ORDER BY duration_ms`).all(since) as Array<{
+        duration_ms: number;
+      }>
     ).map((row) => row.duration_ms);
     return {
       total: totals.total ?? 0,

@@ -31,7 +31,17 @@ export class VerdictRepository {
   record(entry: VerdictRecord): void {
     this.database
       .prepare('INSERT INTO verdicts (task_id, phase, agent, perspective, verdict, error, accepted, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(entry.taskId, entry.phase, entry.agent, entry.perspective, entry.verdict && JSON.stringify(entry.verdict), entry.error, entry.accepted ? 1 : 0, entry.note, toSqlTime(entry.createdAt));
+      .run(
+        entry.taskId,
+        entry.phase,
+        entry.agent,
+        entry.perspective,
+        entry.verdict && JSON.stringify(entry.verdict),
+        entry.error,
+        entry.accepted ? 1 : 0,
+        entry.note,
+        toSqlTime(entry.createdAt),
+      );
   }
 
   forTask(taskId: string): VerdictRecord[] {

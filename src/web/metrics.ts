@@ -80,7 +80,8 @@ export class PrometheusMetrics implements MetricsRecorder {
       registers,
       collect() {
         this.reset();
-        for (const row of stores()?.tasks.countByStatusAndPhase() ?? []) this.set({ status: row.status, fixed_by_phase: row.phase === null ? 'none' : String(row.phase) }, row.count);
+        for (const row of stores()?.tasks.countByStatusAndPhase() ?? [])
+          this.set({ status: row.status, fixed_by_phase: row.phase === null ? 'none' : String(row.phase) }, row.count);
       },
     });
     new Gauge({

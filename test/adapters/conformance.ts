@@ -100,7 +100,14 @@ export function adapterConformance(makeFixture: () => Promise<ConformanceFixture
     }
     const config = parseConfigText(`services:\n  - { name: svc, unit: ${fixture.service}.service }\n`, 'conformance');
     const service = { ...config.services[0]!, unit: fixture.service };
-    const executor = new Executor({ adapter: fixture.adapter, runner: {} as CommandRunner, files: nodeFileSystem, config, snapshots: new ConfigSnapshots(config.dataDir), clock: systemClock });
+    const executor = new Executor({
+      adapter: fixture.adapter,
+      runner: {} as CommandRunner,
+      files: nodeFileSystem,
+      config,
+      snapshots: new ConfigSnapshots(config.dataDir),
+      clock: systemClock,
+    });
     const scope = { service, dependencyUnits: [], runtimeDirectories: [], configTestFor: () => undefined };
     const refusal = await executor.execute({ type: fixture.unsupported.type, params: { unit: fixture.service, ...fixture.unsupported.params } }, scope).catch((error) => error);
     expect(refusal).toBeInstanceOf(PolicyRefusal);

@@ -28,20 +28,32 @@ describe('the daemon on the process adapter (the demo stack)', () => {
   let stack: DemoStack;
   let daemon: Daemon;
   const pid = async (name: string) => (await daemon.adapter.statusMany([name])).get(name)!.mainPid;
-  /** Kills a service's main process and waits until the adapter sees it down. */
-  const kill = async (name: string) => {
-    process.kill(await pid(name), 'SIGKILL');
-    for (let waited = 0; waited < 100 && (await daemon.adapter.statusMany([name])).get(name)!.state === 'running'; waited++) await new Promise((resolve) => setTimeout(resolve, 20));
+  const poll = async (what: string, done: () => Promise<boolean> | boolean) => {
+    for (let waited = 0; waited < 300; waited++) {
+      if (await done()) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`timed out waiting for ${what}`);
   };
-  const settle = async () => {
-    for (let round = 0; round < 40; round++) {
+  const state = async (name: string) => (await daemon.adapter.statusMany([name])).get(name)!.state;
+  /** Kills a running service's main process and waits until the adapter sees it failed. */
+  const kill = async (name: string) => {
+    await poll(`${name} running`, async () => (await state(name)) === 'running');
+    const main = await pid(name);
+    expect(main).toBeGreaterThan(1);
+    process.kill(main, 'SIGKILL');
+    await poll(`${name} failed`, async () => (await state(name)) === 'failed');
+  };
+  /** Runs watch passes until a new task of `service` has ended. */
+  const settle = async (service: string, before: number) => {
+    await poll(`a closed task of ${service}`, async () => {
       await daemon.orchestrator.runCycle('watch');
       await daemon.orchestrator.idle();
-      const open = daemon.stores.tasks.list({ limit: 50 }).filter((task) => task.status === 'open' || task.status === 'running');
-      if (open.length === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+      const tasks = daemon.stores.tasks.list({ service, limit: 50 });
+      return tasks.length > before && tasks.every((task) => task.status !== 'open' && task.status !== 'running');
+    });
   };
+  const count = (service: string) => daemon.stores.tasks.list({ service, limit: 50 }).length;
 
   beforeAll(async () => {
     directory = mkdtempSync(path.join(tmpdir(), 'orchestrator-process-pipeline-'));
@@ -49,7 +61,7 @@ describe('the daemon on the process adapter (the demo stack)', () => {
     const config = parseConfigText(`${stack.configYaml}\nphases: { quickFix: { backoff: 100ms } }\n`.replace('web: { port: 0 }', 'web: { enabled: false }'), 'demo');
     daemon = createDaemon({ config, logger: silentLogger, adapters: realAdapters(config) });
     await (daemon.adapter.for!('app') as ProcessAdapter).startAll();
-    for (let waited = 0; waited < 50 && !(await daemon.detector.verify('app')).every((check) => check.ok); waited++) await new Promise((resolve) => setTimeout(resolve, 100));
+    await poll('the stack healthy', async () => (await daemon.detector.verify('app')).every((check) => check.ok) && (await state('worker')) === 'running');
   });
   afterAll(async () => {
     await daemon?.adapter.close?.();
@@ -59,20 +71,21 @@ describe('the daemon on the process adapter (the demo stack)', () => {
 
   it('fixes a killed app in phase 1 with a restart, and the second time from what it learned', async () => {
     await kill('app');
-    await settle();
+    await settle('app', 0);
     const [first] = daemon.stores.tasks.list({ service: 'app', limit: 5 });
     expect(first).toMatchObject({ status: 'fixed', fixedByPhase: 1 });
     expect(daemon.stores.attempts.forTask(first!.id).at(-1)).toMatchObject({ outcome: 'success', planKey: 'restart_unit(unit=app)' });
     await kill('app');
-    await settle();
+    await settle('app', 1);
     const [second] = daemon.stores.tasks.list({ service: 'app', limit: 5 });
     expect(second!.id).not.toBe(first!.id);
     expect(daemon.stores.attempts.forTask(second!.id)[0]).toMatchObject({ source: 'learned', outcome: 'success' });
   });
 
   it('removes the lock file a killed worker left behind, then starts it', async () => {
+    const before = count('worker');
     await kill('worker');
-    await settle();
+    await settle('worker', before);
     const [task] = daemon.stores.tasks.list({ service: 'worker', limit: 5 });
     expect(task).toMatchObject({ status: 'fixed', fixedByPhase: 1 });
     expect(daemon.stores.attempts.forTask(task!.id).map((attempt) => attempt.planKey)).toContain(`remove_stale_file(path=${stack.lockFile}) + start_unit(unit=worker)`);

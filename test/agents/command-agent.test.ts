@@ -8,7 +8,13 @@ import { CommandAgent } from '../../src/agents/command-agent.js';
 import { AgentError, MAX_REPLY_BYTES } from '../../src/agents/verdict-schema.js';
 import { ProcessCommandRunner } from '../../src/runtime/command-runner.js';
 
-const VERDICT = { diagnosis: 'port 80 is held by a stale process', symptomClass: 'address_in_use', action: { type: 'restart_unit', params: {} }, confidence: 0.8, rationale: 'bind() failed' };
+const VERDICT = {
+  diagnosis: 'port 80 is held by a stale process',
+  symptomClass: 'address_in_use',
+  action: { type: 'restart_unit', params: {} },
+  confidence: 0.8,
+  rationale: 'bind() failed',
+};
 
 const context: AgentContext = {
   service: { name: 'web', unit: 'web.service', dependencies: [], runtimeFiles: [], runtimeDirectories: [], configPaths: [] },
@@ -79,7 +85,14 @@ describe('CommandAgent with real executables', () => {
   });
 
   it('unwraps the Claude Code result envelope with a fenced JSON result', async () => {
-    const envelope = { type: 'result', subtype: 'success', is_error: false, duration_ms: 1234, result: `\`\`\`json\n${JSON.stringify(VERDICT, null, 2)}\n\`\`\``, session_id: 'abc' };
+    const envelope = {
+      type: 'result',
+      subtype: 'success',
+      is_error: false,
+      duration_ms: 1234,
+      result: `\`\`\`json\n${JSON.stringify(VERDICT, null, 2)}\n\`\`\``,
+      session_id: 'abc',
+    };
     const path = await script('claude.sh', `cat >/dev/null\ncat <<'EOF'\n${JSON.stringify(envelope)}\nEOF`);
     expect(await agent(path).diagnose(context, 'general', new AbortController().signal)).toEqual(VERDICT);
   });

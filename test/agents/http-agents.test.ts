@@ -10,7 +10,13 @@ import { AnthropicAgent, OpenAiCompatibleAgent, resolveApiKey } from '../../src/
 import { AgentError } from '../../src/agents/verdict-schema.js';
 
 const KEY = 'sk-test-secret-0123456789';
-const VERDICT = { diagnosis: 'db.service is down', symptomClass: 'dependency_down', action: { type: 'start_unit', params: { unit: 'db.service' } }, confidence: 0.7, rationale: 'connection refused' };
+const VERDICT = {
+  diagnosis: 'db.service is down',
+  symptomClass: 'dependency_down',
+  action: { type: 'start_unit', params: { unit: 'db.service' } },
+  confidence: 0.7,
+  rationale: 'connection refused',
+};
 
 const context: AgentContext = {
   service: { name: 'api', unit: 'api.service', dependencies: ['db.service'], runtimeFiles: [], runtimeDirectories: [], configPaths: [] },
@@ -59,12 +65,28 @@ beforeAll(async () => {
         const message = tool
           ? { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: tool, arguments: text } }] }
           : { role: 'assistant', content: text };
-        return send(response, 200, { id: 'chatcmpl-1', object: 'chat.completion', created: 1_700_000_000, model: body.model, choices: [{ index: 0, message, finish_reason: tool ? 'tool_calls' : 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
+        return send(response, 200, {
+          id: 'chatcmpl-1',
+          object: 'chat.completion',
+          created: 1_700_000_000,
+          model: body.model,
+          choices: [{ index: 0, message, finish_reason: tool ? 'tool_calls' : 'stop' }],
+          usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+        });
       }
       if (request.method === 'POST' && request.url === '/v1/messages') {
         const tool = body.tools?.[0]?.name as string | undefined;
         const content = tool && mode !== 'huge' ? [{ type: 'tool_use', id: 'toolu_1', name: tool, input: reply }] : [{ type: 'text', text }];
-        return send(response, 200, { id: 'msg_1', type: 'message', role: 'assistant', model: body.model, content, stop_reason: tool ? 'tool_use' : 'end_turn', stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } });
+        return send(response, 200, {
+          id: 'msg_1',
+          type: 'message',
+          role: 'assistant',
+          model: body.model,
+          content,
+          stop_reason: tool ? 'tool_use' : 'end_turn',
+          stop_sequence: null,
+          usage: { input_tokens: 1, output_tokens: 1 },
+        });
       }
       send(response, 404, { error: { message: 'not found' } });
     });

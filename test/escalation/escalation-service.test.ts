@@ -18,7 +18,10 @@ let clock: ManualClock;
 let service: EscalationService;
 let ids = 0;
 
-const config = parseConfigText('notify: { webhooks: [{ name: ops, url: "http://127.0.0.1:9/hook" }], renotify: { after: 1h, times: 2 } }\nescalation: { autoResolveCycles: 3, flapWindow: 1h }\nservices:\n  - { name: web, unit: web.service, runtimeFiles: [/run/web/web.pid] }\n', 'test');
+const config = parseConfigText(
+  'notify: { webhooks: [{ name: ops, url: "http://127.0.0.1:9/hook" }], renotify: { after: 1h, times: 2 } }\nescalation: { autoResolveCycles: 3, flapWindow: 1h }\nservices:\n  - { name: web, unit: web.service, runtimeFiles: [/run/web/web.pid] }\n',
+  'test',
+);
 
 function task(service: string, overrides: Partial<Task> = {}): Task {
   return writeTask(stores, clock.now(), service, { id: `task-${++ids}`, status: 'escalated', phase: 3, reason: 'not fixed', ...overrides });

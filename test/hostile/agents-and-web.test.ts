@@ -59,7 +59,14 @@ describe('hostile agent replies', () => {
   ] as const)('refuses the proposal %j (%s) and the executor refuses it too', async (proposal, kind) => {
     const judgement = judgeProposal(proposal, scope, config);
     expect(judgement).toMatchObject({ ok: false, kind });
-    const executor = new Executor({ adapter: {} as ServiceAdapter, runner: {} as CommandRunner, files: nodeFileSystem, config, snapshots: new ConfigSnapshots(config.dataDir), clock: systemClock });
+    const executor = new Executor({
+      adapter: {} as ServiceAdapter,
+      runner: {} as CommandRunner,
+      files: nodeFileSystem,
+      config,
+      snapshots: new ConfigSnapshots(config.dataDir),
+      clock: systemClock,
+    });
     await expect(executor.execute(proposal as never, scope)).rejects.toThrow();
     expect(sha()).toBe(victimSha);
   });
@@ -103,11 +110,14 @@ describe('hostile requests to the dashboard', () => {
     unchanged();
   });
 
-  it.each(['/../../../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/assets/..%2f..%2f..%2fpackage.json', '/api/tasks/..%2f..%2fetc%2fpasswd'])('serves nothing outside the app for %s', async (url) => {
-    const response = await call(server, { method: 'GET', url });
-    expect(response.body).not.toMatch(/root:x:0:0|"name": "autonomous-orchestrator"/);
-    unchanged();
-  });
+  it.each(['/../../../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/assets/..%2f..%2f..%2fpackage.json', '/api/tasks/..%2f..%2fetc%2fpasswd'])(
+    'serves nothing outside the app for %s',
+    async (url) => {
+      const response = await call(server, { method: 'GET', url });
+      expect(response.body).not.toMatch(/root:x:0:0|"name": "autonomous-orchestrator"/);
+      unchanged();
+    },
+  );
 
   it('returns host text with script in it as JSON data, never as HTML, under a strict CSP', async () => {
     const response = await call(server, { method: 'GET', url: '/api/tasks' });
@@ -118,7 +128,10 @@ describe('hostile requests to the dashboard', () => {
   });
 
   it('refuses an oversized body (413) and a malformed one (400)', async () => {
-    expect((await call(server, { method: 'POST', url: '/api/pause', payload: JSON.stringify({ reason: 'x'.repeat(64 * 1024) }), headers: { 'content-type': 'application/json' } })).statusCode).toBe(413);
+    expect(
+      (await call(server, { method: 'POST', url: '/api/pause', payload: JSON.stringify({ reason: 'x'.repeat(64 * 1024) }), headers: { 'content-type': 'application/json' } }))
+        .statusCode,
+    ).toBe(413);
     expect((await call(server, { method: 'POST', url: '/api/pause', payload: '{"reason":', headers: { 'content-type': 'application/json' } })).statusCode).toBe(400);
     unchanged();
   });

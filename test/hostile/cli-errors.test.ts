@@ -20,7 +20,10 @@ const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..
 const work = mkdtempSync(path.join(tmpdir(), 'orchestrator-hostile-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const config = path.join(work, 'config.yaml');
-writeFileSync(config, 'cycle: { watchFailedUnits: false }\nweb: { enabled: false }\nbackup: { enabled: false }\nhost: { disk: { enabled: false }, inodes: { enabled: false }, memory: { enabled: false } }\n');
+writeFileSync(
+  config,
+  'cycle: { watchFailedUnits: false }\nweb: { enabled: false }\nbackup: { enabled: false }\nhost: { disk: { enabled: false }, inodes: { enabled: false }, memory: { enabled: false } }\n',
+);
 
 function cli(args: string[], options: { cwd?: string; timeout?: number } = {}): Promise<{ code: number; stdout: string; stderr: string; killed: boolean }> {
   return new Promise((resolve) => {
@@ -75,21 +78,32 @@ describe('a data directory whose database is not usable', () => {
 });
 
 describe('--data-dir', () => {
-  for (const directory of ['/proc/orchestrator-hostile', '/sys/orchestrator-hostile', '/etc/orchestrator-hostile', '/dev/orchestrator-hostile', '/usr/orchestrator-hostile', '/boot/orchestrator-hostile']) {
+  for (const directory of [
+    '/proc/orchestrator-hostile',
+    '/sys/orchestrator-hostile',
+    '/etc/orchestrator-hostile',
+    '/dev/orchestrator-hostile',
+    '/usr/orchestrator-hostile',
+    '/boot/orchestrator-hostile',
+  ]) {
     it(`${directory} is refused at once with exit 2, and nothing is created`, async () => {
       const tree = directory.split('/')[1];
       for (const command of [['status'], ['run', '--once'], ['backup']]) {
         const result = await cli([...command, '--data-dir', directory, '--config', config], { timeout: 15_000 });
         expect(result.killed, `${command.join(' ')} --data-dir ${directory} did not finish`).toBe(false);
         expect(result.code, result.stderr).toBe(2);
-        expect(result.stderr).toBe(`error: data directory ${directory} is inside the system directory /${tree}: use a directory of its own, such as /var/lib/autonomous-orchestrator (--data-dir)\n`);
+        expect(result.stderr).toBe(
+          `error: data directory ${directory} is inside the system directory /${tree}: use a directory of its own, such as /var/lib/autonomous-orchestrator (--data-dir)\n`,
+        );
       }
       expect(existsSync(directory)).toBe(false);
     });
   }
 
   it('a system directory itself, and one written with extra slashes', () => {
-    expect(() => dataDirOverride('/etc')).toThrow(new UsageError('data directory /etc is a system directory: use a directory of its own, such as /var/lib/autonomous-orchestrator (--data-dir)'));
+    expect(() => dataDirOverride('/etc')).toThrow(
+      new UsageError('data directory /etc is a system directory: use a directory of its own, such as /var/lib/autonomous-orchestrator (--data-dir)'),
+    );
     expect(() => dataDirOverride('//proc//x/')).toThrow(/inside the system directory \/proc/);
     expect(() => dataDirOverride('/')).toThrow(/cannot be \//);
     expect(() => dataDirOverride('')).toThrow(UsageError);
@@ -142,7 +156,9 @@ describe('reportError', () => {
     expect(reportError(system('SQLITE_NOTADB'))).toBe(2);
     expect(reportError(system('SQLITE_FULL'))).toBe(1);
     const lines = written.join('').trim().split('\n');
-    expect(lines[0]).toBe('error: no space left on device (write /var/lib/autonomous-orchestrator/tasks.db): free some space on the filesystem of the data directory and try again');
+    expect(lines[0]).toBe(
+      'error: no space left on device (write /var/lib/autonomous-orchestrator/tasks.db): free some space on the filesystem of the data directory and try again',
+    );
     expect(lines[1]).toMatch(/^error: permission denied \(open \/var\/lib\/autonomous-orchestrator\): run as the user that owns the data directory/);
     expect(lines[2]).toMatch(/^error: permission denied: /);
     expect(lines[3]).toMatch(/^error: a database in the data directory is not usable \(SQLITE_CORRUPT: .*\): restore a backup with "orchestrator restore <backup directory>"/);

@@ -89,7 +89,13 @@ describe('a file that is not a configuration', () => {
   });
 
   it('a long value of the wrong kind is described, not echoed', async () => {
-    const stderr = await refused(file('long-value.yaml', `cycle:\n  interval: "${MARKER}${'x'.repeat(200)}"\nservices:\n  - name: a\n    unit: a.service\n    checks: [{ type: command, argv: "${MARKER} ${'y'.repeat(100)}" }]\n`), /expected a duration such as 5m/);
+    const stderr = await refused(
+      file(
+        'long-value.yaml',
+        `cycle:\n  interval: "${MARKER}${'x'.repeat(200)}"\nservices:\n  - name: a\n    unit: a.service\n    checks: [{ type: command, argv: "${MARKER} ${'y'.repeat(100)}" }]\n`,
+      ),
+      /expected a duration such as 5m/,
+    );
     expect(stderr).toContain('got a 218-character value, not shown');
     expect(stderr).toMatch(/a shell string is not accepted \(got a \d+-character value, not shown\)/);
   });
@@ -169,14 +175,26 @@ host:
 describe('dependsOn', () => {
   it('refuses entries that look like options or paths', async () => {
     const config = file('depends.yaml', 'services:\n  - name: web\n    unit: web.service\n    dependsOn: [--now, ../x, /etc/passwd, "-x.service"]\n');
-    const stderr = await refused(config, /services\[0\]\.dependsOn\[0\]: expected the name of another service .* or a unit such as redis-server\.service; it cannot start with - or \./);
+    const stderr = await refused(
+      config,
+      /services\[0\]\.dependsOn\[0\]: expected the name of another service .* or a unit such as redis-server\.service; it cannot start with - or \./,
+    );
     for (const index of [1, 2, 3]) expect(stderr).toContain(`services[0].dependsOn[${index}]:`);
     expect(stderr).toMatch(/depends\.yaml:4:17 {2}services\[0\]\.dependsOn\[0\]/);
   });
 
   it('accepts service names and unit names', () => {
-    const config = parseConfigText('services:\n  - { name: web, unit: web.service, dependsOn: [cache, postgresql@16-main.service, network-online.target, dev-sdb1.mount, "sys-devices-x\\\\x2d1.device.path"] }\n  - { name: cache, unit: redis-server.service }\n', 'test');
-    expect(config.services[0]!.dependsOn).toEqual(['redis-server.service', 'postgresql@16-main.service', 'network-online.target', 'dev-sdb1.mount', 'sys-devices-x\\x2d1.device.path']);
+    const config = parseConfigText(
+      'services:\n  - { name: web, unit: web.service, dependsOn: [cache, postgresql@16-main.service, network-online.target, dev-sdb1.mount, "sys-devices-x\\\\x2d1.device.path"] }\n  - { name: cache, unit: redis-server.service }\n',
+      'test',
+    );
+    expect(config.services[0]!.dependsOn).toEqual([
+      'redis-server.service',
+      'postgresql@16-main.service',
+      'network-online.target',
+      'dev-sdb1.mount',
+      'sys-devices-x\\x2d1.device.path',
+    ]);
   });
 });
 
@@ -184,7 +202,10 @@ describe('system directories in the configuration', () => {
   const dataDir = path.join(work, 'data');
 
   it('refuses cleanup of //etc, /etc, /, /proc, a path inside /etc and the data directory, each at its line', async () => {
-    const config = file('cleanup.yaml', `dataDir: ${dataDir}\nhost:\n  cleanup:\n    - { path: //etc }\n    - { path: /etc }\n    - { path: / }\n    - { path: /proc }\n    - { path: /etc/ssl/private }\n    - { path: ${dataDir} }\n    - { path: ${dataDir}/backups }\n`);
+    const config = file(
+      'cleanup.yaml',
+      `dataDir: ${dataDir}\nhost:\n  cleanup:\n    - { path: //etc }\n    - { path: /etc }\n    - { path: / }\n    - { path: /proc }\n    - { path: /etc/ssl/private }\n    - { path: ${dataDir} }\n    - { path: ${dataDir}/backups }\n`,
+    );
     const stderr = await refused(config, /cleanup\.yaml:4:15 {2}host\.cleanup\[0\]\.path: not allowed as a cleanup directory: \/etc is a system directory/);
     expect(stderr).toMatch(/:5:15 {2}host\.cleanup\[1\]\.path: not allowed as a cleanup directory: \/etc is a system directory/);
     expect(stderr).toMatch(/:6:15 {2}host\.cleanup\[2\]\.path: not allowed as a cleanup directory: \/ is shared by the whole system/);
@@ -199,7 +220,9 @@ describe('system directories in the configuration', () => {
   });
 
   it('refuses the default data directory when none is configured', () => {
-    const problems = problemsOf(`host: { cleanup: [{ path: ${process.getuid?.() === 0 ? '/var/lib/autonomous-orchestrator' : path.join(process.env.XDG_STATE_HOME || path.join(process.env.HOME ?? '/', '.local', 'state'), 'autonomous-orchestrator')} }] }\n`);
+    const problems = problemsOf(
+      `host: { cleanup: [{ path: ${process.getuid?.() === 0 ? '/var/lib/autonomous-orchestrator' : path.join(process.env.XDG_STATE_HOME || path.join(process.env.HOME ?? '/', '.local', 'state'), 'autonomous-orchestrator')} }] }\n`,
+    );
     expect(problems[0]!.message).toMatch(/data directory/);
   });
 
@@ -215,7 +238,12 @@ describe('system directories in the configuration', () => {
     mkdirSync(path.join(work, 'parent'));
     symlinkSync('/etc', path.join(work, 'parent', 'hop'));
     const config = file('linked.yaml', `host:\n  cleanup:\n    - { path: ${link} }\n    - { path: ${work}/parent/hop/ssl }\n`);
-    const stderr = await refused(config, new RegExp(`linked\\.yaml:3:15 {2}host\\.cleanup\\[0\\]\\.path: not allowed as a cleanup directory: ${link} resolves to /etc through a symbolic link, and /etc is a system directory`));
+    const stderr = await refused(
+      config,
+      new RegExp(
+        `linked\\.yaml:3:15 {2}host\\.cleanup\\[0\\]\\.path: not allowed as a cleanup directory: ${link} resolves to /etc through a symbolic link, and /etc is a system directory`,
+      ),
+    );
     expect(stderr).toContain(`host.cleanup[1].path: not allowed as a cleanup directory: ${work}/parent/hop/ssl resolves to /etc/ssl through a symbolic link`);
   });
 

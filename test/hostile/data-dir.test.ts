@@ -79,9 +79,7 @@ describe('a hostile data directory', () => {
     const real = path.join(work, 'elsewhere');
     plantDirectory(real, 0o700);
     symlinkSync(real, dataDir);
-    expect(refusal(dataDir).message).toBe(
-      `data directory ${dataDir} is a symbolic link to ${real}, which could be repointed: set --data-dir to the real path ${real}`,
-    );
+    expect(refusal(dataDir).message).toBe(`data directory ${dataDir} is a symbolic link to ${real}, which could be repointed: set --data-dir to the real path ${real}`);
     expectUntouched(real, 0o700);
   });
 
@@ -105,7 +103,10 @@ describe('a hostile data directory', () => {
 
 describe('the CLI on a hostile data directory', () => {
   const config = path.join(tmpdir(), `orchestrator-hostile-config-${process.pid}.yaml`);
-  writeFileSync(config, 'cycle: { watchFailedUnits: false }\nweb: { port: 0 }\nhost: { disk: { maxUsedPercent: 100 }, inodes: { maxUsedPercent: 100 }, memory: { maxUsedPercent: 100 } }\n');
+  writeFileSync(
+    config,
+    'cycle: { watchFailedUnits: false }\nweb: { port: 0 }\nhost: { disk: { maxUsedPercent: 100 }, inodes: { maxUsedPercent: 100 }, memory: { maxUsedPercent: 100 } }\n',
+  );
   afterAll(() => rmSync(config, { force: true }));
 
   it('prints the refusal as one sentence and exits 1, writing nothing', async () => {

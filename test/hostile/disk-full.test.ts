@@ -63,7 +63,11 @@ describe.skipIf(!ROOT)('a full data directory', () => {
       `dataDir: ${dataDir}\ncycle: { watchFailedUnits: false }\nverification: { settle: 10ms }\nphases: { quickFix: { backoff: 10ms } }\nbackup: { enabled: false }\nweb: { enabled: false }\nhost: { disk: { enabled: false }, inodes: { enabled: false }, memory: { enabled: false } }\nservices:\n  - { name: app, unit: app.service }\n`,
       'disk-full',
     );
-    return createDaemon({ config, logger: recordingLogger(lines), adapters: { adapter, runner: new ProcessCommandRunner(), probes: nodeProbes, files: nodeFileSystem, clock: systemClock } });
+    return createDaemon({
+      config,
+      logger: recordingLogger(lines),
+      adapters: { adapter, runner: new ProcessCommandRunner(), probes: nodeProbes, files: nodeFileSystem, clock: systemClock },
+    });
   }
 
   it('keeps detecting while full, acts on nothing it cannot record, and fixes the fault once space returns', async () => {

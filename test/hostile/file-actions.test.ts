@@ -39,7 +39,14 @@ function configFor(yaml: string): CompiledConfig {
 
 function executorFor(config: CompiledConfig): Executor {
   // File actions use only the file system; the service manager and runner are never reached.
-  return new Executor({ adapter: {} as ServiceAdapter, runner: {} as CommandRunner, files: nodeFileSystem, config, snapshots: new ConfigSnapshots(config.dataDir), clock: systemClock });
+  return new Executor({
+    adapter: {} as ServiceAdapter,
+    runner: {} as CommandRunner,
+    files: nodeFileSystem,
+    config,
+    snapshots: new ConfigSnapshots(config.dataDir),
+    clock: systemClock,
+  });
 }
 
 function scopeFor(config: CompiledConfig, runtimeDirectories: string[] = []): ExecutionScope {

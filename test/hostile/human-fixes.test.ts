@@ -54,7 +54,15 @@ describe('resolve --fix on the CLI', () => {
     const config = parseConfigText('services:\n  - { name: web, unit: web.service, runtimeFiles: [/run/web/web.pid] }\n', 'test');
     const stores = openStores(dataDir);
     const clock = new ManualClock();
-    const service = new EscalationService({ stores, config: { ...config, dataDir }, clock, newId: () => `e${Math.random().toString(36).slice(2)}`, logger: silentLogger, host: 'host1', channels: [] });
+    const service = new EscalationService({
+      stores,
+      config: { ...config, dataDir },
+      clock,
+      newId: () => `e${Math.random().toString(36).slice(2)}`,
+      logger: silentLogger,
+      host: 'host1',
+      channels: [],
+    });
     const task = writeTask(stores, clock.now(), 'web', { id: 'task-web', status: 'escalated', phase: 3, reason: 'not fixed' });
     escalationId = service.escalate({ task, reason: 'phases 1-3 failed', causeKey: null, hypotheses: [] }).id;
     stores.close();
@@ -82,7 +90,19 @@ describe('resolve --fix on the CLI', () => {
   });
 
   it('accepts and learns a fix in scope (positive control)', async () => {
-    const result = await cli(['escalation', 'resolve', escalationId, '--fix', 'remove_stale_file:path=/run/web/web.pid', '--fix', 'restart_unit', '--config', configFile, '--data-dir', dataDir]);
+    const result = await cli([
+      'escalation',
+      'resolve',
+      escalationId,
+      '--fix',
+      'remove_stale_file:path=/run/web/web.pid',
+      '--fix',
+      'restart_unit',
+      '--config',
+      configFile,
+      '--data-dir',
+      dataDir,
+    ]);
     expect(result.code, result.stderr).toBe(0);
     const stores = openStores(dataDir);
     try {
@@ -105,12 +125,15 @@ describe('POST /api/escalations/:id/resolve', () => {
     seeded.cleanup();
   });
 
-  it.each(HOSTILE_FIXES.map(([fix, message]) => [fix.replace(/\bweb\b/g, 'db'), new RegExp(message.source.replace(/\bweb\b/g, 'db'))] as const))('refuses fixes: [%s] with a 400 and learns nothing', async (fix, message) => {
-    const id = seeded.dbEscalation.id;
-    const response = await call(server, { method: 'POST', url: `/api/escalations/${id}/resolve`, payload: { fixes: [fix] } });
-    expect(response.statusCode).toBe(400);
-    expect(response.json().error).toMatch(message);
-    expect(seeded.stores.escalations.get(id)!.status).toBe('open');
-    expect(seeded.stores.patterns.all(seeded.clock.now())).toHaveLength(0);
-  });
+  it.each(HOSTILE_FIXES.map(([fix, message]) => [fix.replace(/\bweb\b/g, 'db'), new RegExp(message.source.replace(/\bweb\b/g, 'db'))] as const))(
+    'refuses fixes: [%s] with a 400 and learns nothing',
+    async (fix, message) => {
+      const id = seeded.dbEscalation.id;
+      const response = await call(server, { method: 'POST', url: `/api/escalations/${id}/resolve`, payload: { fixes: [fix] } });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error).toMatch(message);
+      expect(seeded.stores.escalations.get(id)!.status).toBe('open');
+      expect(seeded.stores.patterns.all(seeded.clock.now())).toHaveLength(0);
+    },
+  );
 });

@@ -47,7 +47,10 @@ describeLab('hostile file paths (systemd lab)', () => {
     );
     await lab.systemctl('daemon-reload');
     await lab.systemctl('start', 'lab-noisy.service');
-    await lab.waitFor(async () => (await lab.exec(['journalctl', '-u', 'lab-noisy.service', '-o', 'cat', '-n', '1'])).stdout.includes('aaaa!'), { what: 'the hostile line in the journal', timeoutMs: 15_000 });
+    await lab.waitFor(async () => (await lab.exec(['journalctl', '-u', 'lab-noisy.service', '-o', 'cat', '-n', '1'])).stdout.includes('aaaa!'), {
+      what: 'the hostile line in the journal',
+      timeoutMs: 15_000,
+    });
     victimSha = await sha('/run/victim/important.db');
     daemon = new LabDaemon(lab, 'hostile-files');
     daemon.writeConfig(`

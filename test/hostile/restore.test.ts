@@ -37,7 +37,10 @@ beforeAll(async () => {
   base = mkdtempSync(path.join(tmpdir(), 'orchestrator-hostile-restore-'));
   config = path.join(base, 'config.yaml');
   // No services, no host checks, no dashboard: runs on any Linux host without touching it.
-  writeFileSync(config, 'cycle: { watchFailedUnits: false }\nweb: { enabled: false }\nbackup: { enabled: false }\nhost: { disk: { enabled: false }, inodes: { enabled: false }, memory: { enabled: false } }\n');
+  writeFileSync(
+    config,
+    'cycle: { watchFailedUnits: false }\nweb: { enabled: false }\nbackup: { enabled: false }\nhost: { disk: { enabled: false }, inodes: { enabled: false }, memory: { enabled: false } }\n',
+  );
   const source = path.join(base, 'source-data');
   const run = await cli(['run', '--once', '--data-dir', source, '--config', config]);
   expect(run.code, run.stderr).toBe(0);

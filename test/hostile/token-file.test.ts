@@ -49,9 +49,7 @@ function refusal(file: string): OrchestratorError {
 describe('a hostile web token file', () => {
   it('refuses a symbolic link to another file, and neither reads nor chmods its target', () => {
     symlinkSync(sacrificial, tokenFile);
-    expect(refusal(tokenFile).message).toBe(
-      `${tokenFile} is a symbolic link; the web token must be a regular file: remove it (rm ${tokenFile}) and restart to generate a new one`,
-    );
+    expect(refusal(tokenFile).message).toBe(`${tokenFile} is a symbolic link; the web token must be a regular file: remove it (rm ${tokenFile}) and restart to generate a new one`);
     expectSacrificialUntouched();
     expect(lstatSync(tokenFile).isSymbolicLink()).toBe(true);
   });
@@ -115,7 +113,7 @@ describe('a hostile web token file', () => {
     expectSacrificialUntouched();
   });
 
-  it("still tightens its own 0644 token file (through the descriptor) and accepts it", () => {
+  it('still tightens its own 0644 token file (through the descriptor) and accepts it', () => {
     writeFileSync(tokenFile, 'an-own-token-0123456789abcdef\n');
     chmodSync(tokenFile, 0o644);
     expect(loadOrCreateToken(tokenFile)).toEqual({ token: 'an-own-token-0123456789abcdef', file: tokenFile, created: false });

@@ -66,7 +66,10 @@ services:
 
   it('fixes the second occurrence in phase 1 with the plan phase 2 found', async () => {
     await lab.exec(['kill', '-9', String(await lab.mainPid('lab-lock.service'))]);
-    await lab.waitFor(async () => daemon.tasks('lock').length === 2 && daemon.tasks('lock')[1]!.status !== 'open' && daemon.tasks('lock')[1]!.status !== 'running', { what: 'second lock task finished', timeoutMs: 60_000 });
+    await lab.waitFor(async () => daemon.tasks('lock').length === 2 && daemon.tasks('lock')[1]!.status !== 'open' && daemon.tasks('lock')[1]!.status !== 'running', {
+      what: 'second lock task finished',
+      timeoutMs: 60_000,
+    });
     const second = daemon.tasks('lock')[1]!;
     expect(second).toMatchObject({ status: 'fixed', fixed_by_phase: 1 });
     expect(daemon.attempts(second.id)[0]).toMatchObject({ phase: 1, source: 'learned', outcome: 'success' });

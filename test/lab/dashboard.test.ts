@@ -48,7 +48,10 @@ services:
 `);
     await daemon.startAndWait();
     const tokenFile = path.join(daemon.dataDir, 'web-token');
-    await lab.waitFor(async () => existsSync(tokenFile) && /dashboard listening/.test(daemon.log()), { what: `dashboard listening (daemon log: ${daemon.logPath})`, timeoutMs: 30_000 });
+    await lab.waitFor(async () => existsSync(tokenFile) && /dashboard listening/.test(daemon.log()), {
+      what: `dashboard listening (daemon log: ${daemon.logPath})`,
+      timeoutMs: 30_000,
+    });
 
     // Chromium in the lab's network namespace only: it reaches the lab's 127.0.0.1:8888 and keeps the host's
     // files (profile directory, fonts); playwright's pipe descriptors survive the exec.
@@ -122,7 +125,9 @@ services:
     await card.locator('details.evidence summary').click();
     expect(await card.locator('.log').textContent()).toMatch(/lab-locked\.service: Main process exited, code=killed/);
     // What was tried, and why it did not work, is on the card.
-    expect(await card.locator('.tried').textContent()).toMatch(/restart_unit\(unit=lab-locked\.service\).*verification failed: lab-locked\.service failed \(result exit-code, status 1\)/s);
+    expect(await card.locator('.tried').textContent()).toMatch(
+      /restart_unit\(unit=lab-locked\.service\).*verification failed: lab-locked\.service failed \(result exit-code, status 1\)/s,
+    );
     await screenshot(page, SHOTS, 'escalation-open');
     await card.locator('[data-action="ack"]').click();
     await page.locator(`#escalation-${escalationId}[data-status="acknowledged"]`).waitFor();
@@ -140,7 +145,10 @@ services:
     const stored = daemon.query<{ status: string; note: string; fixes: string }>('escalations', 'SELECT status, note, fixes FROM escalations WHERE id = ?', escalationId)[0]!;
     expect(stored).toMatchObject({ status: 'resolved', note: `removed the stale ${LOCK}` });
     expect(JSON.parse(stored.fixes)).toEqual([{ type: 'start_unit', params: { unit: 'lab-locked.service' } }]);
-    const learned = daemon.query<{ plan_key: string; successes: number }>('tasks', `SELECT plan_key, successes FROM patterns WHERE service = 'locked' AND plan_key = 'start_unit(unit=lab-locked.service)'`);
+    const learned = daemon.query<{ plan_key: string; successes: number }>(
+      'tasks',
+      `SELECT plan_key, successes FROM patterns WHERE service = 'locked' AND plan_key = 'start_unit(unit=lab-locked.service)'`,
+    );
     expect(learned).toEqual([{ plan_key: 'start_unit(unit=lab-locked.service)', successes: 1 }]);
     await screenshot(page, SHOTS, 'escalation-resolved');
     await page.goto(`${DASHBOARD}/#/patterns`);

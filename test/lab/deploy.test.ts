@@ -61,10 +61,13 @@ describeLab('deployment as a hardened systemd service (systemd lab)', () => {
   it('survives kill -9 of itself: systemd restarts it and it resumes healing', async () => {
     const before = await lab.mainPid(UNIT);
     await lab.exec(['kill', '-9', String(before)]);
-    await lab.waitFor(async () => {
-      const state = await lab.unitState(UNIT);
-      return state.activeState === 'active' && state.mainPid !== null && state.mainPid !== before;
-    }, { what: 'the daemon restarted by systemd', timeoutMs: 60_000 });
+    await lab.waitFor(
+      async () => {
+        const state = await lab.unitState(UNIT);
+        return state.activeState === 'active' && state.mainPid !== null && state.mainPid !== before;
+      },
+      { what: 'the daemon restarted by systemd', timeoutMs: 60_000 },
+    );
     expect(Number(await lab.unitProperty(UNIT, 'NRestarts'))).toBeGreaterThanOrEqual(1);
     await lab.exec(['kill', '-9', String(await lab.mainPid('lab-app.service'))]);
     await lab.waitFor(async () => reader.tasks('app').filter((row) => row.status === 'fixed').length === 2, { what: 'second fix after the restart', timeoutMs: 60_000 });

@@ -22,14 +22,24 @@ describeLab('phase 4: escalation, email, auto-resolution, human fixes (systemd l
   let lab: SystemdLab;
   let daemon: LabDaemon;
   let mailFile: string;
-  const mails = (): Mail[] => (existsSync(mailFile) ? readFileSync(mailFile, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Mail) : []);
+  const mails = (): Mail[] =>
+    existsSync(mailFile)
+      ? readFileSync(mailFile, 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Mail)
+      : [];
   const subjects = () => mails().map((mail) => /^Subject: (.*)$/m.exec(mail.raw)?.[1] ?? '');
 
   beforeAll(async () => {
     lab = await SystemdLab.boot({ name: 'escalation' });
     daemon = new LabDaemon(lab, 'escalation');
     mailFile = path.join(path.dirname(daemon.dataDir), 'mail.jsonl');
-    lab.spawn(['/usr/bin/node', path.join(REPO_ROOT, 'test', 'fixtures', 'smtp-sink.mjs')], { env: { PORT: '2525', OUT_FILE: mailFile }, stdoutFile: path.join(path.dirname(daemon.dataDir), 'smtp.log') });
+    lab.spawn(['/usr/bin/node', path.join(REPO_ROOT, 'test', 'fixtures', 'smtp-sink.mjs')], {
+      env: { PORT: '2525', OUT_FILE: mailFile },
+      stdoutFile: path.join(path.dirname(daemon.dataDir), 'smtp.log'),
+    });
     if (NGINX) {
       await lab.exec(['cp', '-a', '/etc/nginx', '/run/etc-nginx']);
       await lab.exec(['mount', '--bind', '/run/etc-nginx', '/etc/nginx']);
@@ -104,7 +114,10 @@ ${NGINX ? '  - { name: nginx, profile: nginx }\n' : ''}  - name: human
     await new Promise((resolve) => setTimeout(resolve, 1_500));
 
     await lab.exec(['kill', '-9', String(await lab.mainPid('lab-human.service'))]);
-    await lab.waitFor(async () => daemon.tasks('human').length === 2 && ['fixed', 'escalated'].includes(daemon.tasks('human')[1]!.status), { what: 'second human task', timeoutMs: 60_000 });
+    await lab.waitFor(async () => daemon.tasks('human').length === 2 && ['fixed', 'escalated'].includes(daemon.tasks('human')[1]!.status), {
+      what: 'second human task',
+      timeoutMs: 60_000,
+    });
     const second = daemon.tasks('human')[1]!;
     expect(second).toMatchObject({ status: 'fixed', fixed_by_phase: 1 });
     expect(daemon.attempts(second.id)[0]).toMatchObject({ source: 'learned', plan_key: 'run_playbook(name=clear-flag) + start_unit(unit=lab-human.service)', outcome: 'success' });

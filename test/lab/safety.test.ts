@@ -62,7 +62,10 @@ ${NGINX ? '  - { name: nginx, profile: nginx }\n' : ''}  - { name: loop, unit: l
     expect(attempts).toHaveLength(1);
     expect(attempts[0]!.outcome).toBe('failure');
     // tasks.db and escalations.db are two files: the escalation is committed just after the task.
-    await lab.waitFor(async () => daemon.query('escalations', 'SELECT 1 FROM escalations WHERE task_id = ?', task.id).length === 1, { timeoutMs: 5_000, what: 'the escalation row' });
+    await lab.waitFor(async () => daemon.query('escalations', 'SELECT 1 FROM escalations WHERE task_id = ?', task.id).length === 1, {
+      timeoutMs: 5_000,
+      what: 'the escalation row',
+    });
     const [escalation] = daemon.query<{ status: string; reason: string }>('escalations', 'SELECT * FROM escalations WHERE task_id = ?', task.id);
     expect(escalation!.status).toBe('open');
     // No restart loop: the unit stays down and nothing more is tried.

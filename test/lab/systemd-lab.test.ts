@@ -16,16 +16,7 @@ const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'http-app.mjs');
 /** A minimal unit running the fixture with the given extra Environment= lines. */
 function appUnit(env: Record<string, string>): string {
   const envLines = Object.entries(env).map(([k, v]) => `Environment=${k}=${v}`);
-  return [
-    '[Unit]',
-    'Description=lab fixture http app',
-    '',
-    '[Service]',
-    `ExecStart=/usr/bin/node ${FIXTURE}`,
-    ...envLines,
-    'Restart=no',
-    '',
-  ].join('\n');
+  return ['[Unit]', 'Description=lab fixture http app', '', '[Service]', `ExecStart=/usr/bin/node ${FIXTURE}`, ...envLines, 'Restart=no', ''].join('\n');
 }
 
 describe('labAvailability', () => {
@@ -75,9 +66,7 @@ describeLab('SystemdLab', () => {
     await expect(lab.exec(['ls', '/definitely/not/here'])).rejects.toThrow(/exited with code \d+; stderr: .*not\/here/);
     const res = await lab.exec(['ls', '/definitely/not/here'], { allowFailure: true });
     expect(res.code).not.toBe(0);
-    await expect(lab.waitFor(async () => false, { timeoutMs: 300, intervalMs: 50, what: 'the impossible' })).rejects.toThrow(
-      /the impossible/,
-    );
+    await expect(lab.waitFor(async () => false, { timeoutMs: 300, intervalMs: 50, what: 'the impossible' })).rejects.toThrow(/the impossible/);
   });
 
   it('runs a unit, serves HTTP, and records a SIGKILL as failed/signal', async () => {
@@ -108,12 +97,10 @@ describeLab('SystemdLab', () => {
     });
     expect((await lab.httpGet('http://127.0.0.1:18080/', 1_000)).status).toBeNull();
 
-    await lab.waitFor(
-      async () => (await lab.exec(['journalctl', '-u', 'lab-app', '--no-pager', '-o', 'cat'])).stdout.includes(
-        'http-app listening on port 18080',
-      ),
-      { timeoutMs: 10_000, what: 'the app log line in the journal' },
-    );
+    await lab.waitFor(async () => (await lab.exec(['journalctl', '-u', 'lab-app', '--no-pager', '-o', 'cat'])).stdout.includes('http-app listening on port 18080'), {
+      timeoutMs: 10_000,
+      what: 'the app log line in the journal',
+    });
   });
 
   it('refuses to start with a stale pid file, and cleans its own pid file on stop', async () => {
@@ -131,10 +118,7 @@ describeLab('SystemdLab', () => {
     });
     expect((await lab.unitState('lab-app-pidfile.service')).result).toBe('exit-code');
     await lab.waitFor(
-      async () =>
-        (await lab.exec(['journalctl', '-u', 'lab-app-pidfile', '--no-pager', '-o', 'cat'])).stdout.includes(
-          `pid file ${pidFile} exists, refusing to start`,
-        ),
+      async () => (await lab.exec(['journalctl', '-u', 'lab-app-pidfile', '--no-pager', '-o', 'cat'])).stdout.includes(`pid file ${pidFile} exists, refusing to start`),
       { timeoutMs: 10_000, what: 'the pid file refusal in the journal' },
     );
 

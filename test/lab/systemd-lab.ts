@@ -23,19 +23,7 @@
  * Test units go to /run/systemd/system via {@link SystemdLab.writeUnit}.
  */
 import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
-import {
-  accessSync,
-  appendFileSync,
-  closeSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmdirSync,
-  writeFileSync,
-} from 'node:fs';
+import { accessSync, appendFileSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -129,9 +117,7 @@ function prepareCgroups(dirName: string): CgroupPlacement[] {
     const mountPoint = fields[4] ?? '';
     if ((fstype !== 'cgroup' && fstype !== 'cgroup2') || !mountPoint.startsWith('/sys/fs/cgroup/')) continue;
     const opts = superOpts.split(',');
-    const membership = memberships.find((m) =>
-      fstype === 'cgroup2' ? m.controllers.length === 0 : m.controllers.length > 0 && m.controllers.every((c) => opts.includes(c)),
-    );
+    const membership = memberships.find((m) => (fstype === 'cgroup2' ? m.controllers.length === 0 : m.controllers.length > 0 && m.controllers.every((c) => opts.includes(c))));
     if (!membership || !(membership.cgroup === root || membership.cgroup.startsWith(root === '/' ? '/' : `${root}/`))) continue;
     const ownDir = path.join(mountPoint, membership.cgroup.slice(root === '/' ? 0 : root.length));
     removeStaleCgroups(ownDir);
@@ -204,7 +190,6 @@ export function labAvailability(): { ok: true } | { ok: false; reason: string } 
 }
 
 /** Signature shared by `describe` and the skipping stand-in. */
-
 
 /** Result of a command run inside the lab. `code` is null when killed by a signal. */
 export interface ExecResult {
@@ -371,8 +356,20 @@ export class SystemdLab {
     // unshare --kill-child then takes systemd (and so the whole namespace) down.
     const cgroups = prepareCgroups(`${CGROUP_PREFIX}${process.pid}-${++labSeq}-${name}`);
     const unshareArgv = [
-      UNSHARE, '--pid', '--fork', '--kill-child=SIGKILL', '--mount', '--net', '--ipc', '--propagation', 'private',
-      'sh', '-c', BOOT_SCRIPT, 'sh', ...cgroups.flatMap((c) => [c.dir, c.mountPoint]),
+      UNSHARE,
+      '--pid',
+      '--fork',
+      '--kill-child=SIGKILL',
+      '--mount',
+      '--net',
+      '--ipc',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      BOOT_SCRIPT,
+      'sh',
+      ...cgroups.flatMap((c) => [c.dir, c.mountPoint]),
     ];
     const argv = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...unshareArgv] : unshareArgv;
     let child: ChildProcess;

@@ -14,10 +14,7 @@ describeLab('watch and fix (systemd lab)', () => {
   beforeAll(async () => {
     lab = await SystemdLab.boot({ name: 'watch-and-fix' });
     await lab.writeUnit('lab-crashy.service', appUnit('crashy', { PORT: '18081' }));
-    await lab.writeUnit(
-      'lab-stale.service',
-      appUnit('stale', { PORT: '18083', PIDFILE: '/run/lab-stale/app.pid' }, 'ExecStartPre=/bin/mkdir -p /run/lab-stale'),
-    );
+    await lab.writeUnit('lab-stale.service', appUnit('stale', { PORT: '18083', PIDFILE: '/run/lab-stale/app.pid' }, 'ExecStartPre=/bin/mkdir -p /run/lab-stale'));
     await lab.systemctl('start', 'lab-crashy.service', 'lab-stale.service');
     daemon = new LabDaemon(lab, 'watch-and-fix');
     daemon.writeConfig(`
@@ -89,7 +86,7 @@ services:
     expect(content.stdout.trim()).toBe(String(newPid));
   });
 
-  it('answers the operators\' monitoring query and the CLI reports from the same data', async () => {
+  it("answers the operators' monitoring query and the CLI reports from the same data", async () => {
     const [row] = daemon.query<{ total: number; fixed: number; fix_rate: number }>(
       'tasks',
       `SELECT COUNT(*) as total, SUM(fix_successful) as fixed, ROUND(100.0 * SUM(fix_successful) / COUNT(*), 1) as fix_rate FROM tasks WHERE detected_at > datetime('now', '-1 day')`,

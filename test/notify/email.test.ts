@@ -48,9 +48,11 @@ function decodeQp(text: string): string {
 }
 
 function decodeWords(text: string): string {
-  return text.replace(/\s*=\?utf-8\?([QB])\?([^?]*)\?=/gi, (_, encoding: string, data: string) =>
-    encoding.toUpperCase() === 'B' ? Buffer.from(data, 'base64').toString('utf8') : decodeQp(data.replace(/_/g, ' ')),
-  ).trim();
+  return text
+    .replace(/\s*=\?utf-8\?([QB])\?([^?]*)\?=/gi, (_, encoding: string, data: string) =>
+      encoding.toUpperCase() === 'B' ? Buffer.from(data, 'base64').toString('utf8') : decodeQp(data.replace(/_/g, ' ')),
+    )
+    .trim();
 }
 
 function notification(dedupKey = 'esc-1:opened'): Notification {
@@ -223,8 +225,12 @@ describe('email notifications through the outbox', () => {
     expect(outbox.forDedupKey('esc-1:opened')).toHaveLength(1);
 
     const escalate = database.transaction(() => {
-      database.prepare(`INSERT INTO escalations (id, task_id, fingerprint, service, symptom, reason, evidence, attempts, status, created_at, updated_at)
-        VALUES ('esc-2', 't', 'f', 'web', 'unit_failed', 'r', '{}', '[]', 'open', 'now', 'now')`).run();
+      database
+        .prepare(
+          `INSERT INTO escalations (id, task_id, fingerprint, service, symptom, reason, evidence, attempts, status, created_at, updated_at)
+        VALUES ('esc-2', 't', 'f', 'web', 'unit_failed', 'r', '{}', '[]', 'open', 'now', 'now')`,
+        )
+        .run();
       outbox.enqueue(notification('esc-2:opened'), ['email', 'webhook:ops'], clock.now());
       throw new Error('crash before commit');
     });

@@ -18,10 +18,17 @@ describe('DaemonLifecycle', () => {
     const events: string[] = [];
     const signals = new EventEmitter();
     const exits: number[] = [];
-    const lifecycle = new DaemonLifecycle({ logger: silentLogger, notifier: notifier(events), deadlineMs: 60_000, exit: (code) => void exits.push(code), signals: signals as never });
+    const lifecycle = new DaemonLifecycle({
+      logger: silentLogger,
+      notifier: notifier(events),
+      deadlineMs: 60_000,
+      exit: (code) => void exits.push(code),
+      signals: signals as never,
+    });
     lifecycle.onShutdown('dashboard', () => void events.push('closed dashboard'));
     lifecycle.onShutdown('adapters', async () => void events.push('closed adapters'));
-    const loop = (name: string) => (signal: AbortSignal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => (events.push(`${name} ended`), resolve()), { once: true }));
+    const loop = (name: string) => (signal: AbortSignal) =>
+      new Promise<void>((resolve) => signal.addEventListener('abort', () => (events.push(`${name} ended`), resolve()), { once: true }));
     const running = lifecycle.run([loop('cycles'), loop('outbox')], 'watching 2 service(s)', () => true);
     await new Promise((resolve) => setImmediate(resolve));
     expect(signals.listenerCount('SIGTERM')).toBe(1);
@@ -34,7 +41,13 @@ describe('DaemonLifecycle', () => {
 
   it('exits at once on a second signal', () => {
     const exits: number[] = [];
-    const lifecycle = new DaemonLifecycle({ logger: silentLogger, notifier: notifier([]), deadlineMs: 60_000, exit: (code) => void exits.push(code), signals: new EventEmitter() as never });
+    const lifecycle = new DaemonLifecycle({
+      logger: silentLogger,
+      notifier: notifier([]),
+      deadlineMs: 60_000,
+      exit: (code) => void exits.push(code),
+      signals: new EventEmitter() as never,
+    });
     lifecycle.stop('SIGINT');
     expect(lifecycle.signal.aborted).toBe(true);
     lifecycle.stop('SIGINT');

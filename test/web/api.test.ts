@@ -290,14 +290,17 @@ describe('static pages', () => {
     expect((await call(server, { method: 'GET', url: '/no-such-page.html', token: null })).statusCode).toBe(404);
   });
 
-  it.each(['/escalations/ESC', '/escalations', '/tasks', '/tasks/some-task', '/patterns'])('answers the page path %s (a notification link) with the app shell, no data', async (url) => {
-    const page = await call(server, { method: 'GET', url: url.replace('ESC', seeded.dbEscalation.id), token: null });
-    expect(page.statusCode).toBe(200);
-    expect(page.headers['content-type']).toMatch(/^text\/html/);
-    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
-    expect(page.body).toContain('<script type="module" src="/app.js">');
-    expect(page.body).not.toContain(seeded.dbEscalation.id);
-  });
+  it.each(['/escalations/ESC', '/escalations', '/tasks', '/tasks/some-task', '/patterns'])(
+    'answers the page path %s (a notification link) with the app shell, no data',
+    async (url) => {
+      const page = await call(server, { method: 'GET', url: url.replace('ESC', seeded.dbEscalation.id), token: null });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+      expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(page.body).toContain('<script type="module" src="/app.js">');
+      expect(page.body).not.toContain(seeded.dbEscalation.id);
+    },
+  );
 });
 
 describe('GET /api/actions', () => {

@@ -348,15 +348,43 @@ describeBrowser('the dashboard in Chromium', () => {
     await screenshot(page, SHOTS, 'desktop-task-hostile-text');
 
     // The same text escalated (reason, agents' hypotheses, what was tried) and learned as a pattern.
-    const escalations = new EscalationService({ stores: seeded.stores, config: seeded.config, clock: seeded.clock, newId: () => 'hostile-escalation', logger: silentLogger, host: 'host1', channels: [] });
+    const escalations = new EscalationService({
+      stores: seeded.stores,
+      config: seeded.config,
+      clock: seeded.clock,
+      newId: () => 'hostile-escalation',
+      logger: silentLogger,
+      host: 'host1',
+      channels: [],
+    });
     seeded.stores.attempts.start(
-      { id: 'hostile-attempt', taskId: task.id, phase: 1, source: 'generic', planKey: '<b>restart_unit</b>', actions: [{ type: 'restart_unit', params: { unit: '<i>u</i>' } }], reason: XSS, startedAt: seeded.clock.now(), finishedAt: null, outcome: null, detail: '', verification: null },
+      {
+        id: 'hostile-attempt',
+        taskId: task.id,
+        phase: 1,
+        source: 'generic',
+        planKey: '<b>restart_unit</b>',
+        actions: [{ type: 'restart_unit', params: { unit: '<i>u</i>' } }],
+        reason: XSS,
+        startedAt: seeded.clock.now(),
+        finishedAt: null,
+        outcome: null,
+        detail: '',
+        verification: null,
+      },
       task.service,
     );
     seeded.stores.attempts.finish('hostile-attempt', { outcome: 'failure', detail: `failed: ${XSS}`, verification: null, finishedAt: seeded.clock.now(), acted: true });
     seeded.stores.tasks.setStatus(task.id, 'escalated', 1, XSS);
     escalations.escalate({ task: seeded.stores.tasks.get(task.id)!, reason: `agents said ${XSS}`, causeKey: null, hypotheses: ['<img src=x onerror="window.pwned=4">'] });
-    seeded.stores.patterns.record({ service: 'evil<b>svc', signature: '<i>sig</i>', planKey: '<script>window.pwned=5</script>', actions: [], success: true, at: seeded.clock.now() });
+    seeded.stores.patterns.record({
+      service: 'evil<b>svc',
+      signature: '<i>sig</i>',
+      planKey: '<script>window.pwned=5</script>',
+      actions: [],
+      success: true,
+      at: seeded.clock.now(),
+    });
 
     // On every page, host text is text.
     for (const hash of ['/', '/tasks', '/escalations', '/patterns', `/tasks/${task.id}`]) {

@@ -149,7 +149,15 @@ export function seedHistory(stores: Stores, options: HistoryOptions): HistorySum
         phase: null,
         message: fault.message(service),
         evidence: {
-          unit: { name: unit, activeState: 'failed', subState: 'failed', result: fault.detail, execMainStatus: fault.detail === 'signal' ? 9 : 1, execMainCode: fault.detail === 'signal' ? 'killed' : 'exited', unitFileState: 'enabled' },
+          unit: {
+            name: unit,
+            activeState: 'failed',
+            subState: 'failed',
+            result: fault.detail,
+            execMainStatus: fault.detail === 'signal' ? 9 : 1,
+            execMainCode: fault.detail === 'signal' ? 'killed' : 'exited',
+            unitFileState: 'enabled',
+          },
           logs: fault.logs(service),
           checks: [{ checkId: fault.checkId, type: fault.checkType, ok: false, symptom: fault.symptom, detail: fault.detail, message: fault.message(service) }],
         },

@@ -46,11 +46,42 @@ export function seed(web: Partial<CompiledConfig['web']> = {}): Seeded {
   const service = new EscalationService({ stores, config, clock, newId: () => `e${++ids}`, logger: silentLogger, host: 'host1', channels: [] });
 
   clock.advance(-86_400_000);
-  const fixedTask = writeTask(stores, clock, 'web', { status: 'fixed', phase: 1, fixSuccessful: true, fixedByPhase: 1, closedAt: clock.now() + 5_000, durationMs: 5_000, reason: 'restart_unit worked' });
-  const attempt = { id: `a${++ids}`, taskId: fixedTask.id, phase: 1 as const, source: 'generic' as const, planKey: 'restart_unit', actions: [{ type: 'restart_unit' as const, params: { unit: 'web.service' } }] };
+  const fixedTask = writeTask(stores, clock, 'web', {
+    status: 'fixed',
+    phase: 1,
+    fixSuccessful: true,
+    fixedByPhase: 1,
+    closedAt: clock.now() + 5_000,
+    durationMs: 5_000,
+    reason: 'restart_unit worked',
+  });
+  const attempt = {
+    id: `a${++ids}`,
+    taskId: fixedTask.id,
+    phase: 1 as const,
+    source: 'generic' as const,
+    planKey: 'restart_unit',
+    actions: [{ type: 'restart_unit' as const, params: { unit: 'web.service' } }],
+  };
   stores.attempts.start({ ...attempt, reason: 'the unit failed', startedAt: clock.now(), finishedAt: null, outcome: null, detail: '', verification: null }, 'web');
-  stores.attempts.finish(attempt.id, { outcome: 'success', detail: 'restarted', verification: { passed: true, checks: [], at: clock.now() + 5_000 }, finishedAt: clock.now() + 5_000, acted: true });
-  stores.verdicts.record({ taskId: fixedTask.id, phase: 2, agent: 'heuristic', perspective: 'research', verdict: null, error: 'no idea', accepted: false, note: '', createdAt: clock.now() });
+  stores.attempts.finish(attempt.id, {
+    outcome: 'success',
+    detail: 'restarted',
+    verification: { passed: true, checks: [], at: clock.now() + 5_000 },
+    finishedAt: clock.now() + 5_000,
+    acted: true,
+  });
+  stores.verdicts.record({
+    taskId: fixedTask.id,
+    phase: 2,
+    agent: 'heuristic',
+    perspective: 'research',
+    verdict: null,
+    error: 'no idea',
+    accepted: false,
+    note: '',
+    createdAt: clock.now(),
+  });
   clock.advance(86_400_000);
 
   const dbTask = writeTask(stores, clock, 'db', { status: 'escalated', phase: 3, reason: 'not fixed' });

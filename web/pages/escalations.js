@@ -21,18 +21,39 @@ export async function render(ctx) {
       'div',
       { class: 'page-head' },
       h('h1', { text: 'Escalations' }),
-      h('p', { class: 'page-sub' }, active.length === 0 ? 'Nothing needs a person right now.' : `${plural(active.length, 'escalation')} need${active.length === 1 ? 's' : ''} a person. Open ones first.`),
+      h(
+        'p',
+        { class: 'page-sub' },
+        active.length === 0 ? 'Nothing needs a person right now.' : `${plural(active.length, 'escalation')} need${active.length === 1 ? 's' : ''} a person. Open ones first.`,
+      ),
     ),
-    h('datalist', { id: 'catalog-actions' }, actions.map((action) => h('option', { value: action.fix, label: action.summary }))),
+    h(
+      'datalist',
+      { id: 'catalog-actions' },
+      actions.map((action) => h('option', { value: action.fix, label: action.summary })),
+    ),
     active.length === 0
-      ? h('div', { class: 'empty-state tone-ok' }, h('span', { class: 'empty-glyph', 'aria-hidden': 'true', text: '✓' }), h('p', { text: 'No open escalations. Everything the orchestrator found, it fixed or is still working on.' }))
-      : h('ol', { class: 'escalations', id: 'active-escalations' }, active.map((escalation) => h('li', {}, activeCard(escalation, ctx, highlight)))),
+      ? h(
+          'div',
+          { class: 'empty-state tone-ok' },
+          h('span', { class: 'empty-glyph', 'aria-hidden': 'true', text: '✓' }),
+          h('p', { text: 'No open escalations. Everything the orchestrator found, it fixed or is still working on.' }),
+        )
+      : h(
+          'ol',
+          { class: 'escalations', id: 'active-escalations' },
+          active.map((escalation) => h('li', {}, activeCard(escalation, ctx, highlight))),
+        ),
     closed.length
       ? h(
           'section',
           { class: 'closed', 'aria-labelledby': 'closed-title' },
           h('h2', { id: 'closed-title', class: 'section-title', text: `Closed (${closed.length})` }),
-          h('ol', { class: 'escalations closed-list' }, closed.map((escalation) => h('li', {}, closedCard(escalation, highlight)))),
+          h(
+            'ol',
+            { class: 'escalations closed-list' },
+            closed.map((escalation) => h('li', {}, closedCard(escalation, highlight))),
+          ),
         )
       : null,
   );
@@ -62,7 +83,14 @@ function header(escalation) {
       ' · ',
       shortId(escalation.id),
     ),
-    services.length > 1 ? h('p', { class: 'esc-grouped' }, 'Also affects: ', (escalation.grouped ?? []).map((name, i) => [i ? ', ' : '', h('strong', { text: name })])) : null,
+    services.length > 1
+      ? h(
+          'p',
+          { class: 'esc-grouped' },
+          'Also affects: ',
+          (escalation.grouped ?? []).map((name, i) => [i ? ', ' : '', h('strong', { text: name })]),
+        )
+      : null,
   );
 }
 
@@ -76,7 +104,16 @@ function activeCard(escalation, ctx, highlight) {
     { class: 'esc-body' },
     h('div', { class: 'esc-section' }, h('h3', { text: 'Why it reached you' }), h('p', { class: 'prewrap', text: escalation.reason || '—' })),
     escalation.hypotheses?.length
-      ? h('div', { class: 'esc-section' }, h('h3', { text: "What the agents think" }), h('ul', { class: 'hypotheses' }, escalation.hypotheses.map((line) => h('li', { text: line }))))
+      ? h(
+          'div',
+          { class: 'esc-section' },
+          h('h3', { text: 'What the agents think' }),
+          h(
+            'ul',
+            { class: 'hypotheses' },
+            escalation.hypotheses.map((line) => h('li', { text: line })),
+          ),
+        )
       : null,
     attempts.length
       ? h(
@@ -106,7 +143,13 @@ function activeCard(escalation, ctx, highlight) {
           { class: 'esc-section evidence', id: `esc-evidence-${escalation.id}` },
           h('summary', { text: `Evidence: ${plural(checks.length, 'check')}, last ${plural(logs.length, 'log line')}` }),
           checks.length ? h('ul', { class: 'checks' }, checks.map(checkItem)) : null,
-          logs.length ? h('ol', { class: 'log' }, logs.map((line) => h('li', { text: line }))) : null,
+          logs.length
+            ? h(
+                'ol',
+                { class: 'log' },
+                logs.map((line) => h('li', { text: line })),
+              )
+            : null,
         )
       : null,
     h('p', { class: 'esc-link' }, h('a', { href: `#/tasks/${encodeURIComponent(escalation.taskId)}`, text: 'Full timeline of the task →' })),
@@ -138,14 +181,25 @@ function activeCard(escalation, ctx, highlight) {
           const fixes = fix.value.trim() ? [fix.value.trim()] : [];
           const input = { fixes };
           if (note.value.trim()) input.note = note.value.trim();
-          act(resolveButton, message, async () => {
-            await api.resolve(escalation.id, input);
-            fix.value = '';
-            note.value = '';
-          }, ctx);
+          act(
+            resolveButton,
+            message,
+            async () => {
+              await api.resolve(escalation.id, input);
+              fix.value = '';
+              note.value = '';
+            },
+            ctx,
+          );
         },
       },
-      h('div', { class: 'field' }, h('label', { for: fix.id, text: 'What fixed it' }, h('span', { class: 'optional', text: ' (optional, a catalog action)' })), fix, h('p', { class: 'hint', text: 'Named fixes are learned: phase 1 tries them first next time.' })),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: fix.id, text: 'What fixed it' }, h('span', { class: 'optional', text: ' (optional, a catalog action)' })),
+        fix,
+        h('p', { class: 'hint', text: 'Named fixes are learned: phase 1 tries them first next time.' }),
+      ),
       h('div', { class: 'field' }, h('label', { for: note.id, text: 'Note' }, h('span', { class: 'optional', text: ' (optional)' })), note),
       h('div', { class: 'form-buttons' }, resolveButton),
     );
@@ -163,7 +217,7 @@ function activeCard(escalation, ctx, highlight) {
               dataset: { action: 'ack' },
               onclick: (event) => act(event.currentTarget, message, () => api.acknowledge(escalation.id), ctx),
             }),
-            h('span', { class: 'hint', text: "Tells others you are on it and stops the reminders." }),
+            h('span', { class: 'hint', text: 'Tells others you are on it and stops the reminders.' }),
           )
         : h('p', { class: 'hint' }, h('strong', { text: 'Acknowledged' }), ' — someone is on it. Resolve it once the service works again.'),
       form,
@@ -172,7 +226,11 @@ function activeCard(escalation, ctx, highlight) {
   }
   return h(
     'article',
-    { class: ['esc', `esc-${escalation.status}`, highlight === escalation.id && 'is-highlighted'], id: `escalation-${escalation.id}`, dataset: { id: escalation.id, status: escalation.status } },
+    {
+      class: ['esc', `esc-${escalation.status}`, highlight === escalation.id && 'is-highlighted'],
+      id: `escalation-${escalation.id}`,
+      dataset: { id: escalation.id, status: escalation.status },
+    },
     header(escalation),
     h('div', { class: 'esc-columns' }, body, actions),
   );
@@ -190,7 +248,16 @@ function closedCard(escalation, highlight) {
       h('dd', {}, timeEl(escalation.resolvedAt), escalation.resolvedAt && escalation.createdAt ? ` after ${duration(escalation.resolvedAt - escalation.createdAt)}` : ''),
       h('dt', { text: 'Resolution' }),
       h('dd', { text: escalation.resolution ?? '—' }),
-      escalation.fixes?.length ? [h('dt', { text: 'Fixed with' }), h('dd', {}, escalation.fixes.map((fix, i) => [i ? ', ' : '', h('code', { text: typeof fix === 'string' ? fix : actionText(fix) })]))] : null,
+      escalation.fixes?.length
+        ? [
+            h('dt', { text: 'Fixed with' }),
+            h(
+              'dd',
+              {},
+              escalation.fixes.map((fix, i) => [i ? ', ' : '', h('code', { text: typeof fix === 'string' ? fix : actionText(fix) })]),
+            ),
+          ]
+        : null,
       escalation.note ? [h('dt', { text: 'Note' }), h('dd', { class: 'prewrap', text: escalation.note })] : null,
     ),
     h('p', { class: 'esc-link' }, h('a', { href: `#/tasks/${encodeURIComponent(escalation.taskId)}`, text: 'Timeline →' })),

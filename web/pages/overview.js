@@ -23,7 +23,13 @@ export async function render(ctx) {
         withClass(servicesCard(overview), 'order-1'),
         h('div', { class: 'pair' }, withClass(lastCycleCard(overview), 'order-4'), withClass(last24hCard(overview), 'order-5')),
       ),
-      h('div', { class: 'stack span-2 overview-side' }, withClass(needsYouCard(overview), 'order-2'), withClass(killSwitchCard(overview, ctx), 'order-3'), withClass(funnelCard(overview), 'order-6')),
+      h(
+        'div',
+        { class: 'stack span-2 overview-side' },
+        withClass(needsYouCard(overview), 'order-2'),
+        withClass(killSwitchCard(overview, ctx), 'order-3'),
+        withClass(funnelCard(overview), 'order-6'),
+      ),
       withClass(card('Auto-fix and escalation rate per day', { aside: h('span', { class: 'card-note', text: '14 days' }) }, rate.element), 'span-3', 'order-7'),
       withClass(card('Time to recovery', { aside: h('span', { class: 'card-note', text: 'fixed tasks' }) }, recovery.element), 'span-3', 'order-8'),
     ),
@@ -73,12 +79,22 @@ function hero(overview) {
   else if (daemon.paused) sub.push(h('strong', { text: 'Automatic fixing is paused.' }), ' ');
   else if (!overdue) sub.push('Watching and fixing automatically. ');
   if (overdue) {
-    sub.push(h('strong', { class: 'overdue', text: `No full check for ${duration(overview.now - cycle.startedAt)}` }), ` (one is due every ${duration(daemon.cycleIntervalMs)}): the orchestrator may be stuck; see its log. `);
+    sub.push(
+      h('strong', { class: 'overdue', text: `No full check for ${duration(overview.now - cycle.startedAt)}` }),
+      ` (one is due every ${duration(daemon.cycleIntervalMs)}): the orchestrator may be stuck; see its log. `,
+    );
   } else if (cycle) sub.push('Last full check ', timeEl(cycle.startedAt, { relativeOnly: true }), `, ${plural(cycle.checksRun ?? 0, 'check')} in ${duration(cycle.durationMs)}.`);
   else sub.push('No full check has run yet.');
   const links = [];
   if (openEscalations > 0) links.push(h('a', { class: 'btn btn-danger', href: '#/escalations', text: `Open escalations (${openEscalations})` }));
-  if (failing.length > 0 && failing[0].openTask) links.push(h('a', { class: 'btn', href: `#/tasks/${encodeURIComponent(failing[0].openTask.id)}`, text: daemon.paused ? `The task for ${failing[0].name}` : `What is being done for ${failing[0].name}` }));
+  if (failing.length > 0 && failing[0].openTask)
+    links.push(
+      h('a', {
+        class: 'btn',
+        href: `#/tasks/${encodeURIComponent(failing[0].openTask.id)}`,
+        text: daemon.paused ? `The task for ${failing[0].name}` : `What is being done for ${failing[0].name}`,
+      }),
+    );
   return h(
     'section',
     { class: ['hero', `tone-${tone}`], 'aria-label': 'Host status', dataset: { health: tone } },
@@ -114,7 +130,13 @@ function servicesCard(overview) {
           { class: 'service-detail' },
           service.openTask
             ? [
-                h('a', { href: `#/tasks/${encodeURIComponent(service.openTask.id)}`, class: 'service-task' }, h('span', { class: 'mono', text: service.openTask.symptom }), ' · task ', shortId(service.openTask.id)),
+                h(
+                  'a',
+                  { href: `#/tasks/${encodeURIComponent(service.openTask.id)}`, class: 'service-task' },
+                  h('span', { class: 'mono', text: service.openTask.symptom }),
+                  ' · task ',
+                  shortId(service.openTask.id),
+                ),
               ]
             : service.lastSeen
               ? ['last fault ', timeEl(service.lastSeen, { relativeOnly: true })]
@@ -145,7 +167,12 @@ function needsYouCard(overview) {
       h('span', { class: 'big-arrow', 'aria-hidden': 'true', text: '→' }),
     ),
     failed > 0
-      ? h('p', { class: 'note-bad' }, h('strong', { text: `${plural(failed, 'notification')} could not be delivered.` }), ' Check the mail or webhook settings (orchestrator notify test).')
+      ? h(
+          'p',
+          { class: 'note-bad' },
+          h('strong', { text: `${plural(failed, 'notification')} could not be delivered.` }),
+          ' Check the mail or webhook settings (orchestrator notify test).',
+        )
       : pending > 0
         ? h('p', { class: 'muted', text: `${plural(pending, 'notification')} waiting to be sent.` })
         : h('p', { class: 'muted', text: 'Notifications: all delivered.' }),
@@ -180,7 +207,14 @@ function killSwitchCard(overview, ctx) {
       }),
     );
   } else {
-    const reasonField = h('input', { type: 'text', id: 'pause-reason', 'data-keep': '', maxlength: '200', placeholder: 'Why? (optional, e.g. maintenance)', 'aria-label': 'Reason for pausing' });
+    const reasonField = h('input', {
+      type: 'text',
+      id: 'pause-reason',
+      'data-keep': '',
+      maxlength: '200',
+      placeholder: 'Why? (optional, e.g. maintenance)',
+      'aria-label': 'Reason for pausing',
+    });
     controls = h(
       'form',
       {
@@ -199,7 +233,10 @@ function killSwitchCard(overview, ctx) {
     { id: 'kill-switch' },
     status,
     reason,
-    h('p', { class: 'muted small', text: paused ? 'Faults are detected and recorded, but nothing on the host is changed.' : 'Pausing stops every repair at once; detection continues.' }),
+    h('p', {
+      class: 'muted small',
+      text: paused ? 'Faults are detected and recorded, but nothing on the host is changed.' : 'Pausing stops every repair at once; detection continues.',
+    }),
     controls,
     message,
   );

@@ -18,7 +18,15 @@ export async function render() {
       : h(
           'table',
           { class: 'table patterns-table', id: 'patterns' },
-          h('thead', {}, h('tr', {}, ['Service', 'Signature', 'Action', 'Successes', 'Failures', 'Confidence', 'Last used'].map((title) => h('th', { scope: 'col', text: title })))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['Service', 'Signature', 'Action', 'Successes', 'Failures', 'Confidence', 'Last used'].map((title) => h('th', { scope: 'col', text: title })),
+            ),
+          ),
           h(
             'tbody',
             {},
@@ -33,7 +41,11 @@ export async function render() {
                 h('td', { class: 'cell-plan', dataset: { label: 'Action' } }, h('code', { class: 'plan', text: pattern.planKey })),
                 h('td', { class: 'num tone-text-ok', dataset: { label: 'Successes' }, text: String(pattern.successes) }),
                 h('td', { class: ['num', pattern.failures > 0 && 'tone-text-bad'], dataset: { label: 'Failures' }, text: String(pattern.failures) }),
-                h('td', { class: 'cell-confidence', dataset: { label: 'Confidence' } }, h('span', { class: 'confidence' }, h('span', { class: 'confidence-value', text: `${Math.round(confidence * 100)}%` }), bar(confidence, tone))),
+                h(
+                  'td',
+                  { class: 'cell-confidence', dataset: { label: 'Confidence' } },
+                  h('span', { class: 'confidence' }, h('span', { class: 'confidence-value', text: `${Math.round(confidence * 100)}%` }), bar(confidence, tone)),
+                ),
                 h('td', { dataset: { label: 'Last used' } }, timeEl(pattern.lastUsed)),
               );
             }),

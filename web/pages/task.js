@@ -25,9 +25,20 @@ export async function render(ctx) {
   const node = h(
     'div',
     { class: 'page page-task' },
-    h('p', { class: 'crumbs' }, h('a', { href: '#/tasks', text: '← All tasks' }), ' · ', h('a', { href: `#/tasks?service=${encodeURIComponent(task.service)}`, text: `${task.service} tasks` })),
+    h(
+      'p',
+      { class: 'crumbs' },
+      h('a', { href: '#/tasks', text: '← All tasks' }),
+      ' · ',
+      h('a', { href: `#/tasks?service=${encodeURIComponent(task.service)}`, text: `${task.service} tasks` }),
+    ),
     head(task, escalation),
-    h('div', { class: 'task-layout' }, h('div', { class: 'task-main' }, timeline(task, attempts, verdicts, escalation)), h('aside', { class: 'task-side' }, summary(task, attempts), evidence(task))),
+    h(
+      'div',
+      { class: 'task-layout' },
+      h('div', { class: 'task-main' }, timeline(task, attempts, verdicts, escalation)),
+      h('aside', { class: 'task-side' }, summary(task, attempts), evidence(task)),
+    ),
   );
   return { title: `${task.service} ${task.symptom}`, node };
 }
@@ -36,7 +47,12 @@ function head(task, escalation) {
   return h(
     'div',
     { class: 'page-head task-head' },
-    h('div', { class: 'task-title-row' }, h('h1', {}, h('span', { text: task.service }), ' ', h('span', { class: 'mono task-symptom', text: task.symptom })), taskPill(task.status)),
+    h(
+      'div',
+      { class: 'task-title-row' },
+      h('h1', {}, h('span', { text: task.service }), ' ', h('span', { class: 'mono task-symptom', text: task.symptom })),
+      taskPill(task.status),
+    ),
     h('p', { class: 'task-message-lead', text: task.message }),
     escalation
       ? h(
@@ -44,7 +60,10 @@ function head(task, escalation) {
           { class: ['task-escalation', `esc-${escalation.status}`] },
           escalationPill(escalation.status),
           ' Escalated to a person. ',
-          h('a', { href: `#/escalations/${encodeURIComponent(escalation.id)}`, text: escalation.status === 'open' || escalation.status === 'acknowledged' ? 'Acknowledge or resolve it →' : 'See the escalation →' }),
+          h('a', {
+            href: `#/escalations/${encodeURIComponent(escalation.id)}`,
+            text: escalation.status === 'open' || escalation.status === 'acknowledged' ? 'Acknowledge or resolve it →' : 'See the escalation →',
+          }),
         )
       : null,
   );
@@ -64,7 +83,16 @@ function summary(task, attempts) {
     ['Signature', h('code', { text: task.signature })],
     ['Outcome', task.reason ? h('span', { class: 'prewrap', text: task.reason }) : '—'],
   ];
-  return h('section', { class: 'card', 'aria-label': 'Summary' }, h('div', { class: 'card-head' }, h('h2', { class: 'card-title', text: 'Summary' })), h('dl', { class: 'facts' }, rows.map(([label, value]) => [h('dt', { text: label }), h('dd', {}, value)])));
+  return h(
+    'section',
+    { class: 'card', 'aria-label': 'Summary' },
+    h('div', { class: 'card-head' }, h('h2', { class: 'card-title', text: 'Summary' })),
+    h(
+      'dl',
+      { class: 'facts' },
+      rows.map(([label, value]) => [h('dt', { text: label }), h('dd', {}, value)]),
+    ),
+  );
 }
 
 function evidence(task) {
@@ -95,7 +123,13 @@ function evidence(task) {
     h('h3', { class: 'sub-title', text: 'Checks' }),
     checks.length ? h('ul', { class: 'checks' }, checks.map(checkItem)) : h('p', { class: 'muted', text: 'No checks recorded.' }),
     h('h3', { class: 'sub-title', text: `Last log lines (${logs.length})` }),
-    logs.length ? h('ol', { class: 'log', id: 'task-logs' }, logs.map((line) => h('li', { text: line }))) : h('p', { class: 'muted', text: 'No log lines recorded.' }),
+    logs.length
+      ? h(
+          'ol',
+          { class: 'log', id: 'task-logs' },
+          logs.map((line) => h('li', { text: line })),
+        )
+      : h('p', { class: 'muted', text: 'No log lines recorded.' }),
   );
 }
 
@@ -116,24 +150,53 @@ function timeline(task, attempts, verdicts, escalation) {
     const phase = event.phase >= 1 && event.phase <= 4 ? event.phase : null;
     if (phase && phase !== currentPhase) {
       currentPhase = phase;
-      list.append(h('li', { class: 'tl-phase', dataset: { phase: String(phase) } }, h('h3', { text: phaseLabel(phase) }), phase === 3 ? voteTally(verdicts.filter((v) => v.phase === 3)) : null));
+      list.append(
+        h(
+          'li',
+          { class: 'tl-phase', dataset: { phase: String(phase) } },
+          h('h3', { text: phaseLabel(phase) }),
+          phase === 3 ? voteTally(verdicts.filter((v) => v.phase === 3)) : null,
+        ),
+      );
     } else if (!phase && event.phase !== 0) {
       currentPhase = null;
     }
     list.append(event.node);
   }
   if (!task.closedAt && task.status !== 'escalated') {
-    list.append(h('li', { class: 'tl-event tone-info' }, h('div', { class: 'tl-dot', 'aria-hidden': 'true' }), h('div', { class: 'tl-body' }, h('p', { class: 'tl-title' }, pill('info', task.status === 'running' ? 'Working on it' : 'Open'), ' Waiting for the next step.'))));
+    list.append(
+      h(
+        'li',
+        { class: 'tl-event tone-info' },
+        h('div', { class: 'tl-dot', 'aria-hidden': 'true' }),
+        h('div', { class: 'tl-body' }, h('p', { class: 'tl-title' }, pill('info', task.status === 'running' ? 'Working on it' : 'Open'), ' Waiting for the next step.')),
+      ),
+    );
   }
-  return h('section', { class: 'card timeline-card', 'aria-label': 'Timeline' }, h('div', { class: 'card-head' }, h('h2', { class: 'card-title', text: 'Timeline' }), h('span', { class: 'card-note', text: plural(attempts.length, 'attempt') })), list);
+  return h(
+    'section',
+    { class: 'card timeline-card', 'aria-label': 'Timeline' },
+    h('div', { class: 'card-head' }, h('h2', { class: 'card-title', text: 'Timeline' }), h('span', { class: 'card-note', text: plural(attempts.length, 'attempt') })),
+    list,
+  );
 }
 
 function event(tone, time, title, ...body) {
-  return h('li', { class: ['tl-event', `tone-${tone}`] }, h('div', { class: 'tl-dot', 'aria-hidden': 'true' }), h('div', { class: 'tl-body' }, h('div', { class: 'tl-when' }, timeEl(time)), h('div', { class: 'tl-title' }, title), body));
+  return h(
+    'li',
+    { class: ['tl-event', `tone-${tone}`] },
+    h('div', { class: 'tl-dot', 'aria-hidden': 'true' }),
+    h('div', { class: 'tl-body' }, h('div', { class: 'tl-when' }, timeEl(time)), h('div', { class: 'tl-title' }, title), body),
+  );
 }
 
 function detectedEvent(task) {
-  return event('bad', task.detectedAt, [h('strong', { text: 'Detected' }), ' ', h('span', { class: 'mono', text: task.symptom })], h('p', { class: 'tl-text', text: task.message }));
+  return event(
+    'bad',
+    task.detectedAt,
+    [h('strong', { text: 'Detected' }), ' ', h('span', { class: 'mono', text: task.symptom })],
+    h('p', { class: 'tl-text', text: task.message }),
+  );
 }
 
 function attemptEvent(attempt) {
@@ -148,14 +211,32 @@ function attemptEvent(attempt) {
       'div',
       { class: 'tl-body' },
       h('div', { class: 'tl-when' }, timeEl(attempt.startedAt), took !== null ? h('span', { class: 'took', text: ` · took ${duration(took)}` }) : null),
-      h('div', { class: 'tl-title' }, h('strong', { text: 'Tried ' }), h('code', { class: 'plan', text: attempt.planKey || (attempt.actions ?? []).map(actionText).join(' + ') }), ' ', outcomePill(attempt.outcome)),
+      h(
+        'div',
+        { class: 'tl-title' },
+        h('strong', { text: 'Tried ' }),
+        h('code', { class: 'plan', text: attempt.planKey || (attempt.actions ?? []).map(actionText).join(' + ') }),
+        ' ',
+        outcomePill(attempt.outcome),
+      ),
       h(
         'dl',
         { class: 'tl-facts' },
         h('dt', { text: 'Why' }),
         h('dd', {}, h('span', { class: 'muted', text: `from ${SOURCES[attempt.source] ?? attempt.source}: ` }), h('span', { text: attempt.reason || '—' })),
         (attempt.actions ?? []).length > 1 || (attempt.actions ?? []).length === 1
-          ? [h('dt', { text: (attempt.actions ?? []).length === 1 ? 'Action' : 'Actions' }), h('dd', {}, h('ol', { class: 'actions' }, attempt.actions.map((action) => h('li', {}, h('code', { text: actionText(action) })))))]
+          ? [
+              h('dt', { text: (attempt.actions ?? []).length === 1 ? 'Action' : 'Actions' }),
+              h(
+                'dd',
+                {},
+                h(
+                  'ol',
+                  { class: 'actions' },
+                  attempt.actions.map((action) => h('li', {}, h('code', { text: actionText(action) }))),
+                ),
+              ),
+            ]
           : null,
         h('dt', { text: 'Result' }),
         h('dd', { class: 'prewrap', text: attempt.detail || '—' }),
@@ -164,7 +245,13 @@ function attemptEvent(attempt) {
         ? h(
             'div',
             { class: ['verification', verification.passed ? 'verification-ok' : 'verification-bad'] },
-            h('p', { class: 'verification-head' }, pill(verification.passed ? 'ok' : 'bad', verification.passed ? 'Verified' : 'Verification failed'), ' ', verification.at ? timeEl(verification.at, { relativeOnly: false }) : null),
+            h(
+              'p',
+              { class: 'verification-head' },
+              pill(verification.passed ? 'ok' : 'bad', verification.passed ? 'Verified' : 'Verification failed'),
+              ' ',
+              verification.at ? timeEl(verification.at, { relativeOnly: false }) : null,
+            ),
             h('ul', { class: 'checks' }, (verification.checks ?? []).map(checkItem)),
           )
         : attempt.outcome === 'success' || attempt.outcome === 'failure'
@@ -176,13 +263,22 @@ function attemptEvent(attempt) {
 
 function verdictEvent(record) {
   const verdict = record.verdict;
-  const who = [h('strong', { text: record.agent }), record.perspective && record.perspective !== record.agent ? h('span', { class: 'muted', text: ` (${record.perspective})` }) : null];
+  const who = [
+    h('strong', { text: record.agent }),
+    record.perspective && record.perspective !== record.agent ? h('span', { class: 'muted', text: ` (${record.perspective})` }) : null,
+  ];
   if (!verdict) {
     return h(
       'li',
       { class: ['tl-event', 'tl-verdict', 'tone-warn'] },
       h('div', { class: 'tl-dot', 'aria-hidden': 'true' }),
-      h('div', { class: 'tl-body' }, h('div', { class: 'tl-when' }, timeEl(record.createdAt)), h('div', { class: 'tl-title' }, 'Agent ', who, ' gave no verdict ', pill('warn', 'No vote')), h('p', { class: 'tl-text prewrap', text: record.error || record.note || '—' })),
+      h(
+        'div',
+        { class: 'tl-body' },
+        h('div', { class: 'tl-when' }, timeEl(record.createdAt)),
+        h('div', { class: 'tl-title' }, 'Agent ', who, ' gave no verdict ', pill('warn', 'No vote')),
+        h('p', { class: 'tl-text prewrap', text: record.error || record.note || '—' }),
+      ),
     );
   }
   const confidence = Number(verdict.confidence) || 0;
@@ -204,7 +300,13 @@ function verdictEvent(record) {
         ' ',
         record.accepted ? pill('ok', record.phase === 3 ? 'Counted' : 'Accepted') : pill('idle', 'Not used'),
       ),
-      h('p', { class: 'confidence' }, h('span', { class: 'confidence-label', text: 'Confidence ' }), h('span', { class: 'confidence-value', text: percent(confidence, 1) }), bar(confidence, confidence >= 0.7 ? 'ok' : confidence >= 0.4 ? 'warn' : 'bad')),
+      h(
+        'p',
+        { class: 'confidence' },
+        h('span', { class: 'confidence-label', text: 'Confidence ' }),
+        h('span', { class: 'confidence-value', text: percent(confidence, 1) }),
+        bar(confidence, confidence >= 0.7 ? 'ok' : confidence >= 0.4 ? 'warn' : 'bad'),
+      ),
       h(
         'dl',
         { class: 'tl-facts' },
@@ -228,7 +330,13 @@ function voteTally(records) {
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   const [top, topCount] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0];
-  return h('p', { class: 'tally' }, 'Votes: ', [...counts.entries()].map(([key, count], i) => [i ? ' · ' : '', h('strong', { text: String(count) }), ' ', h('code', { text: key })]), topCount >= 2 && top !== 'no verdict' ? h('span', { class: 'muted', text: ` — quorum for ${top}` }) : h('span', { class: 'muted', text: ' — no quorum' }));
+  return h(
+    'p',
+    { class: 'tally' },
+    'Votes: ',
+    [...counts.entries()].map(([key, count], i) => [i ? ' · ' : '', h('strong', { text: String(count) }), ' ', h('code', { text: key })]),
+    topCount >= 2 && top !== 'no verdict' ? h('span', { class: 'muted', text: ` — quorum for ${top}` }) : h('span', { class: 'muted', text: ' — no quorum' }),
+  );
 }
 
 function escalationEvent(escalation) {
@@ -244,6 +352,18 @@ function escalationEvent(escalation) {
 
 function closedEvent(task) {
   const tone = task.fixSuccessful || task.status === 'recovered' ? 'ok' : task.status === 'escalated' ? 'bad' : 'idle';
-  const label = task.fixSuccessful ? `Fixed${task.fixedByPhase ? ` by ${phaseLabel(task.fixedByPhase).toLowerCase()}` : ''}` : task.status === 'recovered' ? 'Recovered' : `Closed (${task.status})`;
-  return event(tone, task.closedAt, [h('strong', { text: label }), task.durationMs !== null && task.durationMs !== undefined ? h('span', { class: 'muted', text: ` — ${duration(task.durationMs)} after detection` }) : null], task.reason ? h('p', { class: 'tl-text prewrap', text: task.reason }) : null);
+  const label = task.fixSuccessful
+    ? `Fixed${task.fixedByPhase ? ` by ${phaseLabel(task.fixedByPhase).toLowerCase()}` : ''}`
+    : task.status === 'recovered'
+      ? 'Recovered'
+      : `Closed (${task.status})`;
+  return event(
+    tone,
+    task.closedAt,
+    [
+      h('strong', { text: label }),
+      task.durationMs !== null && task.durationMs !== undefined ? h('span', { class: 'muted', text: ` — ${duration(task.durationMs)} after detection` }) : null,
+    ],
+    task.reason ? h('p', { class: 'tl-text prewrap', text: task.reason }) : null,
+  );
 }

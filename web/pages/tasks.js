@@ -68,7 +68,11 @@ function select(name, label, options, value, onChange) {
     'div',
     { class: 'field field-inline' },
     h('label', { for: id, text: label }),
-    h('select', { id, name, onchange: onChange }, options.map(([optionValue, text]) => h('option', { value: optionValue, selected: optionValue === value, text }))),
+    h(
+      'select',
+      { id, name, onchange: onChange },
+      options.map(([optionValue, text]) => h('option', { value: optionValue, selected: optionValue === value, text })),
+    ),
   );
 }
 
@@ -101,7 +105,11 @@ function table(tasks) {
     h(
       'thead',
       {},
-      h('tr', {}, ['Detected', 'Service', 'Problem', 'Status', 'Phase', 'Took'].map((title) => h('th', { scope: 'col', text: title }))),
+      h(
+        'tr',
+        {},
+        ['Detected', 'Service', 'Problem', 'Status', 'Phase', 'Took'].map((title) => h('th', { scope: 'col', text: title })),
+      ),
     ),
     h(
       'tbody',
@@ -121,7 +129,11 @@ function table(tasks) {
           ),
           h('td', { class: 'cell-status', dataset: { label: 'Status' } }, taskPill(task.status)),
           h('td', { class: 'cell-phase', dataset: { label: 'Phase' } }, phaseLabel(task.fixedByPhase ?? task.phase)),
-          h('td', { class: 'cell-took', dataset: { label: 'Took' } }, task.durationMs !== null && task.durationMs !== undefined ? duration(task.durationMs) : h('span', { class: 'muted', text: 'ongoing' })),
+          h(
+            'td',
+            { class: 'cell-took', dataset: { label: 'Took' } },
+            task.durationMs !== null && task.durationMs !== undefined ? duration(task.durationMs) : h('span', { class: 'muted', text: 'ongoing' }),
+          ),
         );
       }),
     ),

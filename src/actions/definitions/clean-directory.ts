@@ -9,12 +9,17 @@ export const cleanDirectory = defineAction({
   summary: 'delete files older than a limit from an allow-listed cleanup directory (never across a mount or a link)',
   params: z.object({ path: absolutePath, olderThanMs: z.number().int().min(60_000) }).strict(),
   scope: ({ path }, _scope, config) =>
-    config.host.cleanup.some((entry) => entry.path === path && forbiddenRootReason(entry.path, config.dataDir) === undefined) ? undefined : `${path} is not an allow-listed cleanup directory`,
+    config.host.cleanup.some((entry) => entry.path === path && forbiddenRootReason(entry.path, config.dataDir) === undefined)
+      ? undefined
+      : `${path} is not an allow-listed cleanup directory`,
   offer: (_scope, { config }) =>
     config.host.cleanup.length > 0
       ? {
           description: 'delete old files from an allow-listed directory',
-          params: { path: `one of ${config.host.cleanup.map((entry) => `"${entry.path}"`).join(', ')}`, olderThanMs: `at least ${Math.min(...config.host.cleanup.map((entry) => entry.olderThanMs))}` },
+          params: {
+            path: `one of ${config.host.cleanup.map((entry) => `"${entry.path}"`).join(', ')}`,
+            olderThanMs: `at least ${Math.min(...config.host.cleanup.map((entry) => entry.olderThanMs))}`,
+          },
         }
       : undefined,
   async run({ path, olderThanMs }, { files, config }) {

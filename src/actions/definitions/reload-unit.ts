@@ -8,7 +8,8 @@ export const reloadUnit = defineAction({
   capability: 'reload',
   ownUnit: true,
   scope: ownUnitOnly,
-  offer: ({ service }) => (service.unit && service.profile?.reloadable ? { description: 'reload the configuration without a restart', params: { unit: `"${service.unit}"` } } : undefined),
+  offer: ({ service }) =>
+    service.unit && service.profile?.reloadable ? { description: 'reload the configuration without a restart', params: { unit: `"${service.unit}"` } } : undefined,
   async run({ unit }, runtime) {
     await runtime.configTest(runtime.scope.service.configTest, unit);
     return commandResult(await runtime.adapter.reload!(unit, runtime.signal));

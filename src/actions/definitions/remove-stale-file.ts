@@ -12,7 +12,7 @@ import { findStaleFiles } from '../stale-files.js';
 
 export const removeStaleFile = defineAction({
   type: 'remove_stale_file',
-  summary: 'remove a pid, lock or socket file with no live owner in the service\'s runtime files or directories',
+  summary: "remove a pid, lock or socket file with no live owner in the service's runtime files or directories",
   params: z.object({ path: absolutePath }).strict(),
   scope: ({ path }, scope, config) => (runtimeRootFor(path, scope, config.dataDir) ? undefined : `${path} is not a runtime file of ${scope.service.name}`),
   offer(scope, { config }) {

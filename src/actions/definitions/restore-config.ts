@@ -7,7 +7,8 @@ export const restoreConfig = defineAction({
   params: unitParams,
   ownUnit: true,
   scope: ownUnitOnly,
-  offer: ({ service }, { hasSnapshot }) => (service.unit && hasSnapshot ? { description: 'restore the last-known-good configuration snapshot, then restart', params: { unit: `"${service.unit}"` } } : undefined),
+  offer: ({ service }, { hasSnapshot }) =>
+    service.unit && hasSnapshot ? { description: 'restore the last-known-good configuration snapshot, then restart', params: { unit: `"${service.unit}"` } } : undefined,
   async run(_params, { snapshots, clock, scope }) {
     const { service } = scope;
     if (!snapshots.has(service.name)) return { ok: false, detail: `no last-known-good snapshot of ${service.name}'s configuration` };

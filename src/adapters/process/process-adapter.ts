@@ -78,7 +78,9 @@ export class ProcessAdapter implements ServiceAdapter {
     const supervised = this.processes.get(name);
     if (!supervised) return [];
     const since = query.sinceMs === undefined ? undefined : (this.options.now ?? Date.now)() - query.sinceMs;
-    const captured = tailLines(path.join(this.options.logDirectory, `${supervised.service.name}.log`), query.lines).lines.filter((line) => since === undefined || (lineTime(line) ?? 0) >= since);
+    const captured = tailLines(path.join(this.options.logDirectory, `${supervised.service.name}.log`), query.lines).lines.filter(
+      (line) => since === undefined || (lineTime(line) ?? 0) >= since,
+    );
     const files = supervised.service.process!.logFiles.flatMap((file) => {
       const tail = tailLines(file, query.lines);
       return since === undefined || tail.mtimeMs >= since ? tail.lines : [];

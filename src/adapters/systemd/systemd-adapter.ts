@@ -45,10 +45,7 @@ export class SystemdAdapter implements ServiceAdapter {
   }
 
   async listFailed(signal?: AbortSignal): Promise<string[]> {
-    const result = await this.query(
-      ['systemctl', 'list-units', '--state=failed', '--type=service', '--plain', '--no-legend', '--no-pager'],
-      signal,
-    );
+    const result = await this.query(['systemctl', 'list-units', '--state=failed', '--type=service', '--plain', '--no-legend', '--no-pager'], signal);
     return result.stdout
       .split('\n')
       .map((line) => line.trim().split(/\s+/)[0] ?? '')
@@ -78,7 +75,10 @@ export class SystemdAdapter implements ServiceAdapter {
   async runtimePaths(unit: string, signal?: AbortSignal): Promise<{ directories: string[]; pidFile?: string }> {
     const result = await this.query(['systemctl', 'show', '--no-pager', '--property=RuntimeDirectory,PIDFile', '--', unit], signal);
     const values = new Map(result.stdout.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const));
-    const directories = (values.get('RuntimeDirectory') ?? '').split(/\s+/).filter(Boolean).map((name) => `/run/${name}`);
+    const directories = (values.get('RuntimeDirectory') ?? '')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((name) => `/run/${name}`);
     const pidFile = values.get('PIDFile') || undefined;
     return { directories: pidFile ? [...directories, pidFile.slice(0, pidFile.lastIndexOf('/')) || '/'] : directories, pidFile };
   }

@@ -96,12 +96,7 @@ export interface Option {
  * Turns a rule's ordered options into findings: every admissible option (so the agent can fall back past one that
  * already failed), or, when none is admissible, one escalation carrying `escalate.confidence`.
  */
-export function findingsFor(
-  context: AgentContext,
-  base: Omit<Finding, 'action' | 'confidence'>,
-  options: Option[],
-  escalate: { confidence: number; reason: string },
-): Finding[] {
+export function findingsFor(context: AgentContext, base: Omit<Finding, 'action' | 'confidence'>, options: Option[], escalate: { confidence: number; reason: string }): Finding[] {
   const findings: Finding[] = [];
   for (const option of options) {
     if (inadmissible(context, option.action) !== null) continue;

@@ -110,7 +110,7 @@ export class HeuristicAgent implements Agent {
         symptomClass: best?.symptomClass ?? context.task.symptom,
         action: escalation(reason),
         confidence: best ? 0.6 : NO_MATCH_CONFIDENCE,
-        rationale: `${best ? 'The only remedies found are outside this task\'s catalog.' : 'None of the heuristic rules recognised the evidence; a human should look.'}${errorNote}`,
+        rationale: `${best ? "The only remedies found are outside this task's catalog." : 'None of the heuristic rules recognised the evidence; a human should look.'}${errorNote}`,
       });
     }
     const untried = candidates.filter((candidate) => candidate.failures === 0);

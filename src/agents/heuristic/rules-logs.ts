@@ -52,8 +52,19 @@ const addressInUse: Rule = {
       perspectives: ['systems' as const, 'application' as const],
       evidence: listener ? (['logs', 'findings'] as EvidenceKind[]) : (['logs'] as EvidenceKind[]),
     };
-    const options = listener ? [{ action: { type: 'kill_stray_listener', params: { port: listener.port, pid: listener.pid } }, confidence: 0.65, note: `Earlier checks found pid ${listener.pid} listening on ${listener.port}.` }] : [];
-    return findingsFor(context, base, options, { confidence: 0.75, reason: `${where} of ${context.service.unit} is held by another process${listener ? '' : ' whose pid is not known'}; a human must decide which process owns it` });
+    const options = listener
+      ? [
+          {
+            action: { type: 'kill_stray_listener', params: { port: listener.port, pid: listener.pid } },
+            confidence: 0.65,
+            note: `Earlier checks found pid ${listener.pid} listening on ${listener.port}.`,
+          },
+        ]
+      : [];
+    return findingsFor(context, base, options, {
+      confidence: 0.75,
+      reason: `${where} of ${context.service.unit} is held by another process${listener ? '' : ' whose pid is not known'}; a human must decide which process owns it`,
+    });
   },
 };
 
@@ -78,7 +89,11 @@ const noSpace: Rule = {
       perspectives: ['systems' as const],
       evidence: [...(lines.length > 0 ? ['logs' as const] : []), ...(diskCheck ? ['checks' as const] : [])],
     };
-    const options = paths.map((path, index) => ({ action: { type: 'clean_directory', params: { path, olderThanMs } }, confidence: 0.7 - 0.05 * index, note: `Clean allow-listed ${path} of old files.` }));
+    const options = paths.map((path, index) => ({
+      action: { type: 'clean_directory', params: { path, olderThanMs } },
+      confidence: 0.7 - 0.05 * index,
+      note: `Clean allow-listed ${path} of old files.`,
+    }));
     return findingsFor(context, base, options, { confidence: 0.8, reason: 'the disk is full and the catalog offers no directory to clean; a human must free space' });
   },
 };
@@ -111,7 +126,10 @@ const permissionDenied: Rule = {
 function dependencyNamed(line: string, dependencies: readonly string[]): { unit: string; named: boolean; how: string } | undefined {
   const lower = line.toLowerCase();
   const byName = dependencies.find((unit) => {
-    const stem = unit.replace(/\.(service|socket|target)$/, '').split('@')[0]!.toLowerCase();
+    const stem = unit
+      .replace(/\.(service|socket|target)$/, '')
+      .split('@')[0]!
+      .toLowerCase();
     const names = [stem, stem.replace(/-server$/, ''), profileForUnit(unit)?.name].filter((name): name is string => !!name && name.length >= 3);
     return names.some((name) => lower.includes(name));
   });
@@ -141,7 +159,9 @@ const dependencyRefused: Rule = {
       perspectives: ['dependencies' as const, 'application' as const],
       evidence,
     };
-    const options = picked ? [{ action: { type: 'restart_dependency', params: { unit: picked.unit } }, confidence: picked.named ? 0.7 : 0.6, note: `Chose ${picked.unit}: ${picked.how}.` }] : [];
+    const options = picked
+      ? [{ action: { type: 'restart_dependency', params: { unit: picked.unit } }, confidence: picked.named ? 0.7 : 0.6, note: `Chose ${picked.unit}: ${picked.how}.` }]
+      : [];
     return findingsFor(context, base, options, { confidence: 0.55, reason: `${context.service.unit} cannot reach a dependency that the orchestrator may not restart` });
   },
 };
@@ -193,4 +213,3 @@ const tooManyOpenFiles: Rule = {
 
 /** Log-derived rules. */
 export const LOG_RULES: readonly Rule[] = [addressInUse, noSpace, permissionDenied, dependencyRefused, configSyntax, tooManyOpenFiles];
-

@@ -20,7 +20,11 @@ const staleRuntimeFile: Rule = {
     for (const line of lines) {
       for (const candidate of staleFileCandidates(line, context.service.runtimeFiles, context.service.runtimeDirectories)) {
         if (options.some((option) => option.action.params.path === candidate.path)) continue;
-        options.push({ action: { type: 'remove_stale_file', params: { path: candidate.path } }, confidence: MATCH_CONFIDENCE[candidate.match], note: `${candidate.path} (${candidate.match} match).` });
+        options.push({
+          action: { type: 'remove_stale_file', params: { path: candidate.path } },
+          confidence: MATCH_CONFIDENCE[candidate.match],
+          note: `${candidate.path} (${candidate.match} match).`,
+        });
       }
     }
     options.sort((a, b) => b.confidence - a.confidence);
@@ -55,7 +59,17 @@ const HUMAN_ONLY: Record<string, { confidence: number; why: string }> = {
 const RESTART_RELIEVES: Record<string, number> = { worker_exhaustion: 0.35, missing_runtime_dir: 0.5 };
 
 /** Classes handled by dedicated rules; the profile-signature rule leaves them alone. */
-const HANDLED = new Set(['address_in_use', 'config_syntax', 'permission_denied', 'no_space', 'stale_lock', 'stale_pid', 'out_of_memory', 'dependency_refused', 'too_many_open_files']);
+const HANDLED = new Set([
+  'address_in_use',
+  'config_syntax',
+  'permission_denied',
+  'no_space',
+  'stale_lock',
+  'stale_pid',
+  'out_of_memory',
+  'dependency_refused',
+  'too_many_open_files',
+]);
 
 /** The remaining known signatures of the service's profile: restart where that helps, escalate with the hint otherwise. */
 const profileSignature: Rule = {
@@ -86,4 +100,3 @@ const profileSignature: Rule = {
 
 /** State and signature rules. */
 export const STATE_RULES: readonly Rule[] = [staleRuntimeFile, profileSignature];
-

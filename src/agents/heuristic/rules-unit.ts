@@ -5,7 +5,19 @@
 import type { AgentContext } from '../agent.js';
 import { escalation, evidenceLines, failedAttempts, findingsFor, restartOptions, unitActive, type EvidenceKind, type Finding, type Rule } from './finding.js';
 
-const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 15: 'SIGTERM' };
+const SIGNALS: Record<number, string> = {
+  1: 'SIGHUP',
+  2: 'SIGINT',
+  3: 'SIGQUIT',
+  4: 'SIGILL',
+  6: 'SIGABRT',
+  7: 'SIGBUS',
+  8: 'SIGFPE',
+  9: 'SIGKILL',
+  11: 'SIGSEGV',
+  13: 'SIGPIPE',
+  15: 'SIGTERM',
+};
 /** Signals that mean the program itself crashed: a restart helps, but a repeat is a bug for a human. */
 const CRASH_SIGNALS = new Set([4, 6, 7, 8, 11]);
 /** systemd's own journal line for a killed main process, e.g. "Main process exited, code=killed, status=9/KILL". */
@@ -48,7 +60,10 @@ const killedBySignal: Rule = {
       perspectives: ['systems' as const],
       evidence,
     };
-    return findingsFor(context, base, restartOptions(context, crash ? 0.55 : 0.7), { confidence: 0.6, reason: `${context.service.unit} was killed by ${name} and cannot be restarted from this catalog` });
+    return findingsFor(context, base, restartOptions(context, crash ? 0.55 : 0.7), {
+      confidence: 0.6,
+      reason: `${context.service.unit} was killed by ${name} and cannot be restarted from this catalog`,
+    });
   },
 };
 
@@ -83,7 +98,8 @@ const exitedWithError: Rule = {
     const unit = context.unit;
     const down = unit ? !unitActive(context) && ['failed', 'inactive'].includes(unit.activeState) : ['unit_failed', 'unit_inactive'].includes(context.task.symptom);
     if (!down || ['signal', 'core-dump', 'oom-kill', 'start-limit-hit'].includes(unit?.result ?? '') || failedRestarts(context) >= 2) return [];
-    const how = unit?.result === 'exit-code' ? `exited with status ${unit.execMainStatus}` : unit?.result && unit.result !== 'success' ? `failed (${unit.result})` : 'is not running';
+    const how =
+      unit?.result === 'exit-code' ? `exited with status ${unit.execMainStatus}` : unit?.result && unit.result !== 'success' ? `failed (${unit.result})` : 'is not running';
     const base = {
       rule: 'exited_with_error',
       symptomClass: unit?.result === 'exit-code' ? 'exit_code' : 'unit_down',
@@ -92,7 +108,10 @@ const exitedWithError: Rule = {
       perspectives: ['systems' as const],
       evidence: ['unit' as const],
     };
-    return findingsFor(context, base, restartOptions(context, unit?.result === 'exit-code' ? 0.5 : 0.45), { confidence: 0.6, reason: `${context.service.unit} is down and cannot be restarted from this catalog` });
+    return findingsFor(context, base, restartOptions(context, unit?.result === 'exit-code' ? 0.5 : 0.45), {
+      confidence: 0.6,
+      reason: `${context.service.unit} is down and cannot be restarted from this catalog`,
+    });
   },
 };
 
@@ -136,7 +155,10 @@ const startLimitHit: Rule = {
       perspectives: ['systems' as const],
       evidence: [...(context.unit?.result === 'start-limit-hit' ? ['unit' as const] : []), ...(logged ? ['logs' as const] : [])],
     };
-    return findingsFor(context, base, [{ action: { type: 'reset_failed', params: { unit } }, confidence: 0.7 }], { confidence: 0.65, reason: `${unit} hit its start limit and reset_failed is not available` });
+    return findingsFor(context, base, [{ action: { type: 'reset_failed', params: { unit } }, confidence: 0.7 }], {
+      confidence: 0.65,
+      reason: `${unit} hit its start limit and reset_failed is not available`,
+    });
   },
 };
 
@@ -155,7 +177,9 @@ const hungProcess: Rule = {
       rule: 'hung_process',
       symptomClass: stopped ? 'process_stopped' : 'hung_process',
       diagnosis: `${unit} is ${stopped ? 'stopped (SIGSTOP)' : 'active but does not answer'}: ${context.task.message}`,
-      rationale: stopped ? 'The process is suspended; resuming it is gentler than killing it.' : 'A process that runs but does not answer is hung; killing its process tree lets systemd restart it cleanly.',
+      rationale: stopped
+        ? 'The process is suspended; resuming it is gentler than killing it.'
+        : 'A process that runs but does not answer is hung; killing its process tree lets systemd restart it cleanly.',
       perspectives: ['systems' as const],
       evidence: ['checks' as const, 'unit' as const],
     };

@@ -14,7 +14,12 @@ export function registerActions(program: Command): void {
       output(options.json, listing, () =>
         table(
           ['ACTION', 'AS --fix', 'NEEDS', 'WHAT IT DOES'],
-          listing.map((entry) => [entry.type, entry.type === 'escalate' ? '-' : fixTemplate(entry), entry.capability ?? '-', `${entry.summary}${entry.executable ? '' : ' [not executable yet]'}`]),
+          listing.map((entry) => [
+            entry.type,
+            entry.type === 'escalate' ? '-' : fixTemplate(entry),
+            entry.capability ?? '-',
+            `${entry.summary}${entry.executable ? '' : ' [not executable yet]'}`,
+          ]),
         ),
       );
     });

@@ -18,7 +18,11 @@ export function registerBackup(program: Command): void {
       const config = configFor(globalOptions(command));
       const directory = options.output ?? config.backup.directory ?? path.join(config.dataDir, 'backups');
       const backup = await backupDatabases(config.dataDir, directory, Date.now());
-      output(options.json, backup, () => `Backup written to ${backup.path} (${backup.files.join(', ')}) at ${when(backup.createdAt)}.\nRestore with: orchestrator restore ${backup.path}`);
+      output(
+        options.json,
+        backup,
+        () => `Backup written to ${backup.path} (${backup.files.join(', ')}) at ${when(backup.createdAt)}.\nRestore with: orchestrator restore ${backup.path}`,
+      );
     });
 
   program

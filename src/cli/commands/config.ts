@@ -12,12 +12,19 @@ export function registerConfig(program: Command): void {
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }, command: Command) => {
       const compiled = loadConfig({ path: globalOptions(command).config });
-      output(options.json, { valid: true, source: compiled.source, services: compiled.services.map((service) => ({ name: service.name, unit: service.unit, checks: service.checks.map((check) => check.id) })) }, () =>
-        [
-          `${compiled.source}: valid`,
-          `  ${compiled.services.length} service(s): ${compiled.services.map((service) => `${service.name} (${service.unit}, ${service.checks.length} checks)`).join(', ') || 'none (host checks only)'}`,
-          `  data directory ${compiled.dataDir}, full cycle every ${compiled.cycle.intervalMs / 1000}s, unit watch every ${compiled.cycle.watchIntervalMs / 1000}s`,
-        ].join('\n'),
+      output(
+        options.json,
+        {
+          valid: true,
+          source: compiled.source,
+          services: compiled.services.map((service) => ({ name: service.name, unit: service.unit, checks: service.checks.map((check) => check.id) })),
+        },
+        () =>
+          [
+            `${compiled.source}: valid`,
+            `  ${compiled.services.length} service(s): ${compiled.services.map((service) => `${service.name} (${service.unit}, ${service.checks.length} checks)`).join(', ') || 'none (host checks only)'}`,
+            `  data directory ${compiled.dataDir}, full cycle every ${compiled.cycle.intervalMs / 1000}s, unit watch every ${compiled.cycle.watchIntervalMs / 1000}s`,
+          ].join('\n'),
       );
     });
   config

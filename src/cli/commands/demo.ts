@@ -72,7 +72,9 @@ export function registerDemo(program: Command): void {
             `  dashboard  http://127.0.0.1:${address.port}/   token ${web.token}`,
             `  files      ${directory} (removed when you stop)`,
             `  daemon log ${path.join(directory, 'daemon.log')}`,
-            options.faults ? '  faults     every ~20 s something breaks; watch it noticed, fixed, learned, or escalated.' : '  faults     none: break something yourself (kill -9 a pid from the dashboard).',
+            options.faults
+              ? '  faults     every ~20 s something breaks; watch it noticed, fixed, learned, or escalated.'
+              : '  faults     none: break something yourself (kill -9 a pid from the dashboard).',
             '  Ctrl-C stops everything.',
             '',
           ].join('\n'),

@@ -44,6 +44,9 @@ async function withService(command: Command, work: (service: ReturnType<typeof c
 }
 
 function describeResolution(escalation: Escalation): string {
-  const learned = escalation.fixes.length > 0 ? `\nLearned: ${escalation.service} / ${escalation.signature} → ${escalation.fixes.map((fix) => fix.type).join(' + ')} (tried first in phase 1 next time).` : '';
+  const learned =
+    escalation.fixes.length > 0
+      ? `\nLearned: ${escalation.service} / ${escalation.signature} → ${escalation.fixes.map((fix) => fix.type).join(' + ')} (tried first in phase 1 next time).`
+      : '';
   return `Escalation ${escalation.id} (${escalation.service}) resolved.${escalation.note ? `\nNote: ${escalation.note}` : ''}${learned}`;
 }

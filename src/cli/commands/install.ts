@@ -47,7 +47,11 @@ export function registerInstall(program: Command): void {
 
 async function carryOut(steps: InstallStep[], options: { dryRun?: boolean; json?: boolean }): Promise<void> {
   if (options.dryRun) {
-    output(options.json, steps.map(({ describe, kind }) => ({ kind, describe })), () => ['Would:', ...steps.map((step) => `  - ${step.describe}${step.kind === 'run' ? `  (${step.argv.join(' ')})` : ''}`)].join('\n'));
+    output(
+      options.json,
+      steps.map(({ describe, kind }) => ({ kind, describe })),
+      () => ['Would:', ...steps.map((step) => `  - ${step.describe}${step.kind === 'run' ? `  (${step.argv.join(' ')})` : ''}`)].join('\n'),
+    );
     return;
   }
   const runner = new ProcessCommandRunner();

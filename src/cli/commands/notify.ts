@@ -53,7 +53,9 @@ export function registerNotify(program: Command): void {
           }
         }),
       );
-      output(options.json, results, () => results.map((result) => `${result.ok ? 'ok  ' : 'FAIL'}  ${result.channel}  ${result.ok ? `delivered in ${result.ms} ms` : result.error}`).join('\n'));
+      output(options.json, results, () =>
+        results.map((result) => `${result.ok ? 'ok  ' : 'FAIL'}  ${result.channel}  ${result.ok ? `delivered in ${result.ms} ms` : result.error}`).join('\n'),
+      );
       if (results.some((result) => !result.ok)) process.exitCode = EXIT.failure;
     });
 }

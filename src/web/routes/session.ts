@@ -18,26 +18,22 @@ export function registerSessionRoutes(app: FastifyInstance, context: WebContext)
   // Lets the page decide between the login form and the dashboard without a 401 (which browsers log as an error).
   app.get('/api/session', { config: { public: true } }, async (request) => ({ authenticated: sessions.valid(request.cookies[SESSION_COOKIE]) }));
 
-  app.post(
-    '/api/login',
-    { config: { public: true, readOnlyAllowed: true, rateLimit: { max: LOGIN_ATTEMPTS_PER_MINUTE, timeWindow: 60_000 } } },
-    async (request, reply) => {
-      const { token } = parse(loginBody, request.body);
-      if (!tokensEqual(token, context.token)) {
-        logger.warn({ from: request.ip }, 'dashboard login refused: wrong token');
-        return reply.code(401).send({ error: 'wrong token' });
-      }
-      reply.setCookie(SESSION_COOKIE, sessions.create(), {
-        httpOnly: true,
-        sameSite: 'strict',
-        path: '/',
-        secure: request.protocol === 'https',
-        maxAge: SESSION_TTL_MS / 1000,
-      });
-      logger.info({ from: request.ip }, 'dashboard login');
-      return { ok: true };
-    },
-  );
+  app.post('/api/login', { config: { public: true, readOnlyAllowed: true, rateLimit: { max: LOGIN_ATTEMPTS_PER_MINUTE, timeWindow: 60_000 } } }, async (request, reply) => {
+    const { token } = parse(loginBody, request.body);
+    if (!tokensEqual(token, context.token)) {
+      logger.warn({ from: request.ip }, 'dashboard login refused: wrong token');
+      return reply.code(401).send({ error: 'wrong token' });
+    }
+    reply.setCookie(SESSION_COOKIE, sessions.create(), {
+      httpOnly: true,
+      sameSite: 'strict',
+      path: '/',
+      secure: request.protocol === 'https',
+      maxAge: SESSION_TTL_MS / 1000,
+    });
+    logger.info({ from: request.ip }, 'dashboard login');
+    return { ok: true };
+  });
 
   app.post('/api/logout', { config: { public: true, readOnlyAllowed: true } }, async (request, reply) => {
     sessions.delete(request.cookies[SESSION_COOKIE]);
