@@ -8,10 +8,11 @@ import { AdapterRegistry } from './adapters/adapter-registry.js';
 import { ProcessAdapter } from './adapters/process/process-adapter.js';
 import type { CompiledConfig } from './config/compiled.js';
 import { adapterOf, type Clock, type CommandRunner, type FileSystem, type Probes, type ServiceAdapter } from './core/ports.js';
-import type { Logger } from './core/logger.js';
+import { silentLogger, type Logger } from './core/logger.js';
 import { ProcessCommandRunner } from './runtime/command-runner.js';
 import { createIdGenerator, systemClock } from './runtime/clock.js';
 import { SystemdAdapter } from './adapters/systemd/systemd-adapter.js';
+import { DbusSystemdAdapter } from './adapters/systemd/dbus-systemd-adapter.js';
 import { nodeProbes } from './adapters/host/node-probes.js';
 import { nodeFileSystem } from './adapters/host/node-file-system.js';
 import { openStores, type Stores } from './store/stores.js';
@@ -46,13 +47,15 @@ export interface Adapters {
 }
 
 /** The real adapters of this host: systemd for units, the process adapter for services with a process: block. */
-export function realAdapters(config: CompiledConfig): Adapters {
+export function realAdapters(config: CompiledConfig, logger: Logger = silentLogger): Adapters {
   const runner = new ProcessCommandRunner();
-  const systemd = new SystemdAdapter({
+  const polling = new SystemdAdapter({
     runner,
     jobTimeoutMs: config.safety.commandTimeoutMs * 3,
     unavailable: systemdIsInit() ? undefined : 'systemd is not running here',
   });
+  // systemd over D-Bus; the polling adapter (systemctl) when the bus cannot be reached, and for the journal.
+  const systemd = new DbusSystemdAdapter({ fallback: polling, logger, jobTimeoutMs: config.safety.commandTimeoutMs * 3 });
   const processServices = config.services.filter((service) => service.adapter === 'process');
   const processes = processServices.length > 0 ? new ProcessAdapter({ services: processServices, logDirectory: join(config.dataDir, 'process-logs') }) : undefined;
   const assigned = new Map<string, ServiceAdapter>(processServices.map((service) => [service.unit, processes!]));
@@ -122,7 +125,7 @@ export function createAgents(config: CompiledConfig, runner: CommandRunner): Age
 /** Builds a daemon from configuration: stores, detector, policy, executor, phases, pipeline, cycle engine. */
 export function createDaemon(options: DaemonOptions): Daemon {
   const { config, logger } = options;
-  const adapters = options.adapters ?? realAdapters(config);
+  const adapters = options.adapters ?? realAdapters(config, logger);
   const stores = options.stores ?? openStores(config.dataDir);
   const newId = createIdGenerator(() => adapters.clock.now());
   const detector = createDetector(config, adapters);

@@ -1,6 +1,7 @@
 /** ServiceAdapter over systemctl and journalctl, through the CommandRunner (argv only). */
 import { ADAPTER_CAPABILITIES, type AdapterCapability, type CommandResult, type CommandRunner, type LogQuery, type ServiceAdapter, type ServiceStatus } from '../../core/ports.js';
 import { parseShowOutput } from './show-parser.js';
+import { readJournal } from './journal.js';
 
 const PROPERTIES = 'Id,LoadState,ActiveState,SubState,UnitFileState,MainPID,Result,ExecMainStatus,ExecMainCode,NRestarts,Type,ActiveEnterTimestamp';
 
@@ -83,11 +84,8 @@ export class SystemdAdapter implements ServiceAdapter {
     return { directories: pidFile ? [...directories, pidFile.slice(0, pidFile.lastIndexOf('/')) || '/'] : directories, pidFile };
   }
 
-  async logs(unit: string, query: LogQuery, signal?: AbortSignal): Promise<string[]> {
-    const argv = ['journalctl', '--quiet', '--no-pager', '--output=short-iso', `--lines=${query.lines}`, `--unit=${unit}`];
-    if (query.sinceMs !== undefined) argv.push(`--since=-${Math.max(1, Math.ceil(query.sinceMs / 1000))}s`);
-    const result = await this.query(argv, signal);
-    return result.stdout.split('\n').filter((line) => line.length > 0);
+  logs(unit: string, query: LogQuery, signal?: AbortSignal): Promise<string[]> {
+    return readJournal(this.runner, unit, query, this.queryTimeoutMs, signal);
   }
 
   vacuumJournal(maxSizeMb: number, signal?: AbortSignal): Promise<CommandResult> {

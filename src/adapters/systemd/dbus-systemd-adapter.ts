@@ -1,0 +1,297 @@
+/**
+ * systemd through its own API, over D-Bus: unit properties in one GetAll per unit, jobs through the manager
+ * (StartUnit, RestartUnit ...) with their JobRemoved result awaited, kill, reset-failed and the failed units
+ * through the manager, and state changes pushed by PropertiesChanged signals, so a unit that dies is seen at
+ * once with no polling. A job already queued for a unit (one a daemon started before it was restarted) is
+ * waited for instead of starting another. The bus is reached lazily; when it cannot be, the polling adapter
+ * (systemctl) takes over, with one log line.
+ */
+import type { AdapterCapability, CommandResult, LogQuery, ServiceAdapter, ServiceStatus, StateListener } from '../../core/ports.js';
+import { ADAPTER_CAPABILITIES } from '../../core/ports.js';
+import type { Logger } from '../../core/logger.js';
+import { silentLogger } from '../../core/logger.js';
+import { SystemdAdapter } from './systemd-adapter.js';
+import { connectSystemdBus, type SystemdBus, type SystemdSignal } from './systemd-bus.js';
+import { plainProperties, statusFromProperties } from './unit-properties.js';
+
+const MANAGER_PATH = '/org/freedesktop/systemd1';
+const MANAGER = 'org.freedesktop.systemd1.Manager';
+const PROPERTIES = 'org.freedesktop.DBus.Properties';
+const UNIT = 'org.freedesktop.systemd1.Unit';
+const UNIT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@:\\-]*\.(service|socket|timer|target|mount|path|slice|scope|device|swap|automount)$/;
+const RECONNECT_MS = 60_000;
+const SIGNALS: Record<string, number> = { SIGTERM: 15, SIGKILL: 9, SIGCONT: 18 };
+
+export interface DbusSystemdAdapterOptions {
+  /** The polling adapter: used when the bus cannot be reached, and for what D-Bus does not do (journal, vacuum). */
+  fallback: SystemdAdapter;
+  logger?: Logger;
+  /** A socket path to use instead of the system bus or /run/systemd/private (tests). */
+  socket?: string;
+  jobTimeoutMs?: number;
+  now?: () => number;
+}
+
+export class DbusSystemdAdapter implements ServiceAdapter {
+  readonly kind = 'systemd';
+  readonly capabilities: ReadonlySet<AdapterCapability> = new Set(ADAPTER_CAPABILITIES);
+  readonly unavailable: string | undefined;
+  private connecting: Promise<SystemdBus | undefined> | undefined;
+  private failedAt = Number.NEGATIVE_INFINITY;
+  private readonly paths = new Map<string, string>();
+  private readonly names = new Map<string, string>();
+  private readonly jobWaiters = new Map<string, (result: string) => void>();
+  private readonly finishedJobs = new Map<string, string>();
+  private readonly listeners = new Set<{ names: ReadonlySet<string>; listener: StateListener }>();
+  private subscribed = false;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: DbusSystemdAdapterOptions) {
+    this.unavailable = options.fallback.unavailable;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Which transport is in use, for status and tests: 'dbus', 'polling' or 'not yet connected'. */
+  transport(): string {
+    return this.bus ? 'dbus' : this.failedAt > Number.NEGATIVE_INFINITY ? 'polling' : 'not yet connected';
+  }
+
+  private bus: SystemdBus | undefined;
+
+  private async connected(): Promise<SystemdBus | undefined> {
+    if (this.bus) return this.bus;
+    if (this.unavailable) return undefined;
+    const now = (this.options.now ?? Date.now)();
+    if (now - this.failedAt < RECONNECT_MS) return undefined;
+    this.connecting ??= (async () => {
+      try {
+        const bus = await connectSystemdBus({ socket: this.options.socket });
+        bus.onSignal((signal) => this.onSignal(signal));
+        bus.onClose(() => {
+          if (this.bus === bus) this.bus = undefined;
+          this.subscribed = false;
+        });
+        await bus.call(MANAGER_PATH, MANAGER, 'Subscribe');
+        this.subscribed = true;
+        this.bus = bus;
+        this.logger.info({ address: bus.address }, 'talking to systemd over D-Bus: unit changes are pushed, no polling');
+        return bus;
+      } catch (error) {
+        if (this.failedAt === Number.NEGATIVE_INFINITY) {
+          this.logger.warn({ error: (error as Error).message }, 'cannot reach systemd over D-Bus: polling it with systemctl instead');
+        }
+        this.failedAt = (this.options.now ?? Date.now)();
+        return undefined;
+      } finally {
+        this.connecting = undefined;
+      }
+    })();
+    return this.connecting;
+  }
+
+  private async unitPath(bus: SystemdBus, name: string): Promise<string> {
+    const known = this.paths.get(name);
+    if (known) return known;
+    const [path] = (await bus.call(MANAGER_PATH, MANAGER, 'LoadUnit', 's', [name])) as [string];
+    this.paths.set(name, path);
+    this.names.set(path, name);
+    return path;
+  }
+
+  async statusMany(names: readonly string[], signal?: AbortSignal): Promise<Map<string, ServiceStatus>> {
+    const bus = await this.connected();
+    if (!bus) return this.options.fallback.statusMany(names, signal);
+    const statuses = new Map<string, ServiceStatus>();
+    await Promise.all(
+      names.map(async (name) => {
+        if (!UNIT_NAME.test(name)) return;
+        const path = await this.unitPath(bus, name);
+        // All interfaces of the unit (Unit and, for a service, Service) in one call.
+        const [reply] = await bus.call(path, PROPERTIES, 'GetAll', 's', ['']);
+        statuses.set(name, statusFromProperties(name, plainProperties(reply)));
+      }),
+    );
+    return statuses;
+  }
+
+  async listFailed(signal?: AbortSignal): Promise<string[]> {
+    const bus = await this.connected();
+    if (!bus) return this.options.fallback.listFailed(signal);
+    const [units] = (await bus.call(MANAGER_PATH, MANAGER, 'ListUnitsFiltered', 'as', [['failed']])) as [Array<[string]>];
+    return units.map((unit) => unit[0]).filter((name) => name.endsWith('.service'));
+  }
+
+  start(name: string, signal?: AbortSignal): Promise<CommandResult> {
+    return this.job('start', 'StartUnit', name, signal);
+  }
+  stop(name: string, signal?: AbortSignal): Promise<CommandResult> {
+    return this.job('stop', 'StopUnit', name, signal);
+  }
+  restart(name: string, signal?: AbortSignal): Promise<CommandResult> {
+    return this.job('restart', 'RestartUnit', name, signal);
+  }
+  reload(name: string, signal?: AbortSignal): Promise<CommandResult> {
+    return this.job('reload', 'ReloadUnit', name, signal);
+  }
+
+  async resetFailed(name: string, signal?: AbortSignal): Promise<CommandResult> {
+    return this.managerCall(
+      'reset-failed',
+      name,
+      signal,
+      (bus) => bus.call(MANAGER_PATH, MANAGER, 'ResetFailedUnit', 's', [name]),
+      () => this.options.fallback.resetFailed(name, signal),
+    );
+  }
+
+  async kill(name: string, killSignal: 'SIGKILL' | 'SIGCONT' | 'SIGTERM', signal?: AbortSignal): Promise<CommandResult> {
+    return this.managerCall(
+      `kill --signal=${killSignal}`,
+      name,
+      signal,
+      (bus) => bus.call(MANAGER_PATH, MANAGER, 'KillUnit', 'ssi', [name, 'all', SIGNALS[killSignal]]),
+      () => this.options.fallback.kill(name, killSignal, signal),
+    );
+  }
+
+  async runtimePaths(name: string, signal?: AbortSignal): Promise<{ directories: string[]; pidFile?: string }> {
+    const bus = await this.connected();
+    if (!bus || !UNIT_NAME.test(name)) return this.options.fallback.runtimePaths(name, signal);
+    const values = plainProperties((await bus.call(await this.unitPath(bus, name), PROPERTIES, 'GetAll', 's', ['']))[0]);
+    const directories = ((values.get('RuntimeDirectory') as string[] | undefined) ?? []).map((directory) => `/run/${directory}`);
+    const pidFile = (values.get('PIDFile') as string | undefined) || undefined;
+    return { directories: pidFile ? [...directories, pidFile.slice(0, pidFile.lastIndexOf('/')) || '/'] : directories, pidFile };
+  }
+
+  async dependencies(name: string, signal?: AbortSignal): Promise<string[]> {
+    const bus = await this.connected();
+    if (!bus || !UNIT_NAME.test(name)) return this.options.fallback.dependencies(name, signal);
+    const values = plainProperties((await bus.call(await this.unitPath(bus, name), PROPERTIES, 'GetAll', 's', [UNIT]))[0]);
+    return [...new Set([...((values.get('Requires') as string[]) ?? []), ...((values.get('BindsTo') as string[]) ?? [])].filter((unit) => unit.endsWith('.service')))];
+  }
+
+  logs(name: string, query: LogQuery, signal?: AbortSignal): Promise<string[]> {
+    return this.options.fallback.logs(name, query, signal);
+  }
+
+  vacuumJournal(maxSizeMb: number, signal?: AbortSignal): Promise<CommandResult> {
+    return this.options.fallback.vacuumJournal(maxSizeMb, signal);
+  }
+
+  watch(names: readonly string[], listener: StateListener): () => void {
+    const entry = { names: new Set(names), listener };
+    this.listeners.add(entry);
+    // Load the units so their PropertiesChanged signals can be told apart by path.
+    void this.connected().then(async (bus) => {
+      if (!bus) return;
+      for (const name of names) if (UNIT_NAME.test(name)) await this.unitPath(bus, name).catch(() => undefined);
+    });
+    return () => this.listeners.delete(entry);
+  }
+
+  async close(): Promise<void> {
+    this.bus?.close();
+    this.bus = undefined;
+  }
+
+  private onSignal(signal: SystemdSignal): void {
+    if (signal.interface === MANAGER && signal.member === 'JobRemoved') {
+      const [, job, unit, result] = signal.body as [number, string, string, string];
+      const waiter = this.jobWaiters.get(job);
+      if (waiter) waiter(result);
+      else {
+        this.finishedJobs.set(job, result);
+        if (this.finishedJobs.size > 200) this.finishedJobs.delete(this.finishedJobs.keys().next().value!);
+      }
+      this.notify(unit);
+      return;
+    }
+    if (signal.interface === PROPERTIES && signal.member === 'PropertiesChanged') {
+      const [iface, changed] = signal.body as [string, Record<string, unknown>];
+      if (iface !== UNIT || !('ActiveState' in changed || 'SubState' in changed)) return;
+      const name = this.names.get(signal.path);
+      if (name) this.notify(name);
+    }
+  }
+
+  private notify(name: string): void {
+    for (const { names, listener } of this.listeners) if (names.has(name)) listener(name);
+  }
+
+  /** Runs a job, or waits for the one already queued for the unit, and returns its JobRemoved result. */
+  private async job(verb: string, method: string, name: string, signal?: AbortSignal): Promise<CommandResult> {
+    const argv = ['systemd', verb, name];
+    const started = performance.now();
+    const result = (exitCode: number, stderr = ''): CommandResult => ({
+      argv,
+      exitCode,
+      signal: null,
+      stdout: '',
+      stderr,
+      timedOut: false,
+      truncated: false,
+      durationMs: performance.now() - started,
+    });
+    if (!UNIT_NAME.test(name)) return result(1, `${name} is not a systemd unit name`);
+    const bus = await this.connected();
+    if (!bus) return this.options.fallback[verb as 'start' | 'stop' | 'restart' | 'reload'](name, signal);
+    try {
+      const path = await this.unitPath(bus, name);
+      const pending = plainProperties((await bus.call(path, PROPERTIES, 'GetAll', 's', [UNIT]))[0]).get('Job') as [number, string] | undefined;
+      let job: string;
+      let joined = false;
+      if (pending && pending[0] !== 0 && (verb === 'start' || verb === 'restart')) {
+        job = pending[1];
+        joined = true;
+      } else {
+        [job] = (await bus.call(MANAGER_PATH, MANAGER, method, 'ss', [name, 'replace'])) as [string];
+      }
+      const outcome = await this.jobResult(job, signal);
+      const detail = joined ? ` (waited for the job already queued for ${name})` : '';
+      return outcome === 'done'
+        ? { ...result(0), stdout: `job ${outcome}${detail}` }
+        : result(1, `the ${verb} job of ${name} ended "${outcome}"${detail}; see journalctl -u ${name}`);
+    } catch (error) {
+      return result(1, (error as Error).message);
+    }
+  }
+
+  private jobResult(job: string, signal?: AbortSignal): Promise<string> {
+    const finished = this.finishedJobs.get(job);
+    if (finished) return Promise.resolve(finished);
+    const timeoutMs = this.options.jobTimeoutMs ?? 90_000;
+    return new Promise((resolve) => {
+      const done = (result: string) => {
+        clearTimeout(timer);
+        this.jobWaiters.delete(job);
+        signal?.removeEventListener('abort', aborted);
+        resolve(result);
+      };
+      const aborted = () => done('aborted');
+      const timer = setTimeout(() => done('timeout'), timeoutMs);
+      this.jobWaiters.set(job, done);
+      signal?.addEventListener('abort', aborted, { once: true });
+    });
+  }
+
+  private async managerCall(
+    verb: string,
+    name: string,
+    signal: AbortSignal | undefined,
+    call: (bus: SystemdBus) => Promise<unknown>,
+    fallback: () => Promise<CommandResult>,
+  ): Promise<CommandResult> {
+    const argv = ['systemd', ...verb.split(' '), name];
+    const started = performance.now();
+    if (!UNIT_NAME.test(name))
+      return { argv, exitCode: 1, signal: null, stdout: '', stderr: `${name} is not a systemd unit name`, timedOut: false, truncated: false, durationMs: 0 };
+    const bus = await this.connected();
+    if (!bus) return fallback();
+    try {
+      await call(bus);
+      return { argv, exitCode: 0, signal: null, stdout: '', stderr: '', timedOut: false, truncated: false, durationMs: performance.now() - started };
+    } catch (error) {
+      return { argv, exitCode: 1, signal: null, stdout: '', stderr: (error as Error).message, timedOut: false, truncated: false, durationMs: performance.now() - started };
+    }
+  }
+}
