@@ -43,6 +43,9 @@ export interface OrchestratorDependencies {
   stateEvents?: { names: readonly string[]; watch(names: readonly string[], listener: (name: string) => void): () => void };
 }
 
+/** How long a burst of state events may settle before the watch runs. */
+const EVENT_SETTLE_MS = 100;
+
 export class Orchestrator {
   private readonly queue: WorkQueue<{ task: Task; recheck: boolean }>;
   private fixesSinceSummary = 0;
@@ -174,9 +177,20 @@ export class Orchestrator {
     let wake = new AbortController();
     let changed = false;
     const events = this.dependencies.stateEvents;
+    // Changes come in bursts (deactivating, then failed; reset-failed, then start): the watch runs once they
+    // have settled for a moment, so a state that lasts a few milliseconds is not mistaken for a fault.
+    let settling = false;
     const stopWatching = events?.watch(events.names, () => {
       changed = true;
-      wake.abort();
+      if (settling) return;
+      settling = true;
+      void clock.sleep(EVENT_SETTLE_MS, signal).then(
+        () => {
+          settling = false;
+          wake.abort();
+        },
+        () => undefined,
+      );
     });
     const loop = async (kind: DetectionKind, intervalMs: number) => {
       while (!signal.aborted) {

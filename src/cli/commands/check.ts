@@ -11,8 +11,9 @@ export function registerCheck(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
       const config = configFor(globalOptions(command));
-      const detector = createDetector(config, realAdapters(config));
-      const detection = await detector.detect('full');
+      const adapters = realAdapters(config);
+      const detector = createDetector(config, adapters);
+      const detection = await detector.detect('full').finally(() => adapters.adapter.close?.());
       output(options.json, { checksRun: detection.checksRun, issues: detection.issues, healthy: [...detection.healthy] }, () =>
         formatIssues(detection.issues, detection.checksRun),
       );

@@ -1,7 +1,8 @@
 /** `orchestrator escalation ack|resolve ID`: a human takes over, and tells what fixed it (which is learned). */
 import type { Command } from 'commander';
 import { configFor, globalOptions, output, storesFor } from '../context.js';
-import { createEscalationService } from '../../main.js';
+import { createEscalationService, realAdapters } from '../../main.js';
+import { systemClock } from '../../runtime/clock.js';
 import { silentLogger } from '../../core/logger.js';
 import type { Escalation } from '../../store/escalation-repository.js';
 
@@ -36,9 +37,12 @@ export function registerEscalation(program: Command): void {
 async function withService(command: Command, work: (service: ReturnType<typeof createEscalationService>) => void | Promise<void>): Promise<void> {
   const config = configFor(globalOptions(command));
   const stores = storesFor(config);
+  // The service manager is asked for the escalation's scope (its D-Bus connection is closed afterwards).
+  const { adapter } = realAdapters(config);
   try {
-    await work(createEscalationService(config, stores, silentLogger));
+    await work(createEscalationService(config, stores, silentLogger, systemClock, adapter));
   } finally {
+    await adapter.close?.();
     stores.close();
   }
 }
