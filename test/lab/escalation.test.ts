@@ -102,8 +102,8 @@ ${NGINX ? '  - { name: nginx, profile: nginx }\n' : ''}  - name: human
     const [escalation] = daemon.query<{ id: string }>('escalations', 'SELECT * FROM escalations WHERE task_id = ?', task.id);
     // The operator runs the playbook's command by hand, starts the unit, and says what fixed it.
     await lab.exec(['rm', '-f', '/run/lab-human.flag']);
-    await lab.systemctl('reset-failed', 'lab-human.service');
-    await lab.systemctl('start', 'lab-human.service');
+    // One command, as a person types it: the daemon, woken by each change, is not to see the moment between.
+    await lab.exec(['sh', '-c', 'systemctl reset-failed lab-human.service && systemctl start lab-human.service']);
     const bad = await daemon.cli(['escalation', 'resolve', 'no-such-id']);
     expect(bad.code).toBe(2);
     const resolved = await daemon.cli(['escalation', 'resolve', escalation!.id, '--fix', 'run_playbook:name=clear-flag', 'start_unit', '--note', 'cleared the flag file']);
