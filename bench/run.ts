@@ -9,6 +9,7 @@
  *   BENCH_RENDER_ONLY=1       re-write bench/results.md from bench/results.json, measuring nothing
  *   BENCH_ROUNDS, BENCH_CYCLES, BENCH_FAULT_ROUNDS; BENCH_COMPARISON_FAULTS, BENCH_COMPARISON_LANES (see run-comparison.ts)
  */
+import { benchIdleCost } from './idle-cost.js';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -96,8 +97,10 @@ async function ownFigures(): Promise<void> {
   const faultRounds = Number(process.env.BENCH_FAULT_ROUNDS ?? 3);
   log(`fault suite (${faultRounds} rounds):`);
   const faults = await runFaultSuite(faultRounds, log);
+  log('idle cost of 20 healthy units, side by side with Monit (5 s cycle):');
+  const idle = await benchIdleCost(log);
   const dashboard = await benchDashboardIfPresent();
-  const results = { machine, detection, cycles: cycleRun, phaseOverhead, faults, ...(dashboard ? { dashboard } : {}) };
+  const results = { machine, detection, cycles: cycleRun, phaseOverhead, faults, idle, ...(dashboard ? { dashboard } : {}) };
   mkdirSync(here, { recursive: true });
   writeFileSync(path.join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(path.join(here, 'results.md'), report(results));
@@ -110,6 +113,7 @@ interface Results {
   cycles: Awaited<ReturnType<typeof benchCycles>>;
   phaseOverhead: Awaited<ReturnType<typeof benchPhaseOverhead>>;
   faults: Awaited<ReturnType<typeof runFaultSuite>>;
+  idle: Awaited<ReturnType<typeof benchIdleCost>>;
   dashboard?: Record<string, unknown>;
 }
 
@@ -127,7 +131,7 @@ function dashboardSection(dashboard: Record<string, unknown> | undefined): strin
 }
 
 function report(results: Results): string {
-  const { detection, cycles, machine, phaseOverhead, faults, dashboard } = results;
+  const { detection, cycles, machine, phaseOverhead, faults, dashboard, idle } = results;
   const rows = faults.outcomes.map(
     (outcome) => `| ${outcome.fault} | ${outcome.round} | ${outcome.outcome} | ${outcome.phase ?? '-'} | ${outcome.source ?? '-'} | ${outcome.detectToVerifiedMs ?? '-'} |`,
   );
@@ -148,6 +152,15 @@ Daemon RSS with ${cycles.units} units (dashboard and metrics served, as by defau
 (growth ${cycles.rssGrowthMb} MB; goal < 80 MB, no growth)${cycles.rssAnonMbAfterAllCycles === undefined ? '' : `; of the final RSS, ${cycles.rssAnonMbAfterAllCycles} MB is the daemon's private memory and ${cycles.rssFileMbAfterAllCycles} MB file-backed pages (node's own binary and shared libraries, shared with every node process; see docs/memory.md)`}.
 
 The verified-healthy time includes the verification settle (1 s by default) and the unit's own start.
+
+## Idle cost, side by side with Monit
+
+20 healthy units watched for 60 s in one lab (CPU of the process and its reaped children; goal: the daemon's CPU
+no more than Monit's, RSS below 60 MB):
+
+| system | CPU % of a core | RSS MB | peak RSS MB |
+|---|---|---|---|
+${idle.map((row) => `| ${row.system} | ${row.cpuPercent.toFixed(2)} | ${row.rssMb.toFixed(1)} | ${row.peakRssMb.toFixed(1)} |`).join('\n')}
 
 ## Phases 2 and 3
 

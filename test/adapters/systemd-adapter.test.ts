@@ -1,31 +1,54 @@
-/** The adapter conformance suite against the systemd adapter, inside a real systemd (the lab). */
+/**
+ * The adapter conformance suite against the systemctl adapter, inside a real systemd (the lab): every systemctl
+ * and journalctl it runs goes through `nsenter` into the lab's namespaces, so it sees the lab's units and pids.
+ */
 import { SystemdLab } from '../lab/systemd-lab.js';
 import { describeLab } from '../lab/describe-lab.js';
 import { SystemdAdapter } from '../../src/adapters/systemd/systemd-adapter.js';
 import { ProcessCommandRunner } from '../../src/runtime/command-runner.js';
 import type { CommandRunner } from '../../src/core/ports.js';
-import { adapterConformance } from './conformance.js';
+import { describeAdapterConformance } from './conformance.js';
 
-describeLab('systemd adapter conformance (systemd lab)', () => {
-  adapterConformance(async () => {
-    const lab = await SystemdLab.boot({ name: 'conformance' });
-    const marker = `conformance-${process.pid}`;
-    await lab.writeUnit(
-      'conf-ticker.service',
-      `[Unit]\nDescription=prints a marker\n\n[Service]\nType=simple\nExecStart=/usr/bin/node -e "setInterval(() => console.log('${marker}'), 200)"\nRestart=no\n`,
-    );
-    await lab.systemctl('daemon-reload');
-    await lab.systemctl('start', 'conf-ticker.service');
-    // Every systemctl and journalctl of the adapter runs inside the lab's namespaces.
-    const inner = new ProcessCommandRunner();
-    const runner: CommandRunner = { run: (argv, options) => inner.run(['/usr/bin/nsenter', '-t', String(lab.pid), '-m', '-p', '-n', '-i', '-C', '--', ...argv], options) };
+const MARKER = `systemd-conformance-${process.pid}`;
+/** Prints the marker on SIGUSR1; StartLimitIntervalSec=0 so the suite's many starts never hit the start limit. */
+const TICKER = `[Unit]
+Description=conformance ticker
+StartLimitIntervalSec=0
+
+[Service]
+Type=simple
+ExecStart=/usr/bin/node -e "process.on('SIGUSR1', () => console.log('${MARKER} usr1')); setInterval(() => {}, 1000)"
+Restart=no
+`;
+
+/** A runner whose every argv runs inside the lab: `nsenter -t PID -m -p -n -i -C -- argv`. */
+function labRunner(lab: SystemdLab): CommandRunner {
+  const host = new ProcessCommandRunner();
+  return { run: (argv, options) => host.run(['/usr/bin/nsenter', '-t', String(lab.pid), '-m', '-p', '-n', '-i', '-C', '--', ...argv], options) };
+}
+
+describeLab('systemd lab', () => {
+  describeAdapterConformance('systemctl adapter conformance', async () => {
+    const lab = await SystemdLab.boot({ name: 'systemctl-conformance' });
+    try {
+      await lab.writeUnit('conf-ticker.service', TICKER);
+    } catch (error) {
+      await lab.stop();
+      throw error;
+    }
+    // Pids the adapter reports are the lab's own (systemctl runs in its pid namespace), and so are the kills.
+    const inLab = (signal: string) => async (pid: number) => void (await lab.exec(['kill', `-${signal}`, String(pid)]));
     return {
-      adapter: new SystemdAdapter({ runner }),
+      adapter: new SystemdAdapter({ runner: labRunner(lab) }),
       service: 'conf-ticker.service',
-      marker,
-      killMain: async (pid) => void (await lab.exec(['kill', '-9', String(pid)])),
-      stalePidSkip: 'systemd tracks a unit’s main pid itself; a stale PIDFile= is systemd’s to handle',
-      unsupportedSkip: 'the systemd adapter declares every capability',
+      killMain: inLab('KILL'),
+      printLogLine: async (pid) => {
+        await inLab('USR1')(pid);
+        return `${MARKER} usr1`;
+      },
+      missingService: 'no-such-unit-conformance.service',
+      stalePidService: { notApplicable: 'systemd tracks a unit’s main pid itself: a PIDFile= is read only while a forking unit starts' },
+      lacking: { notApplicable: 'the systemctl adapter declares every capability' },
       cleanup: () => lab.stop(),
     };
   });

@@ -1,75 +1,100 @@
 /**
- * A supervised process's stdout and stderr, kept in DATA/process-logs/<service>.log as timestamped lines
- * ("2026-12-02T08:00:00.000Z out: …"), rotated to .1 at a size limit; and the tail of a log file, read without
- * following a link and without reading more than a bounded amount from its end.
+ * A supervised child's stdout and stderr, kept in LOGDIR/<service>.log as timestamped lines
+ * ("2026-12-02T08:00:00.000Z out: listening"), so `logs(since)` can cut a window and a human can read it. The file
+ * is rotated to `.1` at a size limit, created 0600 in a 0700 directory, and never written through a link.
  */
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 
-const MAX_LOG_BYTES = 10 * 1024 * 1024;
-const MAX_TAIL_BYTES = 1024 * 1024;
-const MAX_LINE = 8 * 1024;
+/** Rotate to .1 past this size: the current and the previous file together hold at most twice as much. */
+export const MAX_LOG_BYTES = 10 * 1024 * 1024;
+/** A line longer than this is cut into pieces (a child printing without newlines cannot grow memory). */
+const MAX_LINE_CHARS = 8 * 1024;
 
-/** Appends the lines of `stream` to `file`, each with the time and the stream's name. */
-export function captureLines(stream: Readable, file: string, name: 'out' | 'err', now: () => number): void {
+/** Appends timestamped lines to one log file, keeping it open and rotating it at `maxBytes`. */
+export class LogWriter {
+  private fd: number | undefined;
+  private size = 0;
+  /** The last error writing the file (a full disk): capture goes on, the child is never blocked by it. */
+  lastError: string | undefined;
+
+  constructor(
+    readonly file: string,
+    private readonly now: () => number,
+    private readonly maxBytes = MAX_LOG_BYTES,
+  ) {}
+
+  /** Writes lines of one stream ('out' or 'err'), each prefixed with the time and the stream. */
+  writeLines(stream: 'out' | 'err', lines: readonly string[]): void {
+    if (lines.length === 0) return;
+    const stamp = new Date(this.now()).toISOString();
+    const text = lines.map((line) => `${stamp} ${stream}: ${line}\n`).join('');
+    try {
+      const fd = this.open();
+      if (this.size > 0 && this.size + Buffer.byteLength(text) > this.maxBytes) {
+        this.rotate();
+        return this.writeLines(stream, lines);
+      }
+      this.size += writeSync(fd, text);
+      this.lastError = undefined;
+    } catch (error) {
+      this.lastError = (error as Error).message;
+      this.close();
+    }
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private open(): number {
+    if (this.fd !== undefined) return this.fd;
+    mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    this.fd = openSync(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    this.size = fstatSync(this.fd).size;
+    return this.fd;
+  }
+
+  private rotate(): void {
+    this.close();
+    renameSync(this.file, `${this.file}.1`);
+    this.size = 0;
+  }
+}
+
+/** Feeds a child's stream into the writer line by line; a last line without a newline is written at the end. */
+export function captureStream(stream: Readable, writer: LogWriter, name: 'out' | 'err'): Promise<void> {
   let partial = '';
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {
     const lines = (partial + chunk).split('\n');
     partial = lines.pop() ?? '';
-    if (partial.length > MAX_LINE) {
-      lines.push(partial);
-      partial = '';
+    const pieces = lines.flatMap(cut);
+    while (partial.length > MAX_LINE_CHARS) {
+      pieces.push(partial.slice(0, MAX_LINE_CHARS));
+      partial = partial.slice(MAX_LINE_CHARS);
     }
-    if (lines.length > 0) append(file, lines.map((line) => `${new Date(now()).toISOString()} ${name}: ${line.slice(0, MAX_LINE)}\n`).join(''));
+    writer.writeLines(
+      name,
+      pieces.map((line) => line.replace(/\r$/, '')),
+    );
   });
-  stream.on('end', () => {
-    if (partial) append(file, `${new Date(now()).toISOString()} ${name}: ${partial.slice(0, MAX_LINE)}\n`);
+  return new Promise((resolve) => {
+    const finish = () => {
+      if (partial) writer.writeLines(name, cut(partial));
+      partial = '';
+      resolve();
+    };
+    stream.once('end', finish);
+    stream.once('error', finish);
   });
 }
 
-/** Appends text, rotating the file to .1 past the size limit. */
-export function append(file: string, text: string): void {
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  try {
-    if (statSync(file).size > MAX_LOG_BYTES) renameSync(file, `${file}.1`);
-  } catch {
-    // Not there yet.
-  }
-  const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
-  try {
-    writeSync(fd, text);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** The last `lines` lines of a file (at most 1 MiB from its end), never through a link; [] when it cannot be read. */
-export function tailLines(file: string, lines: number): { lines: string[]; mtimeMs: number } {
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    return { lines: [], mtimeMs: 0 };
-  }
-  try {
-    const info = fstatSync(fd);
-    if (!info.isFile()) return { lines: [], mtimeMs: 0 };
-    const length = Math.min(info.size, MAX_TAIL_BYTES);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, info.size - length);
-    const text = buffer.toString('utf8');
-    const all = text.split('\n').filter((line) => line.length > 0);
-    if (length < info.size) all.shift(); // The first line was cut.
-    return { lines: all.slice(-lines), mtimeMs: info.mtimeMs };
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** The time at the start of a captured line, or undefined. */
-export function lineTime(line: string): number | undefined {
-  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z) /.exec(line);
-  return match ? Date.parse(match[1]!) : undefined;
+function cut(line: string): string[] {
+  if (line.length <= MAX_LINE_CHARS) return [line];
+  const pieces: string[] = [];
+  for (let start = 0; start < line.length; start += MAX_LINE_CHARS) pieces.push(line.slice(start, start + MAX_LINE_CHARS));
+  return pieces;
 }

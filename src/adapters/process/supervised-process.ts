@@ -1,208 +1,263 @@
 /**
- * One service of the process adapter: a child the daemon starts in its own process group (argv), or a process
- * found by its pid file. Knows its state from the child's exit and the process table, and stops it with SIGTERM
- * to the group, then SIGKILL after the service's stop timeout.
+ * One service of the process adapter: an argv the daemon runs as a child in its own process group, and/or a
+ * process found by its pid file. It knows its state from the child's exit event and the process table, stops
+ * with SIGTERM to the group and SIGKILL after the stop timeout, and never lets two of its operations overlap
+ * (a restart racing a stop would leave two children).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import type { CompiledService } from '../../config/compiled.js';
-import type { ServiceState, ServiceStatus } from '../../core/ports.js';
-import { captureLines } from './log-capture.js';
-import { lookupUser, processState, readPidFile } from './process-table.js';
+import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import type { CompiledProcess, CompiledService } from '../../config/compiled.js';
+import type { ServiceStatus } from '../../core/ports.js';
+import { FoundProcess } from './found-process.js';
+import { findExecutable, isDirectory, launchOptions } from './launch-options.js';
+import { captureStream, LogWriter } from './log-capture.js';
+import { removePidFileOf, writePidFile } from './pid-file.js';
+import { processStatus, type ProcessEnd, type ProcessSnapshot } from './process-status.js';
+import { groupExists, processLiveness, sendSignal, signalNumber, zombieExit } from './process-table.js';
+import { settlesWithin, waitUntil } from './wait.js';
 
-/** A child counts as starting for this long after it was spawned. */
-const STARTING_MS = 500;
-const SAFE_ENV_KEYS = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ'];
+/** Starts a program: node's spawn, or a test's stand-in. */
+export type SpawnFunction = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
 
-interface Ended {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  /** The adapter stopped it (a stop or restart), so it is stopped, not failed. */
-  byUs: boolean;
+/** A child counts as starting (activating) for this long after it was spawned. */
+export const STARTING_MS = 1_000;
+/** How long a SIGKILLed child may take to be reaped before a stop reports it as stuck. */
+const KILL_WAIT_MS = 5_000;
+
+/** Why the program could not be started at all (CommandResult.spawnError): ENOENT, EACCES ... */
+export class SpawnFailure {
+  constructor(
+    readonly message: string,
+    readonly code: string,
+  ) {}
+}
+
+/** What went wrong with an operation, as text for a human (or a SpawnFailure); undefined when it worked. */
+export type Problem = string | SpawnFailure | undefined;
+
+export interface SupervisedProcessOptions {
+  service: CompiledService;
+  logFile: string;
+  now: () => number;
+  monotonic: () => number;
+  spawn?: SpawnFunction;
+  /** Called when the child starts or exits (the adapter's watch). */
+  onChange: () => void;
 }
 
 export class SupervisedProcess {
+  readonly service: CompiledService;
+  private readonly spec: CompiledProcess;
+  private readonly found: FoundProcess | undefined;
+  private readonly writer: LogWriter;
   private child: ChildProcess | undefined;
   private pid = 0;
   private startedAt: number | null = null;
-  private ended: Ended | undefined;
-  private stopping = false;
-  private spawnError: string | undefined;
-  private restarts = 0;
+  private startedMonotonic = 0;
+  private end: ProcessEnd | undefined;
   private exited: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private spawnError: { code: string; message: string } | undefined;
+  private starts = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly reapTimers = new Set<NodeJS.Timeout>();
+  /** Set by shutdown: nothing is started any more. */
+  private closed = false;
 
-  constructor(
-    readonly service: CompiledService,
-    private readonly logFile: string,
-    private readonly now: () => number,
-    private readonly onChange: () => void,
-  ) {}
-
-  private get spec() {
-    return this.service.process!;
+  constructor(private readonly options: SupervisedProcessOptions) {
+    this.service = options.service;
+    this.spec = options.service.process!;
+    this.found = this.spec.pidFile ? new FoundProcess(this.spec.pidFile) : undefined;
+    this.writer = new LogWriter(options.logFile, options.now);
   }
 
-  /** The pid of the service's main process: the child, or the one its pid file names. */
-  mainPid(): number {
-    if (this.child) return this.pid;
-    const fromFile = this.spec.pidFile ? readPidFile(this.spec.pidFile) : undefined;
-    return fromFile ?? 0;
+  /** Whether the daemon can start it (it has an argv, not only a pid file). */
+  get startable(): boolean {
+    return this.spec.argv !== undefined;
   }
 
-  /** The status; a child that is gone but whose exit was not handled yet is waited for (briefly) first. */
-  async status(): Promise<ServiceStatus> {
-    if (this.child && !this.ended && processState(this.pid) !== 'alive') {
-      await Promise.race([this.exited, new Promise((resolve) => setTimeout(resolve, 250))]);
-    }
-    const state = this.state();
-    const words: Record<ServiceState, [string, string]> = {
-      running: ['active', 'running'],
-      starting: ['activating', 'start'],
-      stopped: ['inactive', 'dead'],
-      failed: ['failed', 'failed'],
-      missing: ['inactive', 'dead'],
-    };
-    const [activeState, subState] = words[state];
-    const ended = this.ended;
-    const killed = ended?.signal ? (ended.signal === 'SIGQUIT' || ended.signal === 'SIGABRT' || ended.signal === 'SIGSEGV' ? 'dumped' : 'killed') : ended ? 'exited' : '';
-    return {
-      name: this.service.unit,
-      state,
-      loadState: state === 'missing' ? 'not-found' : 'loaded',
-      activeState,
-      subState,
-      unitFileState: '',
-      mainPid: state === 'running' || state === 'starting' ? this.mainPid() : 0,
-      result: !ended || ended.byUs ? 'success' : ended.signal ? 'signal' : ended.code === 0 ? 'success' : 'exit-code',
-      execMainStatus: ended ? (ended.signal ? signalNumber(ended.signal) : (ended.code ?? 0)) : 0,
-      execMainCode: killed,
-      restarts: this.restarts,
-      serviceType: 'simple',
-      activeSince: this.startedAt,
-    };
+  status(): ServiceStatus {
+    return processStatus(this.snapshot());
   }
 
-  private state(): ServiceState {
-    const { argv, pidFile } = this.spec;
-    if (this.child && !this.ended) {
-      const table = processState(this.pid);
-      if (table === 'alive') return this.startedAt !== null && this.now() - this.startedAt < STARTING_MS ? 'starting' : 'running';
-      // Gone before its exit event was handled: it ended on its own unless it is being stopped.
-      return this.stopping ? 'stopped' : 'failed';
-    }
-    if (this.spawnError) return 'missing';
-    if (argv && !executable(argv[0]!, this.spec.cwd)) return 'missing';
-    if (!this.child && pidFile) {
-      const pid = readPidFile(pidFile);
-      if (pid !== undefined && processState(pid) === 'alive') return 'running';
-      if (!argv && pid === undefined) return 'missing';
-      return pid !== undefined ? 'failed' : 'stopped';
-    }
-    if (!this.ended || this.ended.byUs) return 'stopped';
-    return this.ended.signal || this.ended.code !== 0 ? 'failed' : 'stopped';
-  }
-
-  /** Starts the child; an error is returned as text (no argv, cannot change user, cannot spawn). */
-  async start(): Promise<string | undefined> {
-    const { argv, cwd, env, user, pidFile } = this.spec;
-    if (!argv) return `${this.service.name} has only a pid file: the daemon cannot start it (give it process.argv)`;
-    if (this.child && !this.ended) return undefined;
-    let ids: { uid: number; gid: number } | undefined;
-    if (user) {
-      if (process.getuid?.() !== 0) return `${this.service.name} runs as ${user}: the daemon must be root to change user`;
-      ids = lookupUser(user);
-      if (!ids) return `${this.service.name}: no user named ${user}`;
-    }
-    const safeEnv = Object.fromEntries(SAFE_ENV_KEYS.flatMap((key) => (process.env[key] !== undefined ? [[key, process.env[key]!]] : [])));
-    this.ended = undefined;
-    this.spawnError = undefined;
-    this.stopping = false;
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, env: { ...safeEnv, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'], uid: ids?.uid, gid: ids?.gid });
-    this.child = child;
-    const spawned = await new Promise<string | undefined>((resolve) => {
-      child.once('spawn', () => resolve(undefined));
-      child.once('error', (error) => resolve(error.message));
-    });
-    if (spawned) {
-      this.spawnError = spawned;
-      this.child = undefined;
-      return `${argv[0]} could not start: ${spawned}`;
-    }
-    this.pid = child.pid!;
-    this.startedAt = this.now();
-    this.restarts++;
-    captureLines(child.stdout!, this.logFile, 'out', this.now);
-    captureLines(child.stderr!, this.logFile, 'err', this.now);
-    this.exited = new Promise((resolve) =>
-      child.once('exit', (code, signal) => {
-        this.ended = { code, signal, byUs: this.stopping };
-        resolve();
-        this.onChange();
-      }),
-    );
-    if (pidFile) {
-      try {
-        writeFileSync(pidFile, `${this.pid}\n`, { mode: 0o644 });
-      } catch {
-        // The pid file is a convenience for others; the daemon knows its child.
+  private snapshot(): ProcessSnapshot {
+    const base = { name: this.service.unit, restarts: Math.max(0, this.starts - 1), mainPid: 0, activeSince: this.startedAt, end: this.end };
+    if (this.child && !this.end) {
+      const liveness = processLiveness(this.pid);
+      if (liveness === 'alive') {
+        const starting = this.options.monotonic() - this.startedMonotonic < STARTING_MS;
+        return { ...base, state: starting ? 'starting' : 'running', mainPid: this.pid };
       }
+      // It has exited and the exit event is on its way: the zombie's wait status says how, when it is still there.
+      const exit = liveness === 'zombie' ? zombieExit(this.pid) : undefined;
+      const end = { code: exit?.code ?? null, signalNumber: exit?.signalNumber ?? null, byAdapter: this.stopping };
+      return { ...base, state: this.stopping ? 'stopped' : 'failed', end: exit && end, unknownEnd: !exit };
     }
-    this.onChange();
+    if (this.found) {
+      const seen = this.found.observe();
+      if (seen.state === 'running') return { ...base, state: 'running', mainPid: seen.pid, activeSince: seen.startedAt, end: undefined };
+      if (seen.state === 'failed') return { ...base, state: 'failed', end: undefined, unknownEnd: true };
+      if (!this.spec.argv) return { ...base, state: seen.state };
+    }
+    // Missing is judged by what is there now, so a program installed after a failed start is started again.
+    const launch = launchOptions(this.spec, this.service.name);
+    const searchPath = 'env' in launch ? launch.env.PATH! : (process.env.PATH ?? '');
+    if (!findExecutable(this.spec.argv![0]!, searchPath, this.spec.cwd) || (this.spec.cwd && !isDirectory(this.spec.cwd))) return { ...base, state: 'missing' };
+    if (this.spawnError) return { ...base, state: 'failed', spawnFailed: true };
+    if (this.end && !this.end.byAdapter && (this.end.signalNumber !== null || this.end.code !== 0)) return { ...base, state: 'failed' };
+    return { ...base, state: 'stopped' };
+  }
+
+  /** Starts the child unless it runs; the reason as text when it cannot (no argv, user, program, spawn error). */
+  start(): Promise<Problem> {
+    return this.serially(() => this.startNow());
+  }
+
+  /** SIGTERM to the group, SIGKILL after the stop timeout (at once when `abort` fires); resolves once it is gone. */
+  stop(abort?: AbortSignal, timeoutMs = this.spec.stopTimeoutMs): Promise<string | undefined> {
+    return this.serially(() => this.stopNow(abort, timeoutMs));
+  }
+
+  restart(abort?: AbortSignal): Promise<Problem> {
+    if (!this.startable) return Promise.resolve(this.notStartable('restart'));
+    return this.serially(async () => (await this.stopNow(abort, this.spec.stopTimeoutMs)) ?? (await this.startNow()));
+  }
+
+  /** Sends a signal to every process of the service: the child's process group, or the process found by pid file. */
+  signal(signal: 'SIGKILL' | 'SIGCONT' | 'SIGTERM'): string | undefined {
+    // The main process alive, or what is left of its group once it has been reaped (a zombie main is not running).
+    const mainAlive = this.child !== undefined && !this.end && processLiveness(this.pid) === 'alive';
+    if (mainAlive || (this.child && this.end && groupExists(this.pid))) {
+      const error = sendSignal(-this.pid, signal);
+      return error && `cannot send ${signal} to the process group ${this.pid} of ${this.service.name}: ${error}`;
+    }
+    if (this.found) return this.found.signal(signal);
+    return `${this.service.name} has no running process`;
+  }
+
+  /** Stops a child the daemon started (never a process it only found), within `deadlineMs`; SIGKILL after that. */
+  async shutdown(deadlineMs: number): Promise<void> {
+    this.closed = true;
+    const stopped = this.serially(async () => (this.child && !this.end ? this.stopNow(undefined, Math.min(deadlineMs, this.spec.stopTimeoutMs)) : undefined));
+    if (!(await settlesWithin(stopped, deadlineMs + KILL_WAIT_MS)) && this.child && !this.end) sendSignal(-this.pid, 'SIGKILL');
+    for (const timer of this.reapTimers) clearTimeout(timer);
+    this.reapTimers.clear();
+    this.writer.close();
+  }
+
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    // A failed operation must not keep the next one from running.
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private notStartable(verb: string): string {
+    return `${this.service.name} is a process found by its pid file ${this.spec.pidFile}: the daemon cannot ${verb} it (give the service a process.argv to let it)`;
+  }
+
+  private async startNow(): Promise<Problem> {
+    const { argv, cwd, pidFile } = this.spec;
+    if (!argv) return this.notStartable('start');
+    if (this.closed) return `${this.service.name} is not started: the process adapter is shutting down`;
+    if (this.child && !this.end) {
+      if (processLiveness(this.pid) === 'alive') return undefined;
+      await this.exited;
+    }
+    if (this.found?.livePid()) return undefined; // Already running, started by someone else: systemctl start is a no-op too.
+    const launch = launchOptions(this.spec, this.service.name);
+    if ('error' in launch) return launch.error;
+    if (!findExecutable(argv[0]!, launch.env.PATH!, cwd)) {
+      const where = argv[0]!.includes('/') ? (cwd ?? 'the working directory') : `PATH=${launch.env.PATH}`;
+      return new SpawnFailure(`${argv[0]} is not an executable file (looked in ${where})`, 'ENOENT');
+    }
+    if (cwd && !isDirectory(cwd)) return new SpawnFailure(`the working directory ${cwd} of ${this.service.name} is not a directory`, 'ENOENT');
+    this.writer.close(); // Reopened by the first line: a log file removed meanwhile is created again.
+    const child = (this.options.spawn ?? nodeSpawn)(argv[0]!, argv.slice(1), {
+      cwd,
+      env: launch.env,
+      uid: launch.uid,
+      gid: launch.gid,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const failure = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+      child.once('spawn', () => resolve(undefined));
+      child.once('error', resolve);
+    });
+    if (failure) {
+      this.spawnError = { code: failure.code ?? 'UNKNOWN', message: failure.message };
+      this.options.onChange();
+      return new SpawnFailure(`${argv[0]} could not be started: ${failure.message}`, this.spawnError.code);
+    }
+    child.on('error', () => undefined); // A later error (a failed kill) must not crash the daemon.
+    this.child = child;
+    this.pid = child.pid!;
+    this.end = undefined;
+    this.stopping = false;
+    this.spawnError = undefined;
+    this.startedAt = this.options.now();
+    this.startedMonotonic = this.options.monotonic();
+    this.starts++;
+    this.found?.forget();
+    void captureStream(child.stdout!, this.writer, 'out');
+    void captureStream(child.stderr!, this.writer, 'err');
+    const pid = this.pid;
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.end = { code, signalNumber: signal ? signalNumber(signal) : null, byAdapter: this.stopping };
+        if (!this.stopping) this.reapGroup(pid);
+        if (pidFile) removePidFileOf(pidFile, pid);
+        resolve();
+        this.options.onChange();
+      });
+    });
+    if (pidFile) {
+      // The daemon publishes its child's pid; a program that keeps its own pid file names it in runtimeFiles instead
+      // (one that daemonizes and overwrites this file is then found by it once the launcher exits).
+      const error = writePidFile(pidFile, pid);
+      if (error) this.writer.writeLines('err', [`orchestrator: cannot write the pid file ${pidFile}: ${error}`]);
+    }
+    this.options.onChange();
     return undefined;
   }
 
-  /** SIGTERM to the process group, SIGKILL after the stop timeout; resolves once it has exited. */
-  async stop(): Promise<string | undefined> {
-    if (!this.child || this.ended) {
-      this.stopping = false;
-      if (!this.child && this.spec.pidFile && !this.spec.argv) return `${this.service.name} has only a pid file: the daemon does not stop what it did not start`;
-      return undefined;
+  private async stopNow(abort: AbortSignal | undefined, timeoutMs: number): Promise<string | undefined> {
+    if (!this.child || this.end) {
+      // Nothing of ours runs. A failure is acknowledged (the process adapter has no reset-failed), what is left of
+      // the old group is killed, and a process found by its pid file is stopped.
+      const acknowledged = (this.end !== undefined && !this.end.byAdapter) || this.spawnError !== undefined;
+      this.spawnError = undefined;
+      if (this.end) this.end = { ...this.end, byAdapter: true };
+      if (this.child && groupExists(this.pid)) sendSignal(-this.pid, 'SIGKILL');
+      const error = this.found && (!this.child || this.found.livePid()) ? await this.found.stop(timeoutMs, abort) : undefined;
+      if (acknowledged || this.found) this.options.onChange();
+      return error;
     }
     this.stopping = true;
-    this.signalGroup('SIGTERM');
-    const timer = setTimeout(() => this.signalGroup('SIGKILL'), this.spec.stopTimeoutMs);
-    await this.exited;
-    clearTimeout(timer);
+    const pgid = this.pid;
+    sendSignal(-pgid, 'SIGTERM');
+    sendSignal(-pgid, 'SIGCONT'); // A stopped (SIGSTOP) process cannot act on SIGTERM until it continues.
+    const started = performance.now();
+    const exitedInTime = await settlesWithin(this.exited, timeoutMs, abort);
+    // The main process is gone; the rest of its group gets what is left of the stop timeout.
+    const groupGone = exitedInTime && (await waitUntil(() => !groupExists(pgid), Math.max(0, timeoutMs - (performance.now() - started)), abort));
+    if (!groupGone) sendSignal(-pgid, 'SIGKILL');
+    if (!exitedInTime && !(await settlesWithin(this.exited, KILL_WAIT_MS))) {
+      return `${this.service.name} (pid ${pgid}) has not exited ${KILL_WAIT_MS} ms after SIGKILL (stuck in the kernel?)`;
+    }
     return undefined;
   }
 
-  /** Sends a signal to every process of the service (its process group). */
-  signalGroup(signal: 'SIGKILL' | 'SIGCONT' | 'SIGTERM'): string | undefined {
-    const pid = this.mainPid();
-    if (pid <= 0) return `${this.service.name} has no running process`;
-    try {
-      process.kill(this.child ? -pid : pid, signal);
-      return undefined;
-    } catch (error) {
-      return (error as Error).message;
-    }
+  /** After the main process ended on its own, the rest of its group is stopped too (systemd's KillMode=control-group). */
+  private reapGroup(pgid: number): void {
+    if (!groupExists(pgid)) return;
+    sendSignal(-pgid, 'SIGTERM');
+    sendSignal(-pgid, 'SIGCONT');
+    const timer = setTimeout(() => {
+      this.reapTimers.delete(timer);
+      if (this.pid === pgid && groupExists(pgid)) sendSignal(-pgid, 'SIGKILL');
+    }, this.spec.stopTimeoutMs);
+    timer.unref();
+    this.reapTimers.add(timer);
   }
-
-  /** SIGKILL to a child the daemon started and that still runs (never to a process it only found). */
-  killChild(): void {
-    if (this.child && !this.ended) this.signalGroup('SIGKILL');
-  }
-
-  /** The directory of the pid file, where stale state lives. */
-  runtimeDirectories(): string[] {
-    return this.spec.pidFile ? [path.dirname(this.spec.pidFile)] : [];
-  }
-}
-
-function executable(program: string, cwd?: string): boolean {
-  const candidates = program.includes('/') ? [path.resolve(cwd ?? '.', program)] : (process.env.PATH ?? '').split(':').map((directory) => path.join(directory, program));
-  return candidates.some((candidate) => {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  const numbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGTERM: 15 };
-  return numbers[signal] ?? 0;
 }
