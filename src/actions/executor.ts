@@ -3,29 +3,20 @@
  * scope and that the service's adapter has the capability it needs, runs the config test before (re)starting a
  * service that has one, and runs the action's own definition through the ports (argv arrays, never a shell).
  */
-import type { CompiledConfig } from '../config/compiled.js';
-import { adapterOf, type Clock, type CommandRunner, type FileSystem, type ServiceAdapter } from '../core/ports.js';
+import { adapterOf } from '../core/ports.js';
 import type { Action } from '../core/types.js';
 import { EscalateNowError, OrchestratorError, PathRefusedError, PolicyRefusal } from '../core/errors.js';
 import { sanitizeText } from '../core/sanitize.js';
 import { validateAction } from './catalog.js';
 import { actionDefinition } from './definitions/index.js';
 import { scopeViolation, type ExecutionScope } from './scope.js';
-import type { ConfigSnapshots } from '../store/config-snapshots.js';
-import type { ActionResult } from './definition.js';
+import type { ActionResult, ActionRuntime } from './definition.js';
 
 export type { ExecutionScope } from './scope.js';
 export type { ActionResult } from './definition.js';
 
-export interface ExecutorDependencies {
-  /** The adapter of the task's service (the registry routes by service). */
-  adapter: ServiceAdapter;
-  runner: CommandRunner;
-  files: FileSystem;
-  config: CompiledConfig;
-  snapshots: ConfigSnapshots;
-  clock: Clock;
-}
+/** The ports and config an action runs with; the executor adds the task's scope, the signal and the config test. */
+export type ExecutorDependencies = Omit<ActionRuntime, 'scope' | 'signal' | 'configTest'>;
 
 export class Executor {
   constructor(private readonly dependencies: ExecutorDependencies) {}

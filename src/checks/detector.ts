@@ -11,6 +11,7 @@ import { sanitizeLines } from '../core/sanitize.js';
 import { evaluateUnit } from './unit-check.js';
 import { runProbeCheck } from './probe-checks.js';
 import { HOST_SERVICE, runHostChecks } from './host-checks.js';
+import { unitEvidence } from './unit-evidence.js';
 import { fingerprintOf } from './fingerprint.js';
 import { mapWithConcurrency } from '../core/concurrency.js';
 
@@ -150,16 +151,7 @@ export class Detector {
   private async issueFor(service: CompiledService, failing: CheckResult, results: CheckResult[], status: ServiceStatus | undefined, signal?: AbortSignal): Promise<Issue> {
     const logs = await this.dependencies.adapter.logs(service.unit, { lines: EVIDENCE_LOG_LINES }, signal).catch(() => [] as string[]);
     const evidence: Evidence = {
-      unit: status && {
-        name: service.unit,
-        state: status.state,
-        activeState: status.activeState,
-        subState: status.subState,
-        result: status.result,
-        execMainStatus: status.execMainStatus,
-        execMainCode: status.execMainCode,
-        unitFileState: status.unitFileState,
-      },
+      unit: status && unitEvidence(service.unit, status),
       logs: sanitizeLines(logs, EVIDENCE_LOG_LINES),
       checks: results,
     };

@@ -15,6 +15,7 @@ import type { PhaseOutcome, RemediationPhase, TaskContext } from './phase.js';
 import { HOST_SERVICE } from '../checks/host-checks.js';
 import { HOST_PSEUDO_SERVICE, scopeOf } from '../actions/task-scope.js';
 import { sanitizeLines } from '../core/sanitize.js';
+import { unitEvidence } from '../checks/unit-evidence.js';
 import { isStorageError } from '../store/storage-error.js';
 import { clockTimeout } from '../core/clock-timeout.js';
 
@@ -156,18 +157,7 @@ export class Pipeline {
     const status = (await adapter.statusMany([service.unit], signal).catch(() => new Map())).get(service.unit);
     const logs = await adapter.logs(service.unit, { lines: 30 }, signal).catch(() => context.evidence.logs);
     return {
-      unit: status
-        ? {
-            name: service.unit,
-            state: status.state,
-            activeState: status.activeState,
-            subState: status.subState,
-            result: status.result,
-            execMainStatus: status.execMainStatus,
-            execMainCode: status.execMainCode,
-            unitFileState: status.unitFileState,
-          }
-        : context.evidence.unit,
+      unit: status ? unitEvidence(service.unit, status) : context.evidence.unit,
       logs: sanitizeLines(logs, 30),
       checks: context.attempts.findLast((attempt) => attempt.verification)?.verification?.checks ?? context.evidence.checks,
     };
