@@ -18,8 +18,13 @@ const MANAGER_PATH = '/org/freedesktop/systemd1';
 const MANAGER = 'org.freedesktop.systemd1.Manager';
 const PROPERTIES = 'org.freedesktop.DBus.Properties';
 const UNIT = 'org.freedesktop.systemd1.Unit';
+const JOB = 'org.freedesktop.systemd1.Job';
+/** Queued or running job types that bring a unit up: a start or restart joins one instead of queueing another. */
+const STARTING_JOBS = new Set(['start', 'restart', 'try-restart', 'reload-or-start']);
 const UNIT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@:\\-]*\.(service|socket|timer|target|mount|path|slice|scope|device|swap|automount)$/;
 const RECONNECT_MS = 60_000;
+/** After a dropped connection (the bus daemon restarted, say), with units watched: reconnect after these delays, then lazily. */
+const RECONNECT_DELAYS_MS = [250, 1_000, 3_000, 10_000];
 const SIGNALS: Record<string, number> = { SIGTERM: 15, SIGKILL: 9, SIGCONT: 18 };
 
 export interface DbusSystemdAdapterOptions {
@@ -43,7 +48,8 @@ export class DbusSystemdAdapter implements ServiceAdapter {
   private readonly jobWaiters = new Map<string, (result: string) => void>();
   private readonly finishedJobs = new Map<string, string>();
   private readonly listeners = new Set<{ names: ReadonlySet<string>; listener: StateListener }>();
-  private subscribed = false;
+  private warned = false;
+  private closed = false;
   private readonly logger: Logger;
 
   constructor(private readonly options: DbusSystemdAdapterOptions) {
@@ -58,26 +64,28 @@ export class DbusSystemdAdapter implements ServiceAdapter {
 
   private bus: SystemdBus | undefined;
 
-  private async connected(): Promise<SystemdBus | undefined> {
+  /** The bus, connecting on first use; undefined (use the fallback) for RECONNECT_MS after a failed attempt. */
+  private async connected(force = false): Promise<SystemdBus | undefined> {
     if (this.bus) return this.bus;
-    if (this.unavailable) return undefined;
+    if (this.unavailable || this.closed) return undefined;
     const now = (this.options.now ?? Date.now)();
-    if (now - this.failedAt < RECONNECT_MS) return undefined;
+    if (!force && now - this.failedAt < RECONNECT_MS) return undefined;
     this.connecting ??= (async () => {
+      let bus: SystemdBus | undefined;
       try {
-        const bus = await connectSystemdBus({ socket: this.options.socket });
+        bus = await connectSystemdBus({ socket: this.options.socket });
         bus.onSignal((signal) => this.onSignal(signal));
-        bus.onClose(() => {
-          if (this.bus === bus) this.bus = undefined;
-          this.subscribed = false;
-        });
+        const connection = bus;
+        bus.onClose((error) => this.dropped(connection, error));
         await bus.call(MANAGER_PATH, MANAGER, 'Subscribe');
-        this.subscribed = true;
         this.bus = bus;
+        this.failedAt = Number.NEGATIVE_INFINITY;
         this.logger.info({ address: bus.address }, 'talking to systemd over D-Bus: unit changes are pushed, no polling');
         return bus;
       } catch (error) {
-        if (this.failedAt === Number.NEGATIVE_INFINITY) {
+        bus?.close();
+        if (!this.warned) {
+          this.warned = true;
           this.logger.warn({ error: (error as Error).message }, 'cannot reach systemd over D-Bus: polling it with systemctl instead');
         }
         this.failedAt = (this.options.now ?? Date.now)();
@@ -87,6 +95,27 @@ export class DbusSystemdAdapter implements ServiceAdapter {
       }
     })();
     return this.connecting;
+  }
+
+  /** The connection closed under us (the bus daemon restarted, say): watched units get a new one and a look. */
+  private dropped(bus: SystemdBus, error: unknown): void {
+    if (this.bus !== bus) return;
+    this.bus = undefined;
+    if (this.closed) return;
+    this.logger.info({ error: (error as Error)?.message }, 'the D-Bus connection to systemd closed: reconnecting');
+    this.reconnectSoon(0);
+  }
+
+  private reconnectSoon(attempt: number): void {
+    const delay = RECONNECT_DELAYS_MS[attempt];
+    if (delay === undefined || this.closed || this.listeners.size === 0) return;
+    setTimeout(() => {
+      void this.connected(true).then((bus) => {
+        if (!bus) return this.reconnectSoon(attempt + 1);
+        // Changes while disconnected were not signalled: every watched unit may have changed.
+        for (const { names, listener } of this.listeners) for (const name of names) listener(name);
+      });
+    }, delay).unref();
   }
 
   private async unitPath(bus: SystemdBus, name: string): Promise<string> {
@@ -190,6 +219,7 @@ export class DbusSystemdAdapter implements ServiceAdapter {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.bus?.close();
     this.bus = undefined;
   }
@@ -240,7 +270,7 @@ export class DbusSystemdAdapter implements ServiceAdapter {
       const pending = plainProperties((await bus.call(path, PROPERTIES, 'GetAll', 's', [UNIT]))[0]).get('Job') as [number, string] | undefined;
       let job: string;
       let joined = false;
-      if (pending && pending[0] !== 0 && (verb === 'start' || verb === 'restart')) {
+      if (pending && pending[0] !== 0 && (verb === 'start' || verb === 'restart') && (await this.isStartingJob(bus, pending[1]))) {
         job = pending[1];
         joined = true;
       } else {
@@ -248,11 +278,21 @@ export class DbusSystemdAdapter implements ServiceAdapter {
       }
       const outcome = await this.jobResult(job, signal);
       const detail = joined ? ` (waited for the job already queued for ${name})` : '';
-      return outcome === 'done'
-        ? { ...result(0), stdout: `job ${outcome}${detail}` }
-        : result(1, `the ${verb} job of ${name} ended "${outcome}"${detail}; see journalctl -u ${name}`);
+      if (outcome === 'done') return { ...result(0), stdout: `job ${outcome}${detail}` };
+      const ended = outcome === 'timeout' ? `did not end within ${this.options.jobTimeoutMs ?? 90_000} ms` : `ended "${outcome}"`;
+      return { ...result(1, `the ${verb} job of ${name} ${ended}${detail}; see journalctl -u ${name}`), timedOut: outcome === 'timeout' };
     } catch (error) {
       return result(1, (error as Error).message);
+    }
+  }
+
+  /** Whether a unit's queued job brings it up. One that ended meanwhile does not count: its type is unknown. */
+  private async isStartingJob(bus: SystemdBus, job: string): Promise<boolean> {
+    try {
+      const [type] = (await bus.call(job, PROPERTIES, 'Get', 'ss', [JOB, 'JobType'])) as [{ value?: unknown } | undefined];
+      return STARTING_JOBS.has(String(type?.value ?? ''));
+    } catch {
+      return false;
     }
   }
 
