@@ -5,13 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
-import { Executor } from '../../src/actions/executor.js';
-import { nodeFileSystem } from '../../src/adapters/host/node-file-system.js';
-import { ConfigSnapshots } from '../../src/store/config-snapshots.js';
-import { systemClock } from '../../src/runtime/clock.js';
+import { fileExecutor } from '../support/file-executor.js';
 import { PolicyRefusal } from '../../src/core/errors.js';
 import type { Action } from '../../src/core/types.js';
-import type { CommandRunner, ServiceAdapter, ServiceStatus } from '../../src/core/ports.js';
+import type { ServiceAdapter, ServiceStatus } from '../../src/core/ports.js';
 
 /** A case the adapter cannot take part in, and why. */
 export interface NotApplicable {
@@ -161,7 +158,7 @@ export function describeAdapterConformance(name: string, makeFixture: () => Prom
       expect(adapter.capabilities.has(lacking.capability as never)).toBe(false);
       const config = parseConfigText(`services:\n  - { name: conformance, unit: conformance.service }\n`, 'conformance');
       const subject = { ...config.services[0]!, unit: service };
-      const executor = new Executor({ adapter, runner: {} as CommandRunner, files: nodeFileSystem, config, snapshots: new ConfigSnapshots(config.dataDir), clock: systemClock });
+      const executor = fileExecutor(config, adapter);
       const scope = { service: subject, dependencyUnits: [], runtimeDirectories: [], configTestFor: () => undefined, capabilities: adapter.capabilities };
       const refusal: unknown = await executor.execute(lacking.action, scope).then(
         () => undefined,

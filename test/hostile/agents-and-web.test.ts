@@ -13,11 +13,7 @@ import path from 'node:path';
 import { parseVerdict, MAX_REPLY_BYTES } from '../../src/agents/verdict-schema.js';
 import { judgeProposal } from '../../src/phases/proposals.js';
 import { parseConfigText } from '../../src/config/load.js';
-import { Executor } from '../../src/actions/executor.js';
-import { nodeFileSystem } from '../../src/adapters/host/node-file-system.js';
-import { ConfigSnapshots } from '../../src/store/config-snapshots.js';
-import { systemClock } from '../../src/runtime/clock.js';
-import type { CommandRunner, ServiceAdapter } from '../../src/core/ports.js';
+import { fileExecutor } from '../support/file-executor.js';
 import { call, seed, serverFor, XSS, type Seeded } from '../web/seed.js';
 import type { WebServer } from '../../src/web/server.js';
 
@@ -59,14 +55,7 @@ describe('hostile agent replies', () => {
   ] as const)('refuses the proposal %j (%s) and the executor refuses it too', async (proposal, kind) => {
     const judgement = judgeProposal(proposal, scope, config);
     expect(judgement).toMatchObject({ ok: false, kind });
-    const executor = new Executor({
-      adapter: {} as ServiceAdapter,
-      runner: {} as CommandRunner,
-      files: nodeFileSystem,
-      config,
-      snapshots: new ConfigSnapshots(config.dataDir),
-      clock: systemClock,
-    });
+    const executor = fileExecutor(config);
     await expect(executor.execute(proposal as never, scope)).rejects.toThrow();
     expect(sha()).toBe(victimSha);
   });

@@ -12,16 +12,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseConfigText } from '../../src/config/load.js';
 import type { CompiledConfig } from '../../src/config/compiled.js';
-import { Executor, type ExecutionScope } from '../../src/actions/executor.js';
+import type { ExecutionScope } from '../../src/actions/executor.js';
+import { fileExecutor } from '../support/file-executor.js';
 import { nodeFileSystem } from '../../src/adapters/host/node-file-system.js';
 import { removeBeneath } from '../../src/adapters/host/beneath.js';
-import { ConfigSnapshots } from '../../src/store/config-snapshots.js';
-import { systemClock } from '../../src/runtime/clock.js';
 import { PathRefusedError, PolicyRefusal } from '../../src/core/errors.js';
 import { cleanupOnFullFilesystem } from '../../src/phases/quick-fix.js';
 import { validateAction } from '../../src/actions/catalog.js';
 import { scopeViolation } from '../../src/actions/scope.js';
-import type { CommandRunner, ServiceAdapter } from '../../src/core/ports.js';
 
 const ROOT = process.getuid?.() === 0;
 if (!ROOT) console.warn('hostile file actions: not root: the cases that mount a tmpfs are skipped');
@@ -37,17 +35,7 @@ function configFor(yaml: string): CompiledConfig {
   return parseConfigText(`dataDir: ${base}/data\n${yaml}`, 'hostile');
 }
 
-function executorFor(config: CompiledConfig): Executor {
-  // File actions use only the file system; the service manager and runner are never reached.
-  return new Executor({
-    adapter: {} as ServiceAdapter,
-    runner: {} as CommandRunner,
-    files: nodeFileSystem,
-    config,
-    snapshots: new ConfigSnapshots(config.dataDir),
-    clock: systemClock,
-  });
-}
+const executorFor = (config: CompiledConfig) => fileExecutor(config);
 
 function scopeFor(config: CompiledConfig, runtimeDirectories: string[] = []): ExecutionScope {
   return { service: config.services[0]!, dependencyUnits: [], runtimeDirectories, configTestFor: () => undefined };

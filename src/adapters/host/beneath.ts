@@ -43,6 +43,16 @@ export function realRoot(root: string): string {
   }
 }
 
+/** Opens a root at its real path; whatever goes wrong is a refusal that names the root. */
+function openRoot(normalizedRoot: string): OpenDirectory {
+  try {
+    return openDirectory(realRoot(normalizedRoot));
+  } catch (error) {
+    if (error instanceof PathRefusedError) throw error;
+    throw new PathRefusedError(`${normalizedRoot} cannot be opened as a directory: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
 /**
  * Opens the directory that holds `path` (beneath `root`), step by step without following links; returns it
  * with the last name. The caller closes it.
@@ -54,13 +64,7 @@ function openParent(root: string, path: string, options: BeneathOptions): { dire
   if (normalizedPath === normalizedRoot || !isWithin(normalizedPath, normalizedRoot)) throw new PathRefusedError(`${normalizedPath} is not beneath ${normalizedRoot}`);
   const parts = posix.relative(normalizedRoot, normalizedPath).split('/');
   if (parts.length > MAX_DEPTH) throw new PathRefusedError(`${normalizedPath} is nested too deep`);
-  let directory: OpenDirectory;
-  try {
-    directory = openDirectory(realRoot(normalizedRoot));
-  } catch (error) {
-    if (error instanceof PathRefusedError) throw error;
-    throw new PathRefusedError(`${normalizedRoot} cannot be opened as a directory: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  let directory = openRoot(normalizedRoot);
   const rootDevice = directory.device;
   let walked = normalizedRoot;
   for (const part of parts.slice(0, -1)) {
@@ -154,13 +158,7 @@ export function listFilesBeneath(root: string, now: number, options: BeneathOpti
   const rootInfo = lstatSync(normalizedRoot, { throwIfNoEntry: false });
   if (rootInfo?.isSymbolicLink()) throw new PathRefusedError(`${normalizedRoot} is a symbolic link: a cleanup path is never followed`);
   const found: FoundFile[] = [];
-  let top: OpenDirectory;
-  try {
-    top = openDirectory(realRoot(normalizedRoot));
-  } catch (error) {
-    if (error instanceof PathRefusedError) throw error;
-    throw new PathRefusedError(`${normalizedRoot} cannot be opened as a directory: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const top = openRoot(normalizedRoot);
   const visit = (directory: OpenDirectory, path: string, depth: number) => {
     for (const entry of readdirSync(`/proc/self/fd/${directory.fd}`, { withFileTypes: true })) {
       if (found.length >= limit) return;

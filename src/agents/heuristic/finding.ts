@@ -5,6 +5,7 @@
  */
 import type { AgentContext, Perspective, ProposedAction } from '../agent.js';
 import { validateAction } from '../../actions/catalog.js';
+import { actionDefinition } from '../../actions/definitions/index.js';
 import { catalogPaths, isSafeRuntimePath } from './paths.js';
 
 /** Where a finding's evidence comes from; two different kinds agreeing on one action count as independent signals. */
@@ -31,9 +32,6 @@ export interface Rule {
   summary: string;
   evaluate(context: AgentContext): Finding[];
 }
-
-/** Actions that may only touch the task's own unit. */
-const OWN_UNIT_ACTIONS = new Set(['restart_unit', 'start_unit', 'reload_unit', 'reset_failed', 'resume_process', 'kill_process_tree', 'restore_config']);
 
 /** Outcomes that mean an attempt did not fix the problem (or was not allowed to run). */
 const FAILED_OUTCOMES = new Set(['failure', 'error', 'refused']);
@@ -65,7 +63,7 @@ export function inadmissible(context: AgentContext, action: ProposedAction): str
   const validated = validateAction(action);
   if (!validated.ok) return validated.error;
   const unit = action.params.unit;
-  if (OWN_UNIT_ACTIONS.has(action.type) && unit !== context.service.unit) return `${String(unit)} is not ${context.service.name}'s unit`;
+  if (actionDefinition(action.type)?.ownUnit && unit !== context.service.unit) return `${String(unit)} is not ${context.service.name}'s unit`;
   if (action.type === 'restart_dependency' && !context.service.dependencies.includes(String(unit))) return `${String(unit)} is not a dependency`;
   const named = catalogPaths(entry);
   if (action.type === 'remove_stale_file') {
