@@ -42,7 +42,7 @@ const boundaries = Object.entries(LAYERS).map(([folder, allowed]) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-output/**', 'bench/results/**', 'web/vendor/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'test-output/**', 'bench/results/**', 'bench/scratch/**', 'web/vendor/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

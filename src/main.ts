@@ -23,7 +23,7 @@ import { Executor } from './actions/executor.js';
 import { PlanRunner } from './phases/plan-runner.js';
 import { QuickFixPhase } from './phases/quick-fix.js';
 import { Pipeline } from './phases/pipeline.js';
-import { Orchestrator } from './runtime/orchestrator.js';
+import { Orchestrator, type StateEvents } from './runtime/orchestrator.js';
 import { ConfigKeeper } from './runtime/config-keeper.js';
 import { ResearchPhase } from './phases/research.js';
 import { ConsensusPhase } from './phases/consensus.js';
@@ -73,9 +73,13 @@ export function systemdIsInit(): boolean {
   return existsSync('/run/systemd/system');
 }
 
+/** Whether every failed unit on the host is treated as an issue (`auto`: when systemd is the init system). */
+function watchesFailedUnits(config: CompiledConfig): boolean {
+  return config.cycle.watchFailedUnits === 'auto' ? systemdIsInit() : config.cycle.watchFailedUnits;
+}
+
 export function createDetector(config: CompiledConfig, adapters: Adapters): Detector {
-  const watchFailedUnits = config.cycle.watchFailedUnits === 'auto' ? systemdIsInit() : config.cycle.watchFailedUnits;
-  return new Detector({ config, ...adapters, watchFailedUnits });
+  return new Detector({ config, ...adapters, watchFailedUnits: watchesFailedUnits(config) });
 }
 
 export interface Daemon {
@@ -164,7 +168,17 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const pipeline = new Pipeline({ stores, detector, adapter: adapters.adapter, phases, clock: adapters.clock, newId, logger, isPaused, escalations, config, metrics });
   const watched = [...new Set(config.services.flatMap((service) => [service.unit, ...service.dependsOn]))];
   const { adapter } = adapters;
-  const stateEvents = adapter.watch ? { names: watched, watch: adapter.watch.bind(adapter) } : undefined;
+  const watchFailedUnits = watchesFailedUnits(config);
+  const stateEvents: StateEvents | undefined = adapter.watch
+    ? {
+        names: watched,
+        watch: (names, listener) => {
+          const stops = [adapter.watch!(names, listener), ...(watchFailedUnits && adapter.watchFailed ? [adapter.watchFailed(listener)] : [])];
+          return () => stops.forEach((stop) => stop());
+        },
+        live: () => adapter.eventsLive?.(watched) ?? false,
+      }
+    : undefined;
   const orchestrator = new Orchestrator({
     config,
     stores,

@@ -78,6 +78,21 @@ export class AdapterRegistry implements ServiceAdapter {
     return () => stops.forEach((stop) => stop());
   }
 
+  watchFailed(listener: StateListener): () => void {
+    const stops = this.adapters()
+      .filter((adapter) => adapter.watchFailed && !adapter.unavailable)
+      .map((adapter) => adapter.watchFailed!(listener));
+    return () => stops.forEach((stop) => stop());
+  }
+
+  /** Live only when every adapter that owns one of `names` pushes its changes now. */
+  eventsLive(names: readonly string[]): boolean {
+    return this.adapters().every((adapter) => {
+      const own = names.filter((name) => this.for(name) === adapter);
+      return own.length === 0 || adapter.unavailable !== undefined || adapter.eventsLive?.(own) === true;
+    });
+  }
+
   async close(): Promise<void> {
     for (const adapter of this.adapters()) await adapter.close?.();
   }

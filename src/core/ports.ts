@@ -113,6 +113,13 @@ export interface ServiceAdapter {
   vacuumJournal?(maxSizeMb: number, signal?: AbortSignal): Promise<CommandResult>;
   /** Calls `listener` when a watched service may have changed state; returns the function that stops watching. */
   watch?(names: readonly string[], listener: StateListener): () => void;
+  /** With list-failed: calls `listener` with any service of this manager that enters the failed state. */
+  watchFailed?(listener: StateListener): () => void;
+  /**
+   * Whether changes of `names` are pushed right now (systemd's D-Bus connection is up), so the watch need not
+   * poll them; false or absent means they must be polled.
+   */
+  eventsLive?(names: readonly string[]): boolean;
   /** Releases connections and children (the D-Bus connection, supervised processes). */
   close?(): Promise<void>;
   /** Why this adapter cannot manage anything on this host (systemd is not running here), or undefined. */

@@ -30,6 +30,9 @@ export interface DispatcherOptions {
   batchSize?: number;
 }
 
+/** The shortest pause between passes. */
+const MIN_PAUSE_MS = 100;
+
 /** What one pass did, for logs and tests. */
 export interface DeliveryCounts {
   delivered: number;
@@ -71,15 +74,33 @@ export class OutboxDispatcher {
     return counts;
   }
 
-  /** Delivers until `signal` aborts, pausing `intervalMs` between passes (the clock's sleep must really wait). */
-  async run(signal: AbortSignal, intervalMs = 1_000): Promise<void> {
-    while (!signal.aborted) {
-      await this.deliverDue(signal);
-      try {
-        await this.options.clock.sleep(intervalMs, signal);
-      } catch {
-        return;
+  /**
+   * Delivers until `signal` aborts. Between passes it sleeps until the next retry is due, or until a row is
+   * queued through the same store (the escalation service), and at most `pollMs` (rows another process queued,
+   * such as `notify test`). The clock's sleep must really wait.
+   */
+  async run(signal: AbortSignal, pollMs = 5_000): Promise<void> {
+    let wake = new AbortController();
+    const stopListening = this.options.outbox.onEnqueue(() => wake.abort());
+    try {
+      while (!signal.aborted) {
+        await this.deliverDue(signal);
+        // Never a tight loop: a row that stays due (its store cannot be written) is tried again after a pause.
+        const wait = Math.min(pollMs, Math.max(MIN_PAUSE_MS, (this.nextDueAt() ?? Number.POSITIVE_INFINITY) - this.options.clock.now()));
+        if (wake.signal.aborted) wake = new AbortController();
+        else await this.options.clock.sleep(wait, AbortSignal.any([signal, wake.signal])).catch(() => undefined);
+        if (wake.signal.aborted) wake = new AbortController();
       }
+    } finally {
+      stopListening();
+    }
+  }
+
+  private nextDueAt(): number | undefined {
+    try {
+      return this.options.outbox.nextDueAt();
+    } catch {
+      return undefined;
     }
   }
 

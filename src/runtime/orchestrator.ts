@@ -40,11 +40,22 @@ export interface OrchestratorDependencies {
    * Pushes state changes of the watched services (systemd's D-Bus signals, a supervised child's exit): a change
    * wakes the watch at once instead of waiting for its next tick.
    */
-  stateEvents?: { names: readonly string[]; watch(names: readonly string[], listener: (name: string) => void): () => void };
+  stateEvents?: StateEvents;
 }
 
-/** How long a burst of state events may settle before the watch runs. */
-const EVENT_SETTLE_MS = 100;
+/** Pushed state changes, as the orchestrator sees them (wired from the adapter in the composition root). */
+export interface StateEvents {
+  names: readonly string[];
+  /** Calls `listener` on a change of a watched service (and, when failed units are watched, of any that fails). */
+  watch(names: readonly string[], listener: (name: string) => void): () => void;
+  /** Whether every change is pushed right now: then the watch sweeps every EVENT_SWEEP_MS instead of polling. */
+  live(): boolean;
+}
+
+/** How long a burst of state events (deactivating, then failed) may settle before the watch runs. */
+const EVENT_SETTLE_MS = 10;
+/** While changes are pushed, the watch still looks every so often: a lost signal costs at most this long. */
+export const EVENT_SWEEP_MS = 30_000;
 
 export class Orchestrator {
   private readonly queue: WorkQueue<{ task: Task; recheck: boolean }>;
@@ -177,8 +188,9 @@ export class Orchestrator {
     let wake = new AbortController();
     let changed = false;
     const events = this.dependencies.stateEvents;
-    // Changes come in bursts (deactivating, then failed; reset-failed, then start): the watch runs once they
-    // have settled for a moment, so a state that lasts a few milliseconds is not mistaken for a fault.
+    // Changes come in bursts (deactivating, then failed; reset-failed, then start), often in one read from the
+    // socket: the watch runs once they have settled for a moment. A unit between the two halves of a restart
+    // reads as starting (its job is queued), so a pass that lands there does not mistake it for a fault.
     let settling = false;
     const stopWatching = events?.watch(events.names, () => {
       changed = true;
@@ -203,7 +215,8 @@ export class Orchestrator {
           logger.error({ kind, error: (error as Error).message }, `${kind} cycle failed`);
         }
         if (kind === 'watch' && changed) continue;
-        const wait = Math.max(0, intervalMs - (clock.monotonic() - started));
+        const period = kind === 'watch' && events?.live() ? Math.max(intervalMs, EVENT_SWEEP_MS) : intervalMs;
+        const wait = Math.max(0, period - (clock.monotonic() - started));
         if (kind === 'watch') {
           wake = new AbortController();
           await clock.sleep(wait, AbortSignal.any([signal, wake.signal])).catch(() => undefined);

@@ -55,7 +55,15 @@ interface OutboxRow {
 
 /** All outbox SQL lives here; the orchestrator only enqueues, the dispatcher reads and marks. */
 export class OutboxRepository {
+  private readonly enqueueListeners = new Set<() => void>();
+
   constructor(private readonly database: SqliteDatabase) {}
+
+  /** Calls `listener` after rows were queued through this connection (the dispatcher wakes instead of polling). */
+  onEnqueue(listener: () => void): () => void {
+    this.enqueueListeners.add(listener);
+    return () => void this.enqueueListeners.delete(listener);
+  }
 
   /**
    * Queues `notification` once per channel; a (channel, dedup key) already queued is left alone, so replaying
@@ -68,11 +76,19 @@ export class OutboxRepository {
     );
     const payload = JSON.stringify(notification);
     const time = toSqlTime(at);
-    return this.database.transaction(() => {
-      let added = 0;
-      for (const channel of new Set(channels)) added += insert.run(channel, notification.dedupKey, payload, time, time).changes;
-      return added;
+    const added = this.database.transaction(() => {
+      let rows = 0;
+      for (const channel of new Set(channels)) rows += insert.run(channel, notification.dedupKey, payload, time, time).changes;
+      return rows;
     })();
+    if (added > 0) for (const listener of this.enqueueListeners) listener();
+    return added;
+  }
+
+  /** When the next pending row is due (ms since the epoch), or undefined when none is pending. */
+  nextDueAt(): number | undefined {
+    const row = this.database.prepare(`SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'`).get() as { at: string | null };
+    return row.at === null ? undefined : fromSqlTime(row.at);
   }
 
   /** Pending rows whose next attempt is due at `now`, oldest first. */

@@ -11,7 +11,10 @@ import { ESCALATION_STATUSES } from '../store/escalation-repository.js';
 const PREFIX = 'orchestrator_';
 const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
+const EVENT_LOOP_SAMPLE_MS = 1_000;
+
 /** The daemon's MetricsRecorder, exported at /metrics in the Prometheus text format. */
+
 export class PrometheusMetrics implements MetricsRecorder {
   readonly registry = new Registry();
   private stores: Stores | undefined;
@@ -41,7 +44,9 @@ export class PrometheusMetrics implements MetricsRecorder {
 
   constructor(options: { stores?: Stores; defaultMetrics?: boolean } = {}) {
     this.stores = options.stores;
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    // The event-loop lag histogram samples on a libuv timer; prom-client's 10 ms default wakes an idle daemon
+    // 100 times a second (most of its idle CPU). One sample a second still shows a stalled loop.
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
     this.registerStoreGauges();
   }
 

@@ -135,6 +135,68 @@ describeLab('systemd over D-Bus: jobs, signals, fallback (systemd lab)', () => {
     }
   });
 
+  it('keeps a watched unit’s status between signals: healthy passes cost no call; a kill, a mask and a failed stranger are pushed', async () => {
+    const adapter = dbusAdapter(lab);
+    try {
+      await lab.systemctl('restart', 'conf-ticker.service');
+      let changes = 0;
+      const failed: string[] = [];
+      const stop = adapter.watch(['conf-ticker.service'], () => changes++);
+      const stopFailed = adapter.watchFailed((name) => failed.push(name));
+      const state = async () => (await adapter.statusMany(['conf-ticker.service'])).get('conf-ticker.service')!;
+      expect((await state()).state).toBe('running');
+      expect(await adapter.eventsLiveThere(['conf-ticker.service'])).toBe(true);
+      const reads = await adapter.propertyReads();
+      for (let pass = 0; pass < 50; pass++) expect((await state()).state).toBe('running');
+      expect(await adapter.propertyReads()).toBe(reads);
+
+      // A kill: the signal makes the next read ask systemd, which says failed.
+      await lab.exec(['kill', '-9', String((await state()).mainPid)]);
+      await lab.waitFor(async () => changes > 0, { what: 'the kill pushed', timeoutMs: 10_000, intervalMs: 5 });
+      await lab.waitFor(async () => (await state()).state === 'failed', { what: 'the failed state read', timeoutMs: 10_000 });
+      expect(await adapter.propertyReads()).toBeGreaterThan(reads);
+
+      // Masking changes UnitFileState, which systemd does not signal per unit: the reload it does empties the cache.
+      expect((await adapter.restart('conf-ticker.service')).exitCode).toBe(0);
+      expect((await state()).unitFileState).not.toBe('masked');
+      await lab.systemctl('mask', 'conf-ticker.service');
+      try {
+        await lab.waitFor(async () => (await state()).unitFileState === 'masked', { what: 'the mask seen', timeoutMs: 10_000 });
+      } finally {
+        await lab.systemctl('unmask', 'conf-ticker.service');
+      }
+      await lab.waitFor(async () => (await state()).unitFileState !== 'masked', { what: 'the unmask seen', timeoutMs: 10_000 });
+
+      // A unit nobody watches fails: watchFailed hears it by name, decoded from its object path.
+      await lab.writeUnit('stranger-fails.service', `[Unit]\nDescription=fails at once\n\n[Service]\nType=simple\nExecStart=/bin/false\n`);
+      await lab.systemctl('daemon-reload');
+      await lab.systemctl('start', 'stranger-fails.service').catch(() => undefined);
+      await lab.waitFor(async () => failed.includes('stranger-fails.service'), { what: 'the stranger’s failure pushed', timeoutMs: 10_000, intervalMs: 20 });
+      stop();
+      stopFailed();
+    } finally {
+      await lab.systemctl('reset-failed', 'stranger-fails.service').catch(() => undefined);
+      await adapter.close();
+    }
+  });
+
+  it('reads a unit between the two halves of a restart (its job queued) as starting, not as a fault', async () => {
+    const adapter = dbusAdapter(lab);
+    try {
+      await lab.systemctl('start', 'slow-stop.service');
+      const restarting = lab.systemctl('restart', 'slow-stop.service');
+      const seen = new Set<string>();
+      // Through the stop (3 s) and the start: every read is running or starting, never stopped.
+      const until = performance.now() + 4_000;
+      while (performance.now() < until) seen.add((await adapter.statusMany(['slow-stop.service'])).get('slow-stop.service')!.state);
+      await restarting;
+      expect([...seen].filter((state) => state !== 'running' && state !== 'starting')).toEqual([]);
+      expect(seen.has('starting')).toBe(true);
+    } finally {
+      await adapter.close();
+    }
+  });
+
   it('a restart while a stop job runs queues its own job instead of joining the stop', async () => {
     const adapter = dbusAdapter(lab);
     try {

@@ -201,6 +201,39 @@ describe('webhook notifications through the outbox', () => {
     expect(requests).toHaveLength(0);
   });
 
+  it('run() wakes when a row is queued through its store, not at its next poll, and waits for a retry that is due later', async () => {
+    const controller = new AbortController();
+    const sleeps: number[] = [];
+    const realSleep: ManualClock = Object.assign(new ManualClock(), {
+      sleep: (ms: number, signal?: AbortSignal) =>
+        new Promise<void>((resolve, reject) => {
+          sleeps.push(ms);
+          const timer = setTimeout(resolve, ms);
+          signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+        }),
+    });
+    const notifiers = createNotifiers({ webhooks: [{ name: 'ops', url: `${base}/hook`, format: 'generic', timeoutMs: 2_000 }], retry, renotify: { afterMs: 1, times: 0 } });
+    // A poll of an hour: only the wake-up can deliver within this test.
+    const running = new OutboxDispatcher({ outbox, notifiers, clock: realSleep, logger: silentLogger, retry }).run(controller.signal, 3_600_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sleeps).toEqual([3_600_000]);
+    outbox.enqueue(notification(), ['webhook:ops'], realSleep.now());
+    while (requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    controller.abort();
+    await expect(running).resolves.toBeUndefined();
+    expect(outbox.forDedupKey(DEDUP)[0]).toMatchObject({ status: 'delivered' });
+
+    // A row waiting for its retry: the dispatcher sleeps until it is due, not a full poll.
+    outbox.enqueue({ ...notification(), dedupKey: 'later' }, ['webhook:ops'], realSleep.now() + 20_000);
+    const later = new AbortController();
+    sleeps.length = 0;
+    const again = new OutboxDispatcher({ outbox, notifiers, clock: realSleep, logger: silentLogger, retry }).run(later.signal, 3_600_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    later.abort();
+    await again;
+    expect(sleeps[0]).toBe(20_000);
+  });
+
   it('run() keeps delivering until aborted', async () => {
     const controller = new AbortController();
     let passes = 0;

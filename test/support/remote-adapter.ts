@@ -77,10 +77,23 @@ export class RemoteAdapter implements ServiceAdapter {
   runtimePaths = (name: string) => this.call<{ directories: string[]; pidFile?: string }>('runtimePaths', name);
   dependencies = (name: string) => this.call<string[]>('dependencies', name);
 
+  /** How many GetAll calls the adapter made for statuses. */
+  propertyReads = () => this.call<number>('propertyReads');
+  /** The adapter's eventsLive(names), asked in its process. */
+  eventsLiveThere = (names: readonly string[]) => this.call<boolean>('eventsLive', names);
+
   watch(names: readonly string[], listener: StateListener): () => void {
+    return this.subscribe('watch', listener, names);
+  }
+
+  watchFailed(listener: StateListener): () => void {
+    return this.subscribe('watchFailed', listener);
+  }
+
+  private subscribe(method: 'watch' | 'watchFailed', listener: StateListener, ...args: unknown[]): () => void {
     const id = this.next;
     this.listeners.set(id, listener);
-    void this.call('watch', names);
+    void this.call(method, ...args);
     return () => {
       this.listeners.delete(id);
       void this.call('unwatch', id);

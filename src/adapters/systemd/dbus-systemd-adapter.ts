@@ -3,7 +3,9 @@
  * (StartUnit, RestartUnit ...) with their JobRemoved result awaited, kill, reset-failed and the failed units
  * through the manager, and state changes pushed by PropertiesChanged signals, so a unit that dies is seen at
  * once with no polling. A job already queued for a unit (one a daemon started before it was restarted) is
- * waited for instead of starting another. The bus is reached lazily; when it cannot be, the polling adapter
+ * waited for instead of starting another. The status of a watched unit is kept between signals: a watch pass
+ * over healthy units costs no D-Bus call; a signal for the unit, a daemon-reload, a reconnect or age (30 s)
+ * makes the next read ask systemd again. The bus is reached lazily; when it cannot be, the polling adapter
  * (systemctl) takes over, with one log line.
  */
 import type { AdapterCapability, CommandResult, LogQuery, ServiceAdapter, ServiceStatus, StateListener } from '../../core/ports.js';
@@ -26,6 +28,11 @@ const RECONNECT_MS = 60_000;
 /** After a dropped connection (the bus daemon restarted, say), with units watched: reconnect after these delays, then lazily. */
 const RECONNECT_DELAYS_MS = [250, 1_000, 3_000, 10_000];
 const SIGNALS: Record<string, number> = { SIGTERM: 15, SIGKILL: 9, SIGCONT: 18 };
+/** How long a watched unit's status is trusted without a signal (properties systemd does not signal, lost messages). */
+const STATUS_CACHE_MS = 30_000;
+/** Manager signals after which any unit may have changed (daemon-reload, enable/mask, units loaded or dropped). */
+const EVERYTHING_CHANGED = new Set(['Reloading', 'UnitFilesChanged', 'UnitRemoved']);
+const UNIT_PATH_PREFIX = '/org/freedesktop/systemd1/unit/';
 
 export interface DbusSystemdAdapterOptions {
   /** The polling adapter: used when the bus cannot be reached, and for what D-Bus does not do (journal, vacuum). */
@@ -48,6 +55,13 @@ export class DbusSystemdAdapter implements ServiceAdapter {
   private readonly jobWaiters = new Map<string, (result: string) => void>();
   private readonly finishedJobs = new Map<string, string>();
   private readonly listeners = new Set<{ names: ReadonlySet<string>; listener: StateListener }>();
+  private readonly failedListeners = new Set<StateListener>();
+  /** Statuses of watched units read since their last signal, with when they were read. */
+  private readonly statusCache = new Map<string, { status: ServiceStatus; at: number }>();
+  /** Bumped by every signal for a unit: a read that a signal overtook is not kept. */
+  private readonly generations = new Map<string, number>();
+  /** GetAll calls made for statuses (a healthy watched unit is read again only after a signal or 30 s). */
+  propertyReads = 0;
   private warned = false;
   private closed = false;
   private readonly logger: Logger;
@@ -68,7 +82,7 @@ export class DbusSystemdAdapter implements ServiceAdapter {
   private async connected(force = false): Promise<SystemdBus | undefined> {
     if (this.bus) return this.bus;
     if (this.unavailable || this.closed) return undefined;
-    const now = (this.options.now ?? Date.now)();
+    const now = this.now();
     if (!force && now - this.failedAt < RECONNECT_MS) return undefined;
     this.connecting ??= (async () => {
       let bus: SystemdBus | undefined;
@@ -88,7 +102,7 @@ export class DbusSystemdAdapter implements ServiceAdapter {
           this.warned = true;
           this.logger.warn({ error: (error as Error).message }, 'cannot reach systemd over D-Bus: polling it with systemctl instead');
         }
-        this.failedAt = (this.options.now ?? Date.now)();
+        this.failedAt = this.now();
         return undefined;
       } finally {
         this.connecting = undefined;
@@ -101,14 +115,17 @@ export class DbusSystemdAdapter implements ServiceAdapter {
   private dropped(bus: SystemdBus, error: unknown): void {
     if (this.bus !== bus) return;
     this.bus = undefined;
+    this.forgetAll();
     if (this.closed) return;
     this.logger.info({ error: (error as Error)?.message }, 'the D-Bus connection to systemd closed: reconnecting');
+    // Changes are not pushed until it is back: a look now, and polling meanwhile (eventsLive is false).
+    for (const { names, listener } of this.listeners) for (const name of names) listener(name);
     this.reconnectSoon(0);
   }
 
   private reconnectSoon(attempt: number): void {
     const delay = RECONNECT_DELAYS_MS[attempt];
-    if (delay === undefined || this.closed || this.listeners.size === 0) return;
+    if (delay === undefined || this.closed || this.listeners.size + this.failedListeners.size === 0) return;
     setTimeout(() => {
       void this.connected(true).then((bus) => {
         if (!bus) return this.reconnectSoon(attempt + 1);
@@ -131,16 +148,42 @@ export class DbusSystemdAdapter implements ServiceAdapter {
     const bus = await this.connected();
     if (!bus) return this.options.fallback.statusMany(names, signal);
     const statuses = new Map<string, ServiceStatus>();
+    const now = this.now();
     await Promise.all(
       names.map(async (name) => {
         if (!UNIT_NAME.test(name)) return;
+        const cached = this.statusCache.get(name);
+        if (cached && now - cached.at < STATUS_CACHE_MS) return statuses.set(name, cached.status);
+        const generation = this.generations.get(name) ?? 0;
         const path = await this.unitPath(bus, name);
         // All interfaces of the unit (Unit and, for a service, Service) in one call.
+        this.propertyReads++;
         const [reply] = await bus.call(path, PROPERTIES, 'GetAll', 's', ['']);
-        statuses.set(name, statusFromProperties(name, plainProperties(reply)));
+        const status = statusFromProperties(name, plainProperties(reply));
+        statuses.set(name, status);
+        if (this.watched(name) && this.bus === bus && (this.generations.get(name) ?? 0) === generation) this.statusCache.set(name, { status, at: now });
       }),
     );
     return statuses;
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private watched(name: string): boolean {
+    for (const { names } of this.listeners) if (names.has(name)) return true;
+    return false;
+  }
+
+  /** A signal for the unit: its next read asks systemd. */
+  private forget(name: string): void {
+    this.statusCache.delete(name);
+    this.generations.set(name, (this.generations.get(name) ?? 0) + 1);
+  }
+
+  private forgetAll(): void {
+    for (const name of [...this.statusCache.keys(), ...this.generations.keys()]) this.forget(name);
   }
 
   async listFailed(signal?: AbortSignal): Promise<string[]> {
@@ -215,7 +258,22 @@ export class DbusSystemdAdapter implements ServiceAdapter {
       if (!bus) return;
       for (const name of names) if (UNIT_NAME.test(name)) await this.unitPath(bus, name).catch(() => undefined);
     });
-    return () => this.listeners.delete(entry);
+    return () => {
+      this.listeners.delete(entry);
+      for (const name of names) if (!this.watched(name)) this.statusCache.delete(name);
+    };
+  }
+
+  /** Any service that enters the failed state (PropertiesChanged of its Unit interface), watched or not. */
+  watchFailed(listener: StateListener): () => void {
+    this.failedListeners.add(listener);
+    void this.connected();
+    return () => void this.failedListeners.delete(listener);
+  }
+
+  /** Pushed while the bus is up and each unit's object path is known (its signals can be told apart). */
+  eventsLive(names: readonly string[]): boolean {
+    return this.bus !== undefined && names.every((name) => !UNIT_NAME.test(name) || this.paths.has(name));
   }
 
   async close(): Promise<void> {
@@ -233,14 +291,25 @@ export class DbusSystemdAdapter implements ServiceAdapter {
         this.finishedJobs.set(job, result);
         if (this.finishedJobs.size > 200) this.finishedJobs.delete(this.finishedJobs.keys().next().value!);
       }
+      this.forget(unit);
       this.notify(unit);
       return;
     }
+    if (signal.interface === MANAGER && EVERYTHING_CHANGED.has(signal.member)) {
+      this.forgetAll();
+      return;
+    }
     if (signal.interface === PROPERTIES && signal.member === 'PropertiesChanged') {
-      const [iface, changed] = signal.body as [string, Record<string, unknown>];
-      if (iface !== UNIT || !('ActiveState' in changed || 'SubState' in changed)) return;
+      const [iface, changed] = signal.body as [string, Record<string, { value?: unknown } | undefined>];
       const name = this.names.get(signal.path);
-      if (name) this.notify(name);
+      if (iface === UNIT && this.failedListeners.size > 0 && changed.ActiveState?.value === 'failed') {
+        const failed = name ?? unitNameOfPath(signal.path);
+        if (failed?.endsWith('.service')) for (const listener of this.failedListeners) listener(failed);
+      }
+      if (!name) return;
+      // Any property of the unit or its service (a new main pid, an exit status) makes the kept status stale.
+      this.forget(name);
+      if (iface === UNIT && ('ActiveState' in changed || 'SubState' in changed)) this.notify(name);
     }
   }
 
@@ -334,4 +403,11 @@ export class DbusSystemdAdapter implements ServiceAdapter {
       return { argv, exitCode: 1, signal: null, stdout: '', stderr: (error as Error).message, timedOut: false, truncated: false, durationMs: performance.now() - started };
     }
   }
+}
+
+/** A unit's name from its object path: systemd escapes every byte but [A-Za-z0-9] as _xx (nginx_2eservice). */
+export function unitNameOfPath(objectPath: string): string | undefined {
+  if (!objectPath.startsWith(UNIT_PATH_PREFIX)) return undefined;
+  const name = objectPath.slice(UNIT_PATH_PREFIX.length).replace(/_([0-9a-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  return UNIT_NAME.test(name) ? name : undefined;
 }

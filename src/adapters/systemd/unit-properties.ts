@@ -18,9 +18,14 @@ export function statusFromProperties(name: string, values: ReadonlyMap<string, u
   const loadState = text(values.get('LoadState'));
   const activeState = text(values.get('ActiveState'));
   const activeEnter = number(values.get('ActiveEnterTimestamp'));
+  const state = systemdState(loadState, activeState);
+  // A job queued for a unit that is down (the stop half of a restart, a start on its way) is a transition, not
+  // a fault: pushed changes are read at once, so such a moment is seen, where a 1 s poll rarely saw it.
+  const job = values.get('Job') as [unknown, unknown] | undefined;
+  const inTransition = (state === 'stopped' || state === 'failed') && job !== undefined && number(job[0]) !== 0;
   return {
     name,
-    state: systemdState(loadState, activeState),
+    state: inTransition ? 'starting' : state,
     loadState,
     activeState,
     subState: text(values.get('SubState')),

@@ -13,6 +13,7 @@ import { PrometheusMetrics } from '../../web/metrics.js';
 import { startDashboard } from '../web.js';
 import { DaemonLifecycle } from '../../runtime/lifecycle.js';
 import { runDailyBackups } from '../../runtime/daily-backups.js';
+import { EVENT_SWEEP_MS } from '../../runtime/orchestrator.js';
 import type { WebServer } from '../../web/server.js';
 
 const SHUTDOWN_DEADLINE_MS = 15_000;
@@ -65,7 +66,8 @@ export function registerRun(program: Command): void {
           : undefined;
         if (web) lifecycle.onShutdown('dashboard', () => web.close());
         lifecycle.onShutdown('service adapters', () => daemon.adapter.close?.());
-        const alive = () => daemon.orchestrator.madeProgress(Math.max(config.cycle.watchIntervalMs * 10, 60_000));
+        // The watch passes at least every sweep while changes are pushed, every watchInterval while polling.
+        const alive = () => daemon.orchestrator.madeProgress(Math.max(config.cycle.watchIntervalMs * 10, EVENT_SWEEP_MS * 2, 60_000));
         await lifecycle.run(
           [(signal) => daemon.orchestrator.runForever(signal), (signal) => daemon.dispatcher.run(signal), (signal) => runDailyBackups(config, systemClock, logger, signal)],
           `watching ${config.services.length} service(s)`,
