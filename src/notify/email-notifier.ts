@@ -1,5 +1,5 @@
 /** Email delivery over SMTP (nodemailer): one message per notification, failures explained without secrets. */
-import nodemailer, { type NodemailerError, type SMTPTransportOptions } from 'nodemailer';
+import type { NodemailerError, SMTPTransportOptions } from 'nodemailer';
 import type { CompiledConfig } from '../config/compiled.js';
 import { sanitizeText } from '../core/sanitize.js';
 import { NotifyError } from './dispatcher.js';
@@ -27,6 +27,8 @@ export class EmailNotifier implements Notifier {
   ) {}
 
   async send(notification: Notification, signal: AbortSignal): Promise<void> {
+    // Loaded on the first email, not at start: nodemailer is a large share of an idle daemon's memory.
+    const { default: nodemailer } = await import('nodemailer');
     const transport = nodemailer.createTransport(this.transportOptions());
     try {
       await transport.sendMail({

@@ -4,7 +4,7 @@
  * through the manager, and state changes pushed by PropertiesChanged signals, so a unit that dies is seen at
  * once with no polling. A job already queued for a unit (one a daemon started before it was restarted) is
  * waited for instead of starting another. The status of a watched unit is kept between signals: a watch pass
- * over healthy units costs no D-Bus call; a signal for the unit, a daemon-reload, a reconnect or age (30 s)
+ * over healthy units costs no D-Bus call; a signal for the unit, a daemon-reload, a reconnect or age (5 min, the default full cycle)
  * makes the next read ask systemd again. The bus is reached lazily; when it cannot be, the polling adapter
  * (systemctl) takes over, with one log line.
  */
@@ -28,8 +28,8 @@ const RECONNECT_MS = 60_000;
 /** After a dropped connection (the bus daemon restarted, say), with units watched: reconnect after these delays, then lazily. */
 const RECONNECT_DELAYS_MS = [250, 1_000, 3_000, 10_000];
 const SIGNALS: Record<string, number> = { SIGTERM: 15, SIGKILL: 9, SIGCONT: 18 };
-/** How long a watched unit's status is trusted without a signal (properties systemd does not signal, lost messages). */
-const STATUS_CACHE_MS = 30_000;
+/** How long a watched unit's status is trusted without a signal (a lost message): the default full cycle. */
+const STATUS_CACHE_MS = 5 * 60_000;
 /** Manager signals after which any unit may have changed (daemon-reload, enable/mask, units loaded or dropped). */
 const EVERYTHING_CHANGED = new Set(['Reloading', 'UnitFilesChanged', 'UnitRemoved']);
 const UNIT_PATH_PREFIX = '/org/freedesktop/systemd1/unit/';
@@ -60,7 +60,7 @@ export class DbusSystemdAdapter implements ServiceAdapter {
   private readonly statusCache = new Map<string, { status: ServiceStatus; at: number }>();
   /** Bumped by every signal for a unit: a read that a signal overtook is not kept. */
   private readonly generations = new Map<string, number>();
-  /** GetAll calls made for statuses (a healthy watched unit is read again only after a signal or 30 s). */
+  /** GetAll calls made for statuses (a healthy watched unit is read again only after a signal or 5 min). */
   propertyReads = 0;
   private warned = false;
   private closed = false;
