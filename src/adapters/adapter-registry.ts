@@ -4,7 +4,7 @@
  * registry is itself a ServiceAdapter that routes every call, so the core sees one port; `for(name)` gives the
  * service's own adapter where its capabilities matter (the executor, the agents' catalog).
  */
-import type { AdapterCapability, CommandResult, LogQuery, ServiceAdapter, ServiceStatus, StateListener } from '../core/ports.js';
+import type { AdapterCapability, CommandResult, LogQuery, ServiceAdapter, ServiceStatus, StateListener, StatusOptions } from '../core/ports.js';
 
 export class AdapterRegistry implements ServiceAdapter {
   readonly kind = 'registry';
@@ -29,7 +29,7 @@ export class AdapterRegistry implements ServiceAdapter {
     return this.byName.get(name) ?? this.fallback;
   }
 
-  async statusMany(names: readonly string[], signal?: AbortSignal): Promise<Map<string, ServiceStatus>> {
+  async statusMany(names: readonly string[], signal?: AbortSignal, options?: StatusOptions): Promise<Map<string, ServiceStatus>> {
     const groups = new Map<ServiceAdapter, string[]>();
     for (const name of names) {
       const adapter = this.for(name);
@@ -37,7 +37,7 @@ export class AdapterRegistry implements ServiceAdapter {
       groups.set(adapter, [...(groups.get(adapter) ?? []), name]);
     }
     const merged = new Map<string, ServiceStatus>();
-    for (const [adapter, group] of groups) for (const [name, status] of await adapter.statusMany(group, signal)) merged.set(name, status);
+    for (const [adapter, group] of groups) for (const [name, status] of await adapter.statusMany(group, signal, options)) merged.set(name, status);
     return merged;
   }
 

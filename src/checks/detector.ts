@@ -72,9 +72,11 @@ export class Detector {
         if (!services.some((service) => service.unit === unit)) services.push(this.discover(unit));
       }
     }
+    // The watch may read states kept between pushed changes; a full pass asks the manager for each.
     const statuses = await adapter.statusMany(
       services.map((service) => service.unit),
       signal,
+      { cached: kind === 'watch' },
     );
     const detection: Detection = { issues: [], checksRun: 0, healthy: new Set(), statuses };
     await mapWithConcurrency(services, 16, async (service) => {

@@ -85,6 +85,10 @@ export interface LogQuery {
 export const ADAPTER_CAPABILITIES = ['reset-failed', 'reload', 'signal', 'runtime-paths', 'dependencies', 'journal-vacuum', 'list-failed'] as const;
 export type AdapterCapability = (typeof ADAPTER_CAPABILITIES)[number];
 
+export interface StatusOptions {
+  cached?: boolean;
+}
+
 /** A change of a service's state, pushed by an adapter that can watch (systemd's D-Bus signals, a child's exit). */
 export type StateListener = (name: string) => void;
 
@@ -92,7 +96,11 @@ export type StateListener = (name: string) => void;
 export interface ServiceAdapter {
   readonly kind: string;
   readonly capabilities: ReadonlySet<AdapterCapability>;
-  statusMany(names: readonly string[], signal?: AbortSignal): Promise<Map<string, ServiceStatus>>;
+  /**
+   * The services' states. With `cached`, an adapter that keeps states between pushed changes may answer from
+   * them (the watch pass); every other read (full cycles, verification) asks the manager.
+   */
+  statusMany(names: readonly string[], signal?: AbortSignal, options?: StatusOptions): Promise<Map<string, ServiceStatus>>;
   start(name: string, signal?: AbortSignal): Promise<CommandResult>;
   stop(name: string, signal?: AbortSignal): Promise<CommandResult>;
   restart(name: string, signal?: AbortSignal): Promise<CommandResult>;

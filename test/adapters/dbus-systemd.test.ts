@@ -143,12 +143,15 @@ describeLab('systemd over D-Bus: jobs, signals, fallback (systemd lab)', () => {
       const failed: string[] = [];
       const stop = adapter.watch(['conf-ticker.service'], () => changes++);
       const stopFailed = adapter.watchFailed((name) => failed.push(name));
-      const state = async () => (await adapter.statusMany(['conf-ticker.service'])).get('conf-ticker.service')!;
+      const state = async () => (await adapter.statusMany(['conf-ticker.service'], undefined, { cached: true })).get('conf-ticker.service')!;
       expect((await state()).state).toBe('running');
       expect(await adapter.eventsLiveThere(['conf-ticker.service'])).toBe(true);
       const reads = await adapter.propertyReads();
       for (let pass = 0; pass < 50; pass++) expect((await state()).state).toBe('running');
       expect(await adapter.propertyReads()).toBe(reads);
+      // A read that is not the watch's (a full cycle, a verification) asks systemd every time.
+      await adapter.statusMany(['conf-ticker.service']);
+      expect(await adapter.propertyReads()).toBe(reads + 1);
 
       // A kill: the signal makes the next read ask systemd, which says failed.
       await lab.exec(['kill', '-9', String((await state()).mainPid)]);
@@ -230,8 +233,13 @@ describeLab('systemd over D-Bus: jobs, signals, fallback (systemd lab)', () => {
       const stop = adapter.watch(['conf-ticker.service'], () => heard++);
       await adapter.transport();
       await lab.exec(['/usr/bin/node', '-e', "require('net').connect('/run/dbus-relay-cut.sock').resume()"]);
-      // Without any call from us: the adapter reconnects and tells the watch to look (changes may have been missed).
-      await lab.waitFor(async () => heard > 0, { what: 'the look after reconnecting', timeoutMs: 20_000, intervalMs: 20 });
+      // Without any call from us: the watch is told to look at once (polling meanwhile), and the adapter reconnects.
+      await lab.waitFor(async () => heard > 0, { what: 'the look when the connection dropped', timeoutMs: 20_000, intervalMs: 20 });
+      await lab.waitFor(async () => adapter.logLines.filter((line) => /talking to systemd over D-Bus/.test(line)).length === 2, {
+        what: 'the reconnection',
+        timeoutMs: 20_000,
+        intervalMs: 20,
+      });
       expect(adapter.logLines.filter((line) => /the D-Bus connection to systemd closed: reconnecting/.test(line))).toHaveLength(1);
       expect(adapter.logLines.filter((line) => /talking to systemd over D-Bus/.test(line))).toHaveLength(2);
       const pid = await lab.mainPid('conf-ticker.service');

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import path from 'node:path';
-import type { AdapterCapability, CommandResult, LogQuery, ServiceAdapter, ServiceStatus, StateListener } from '../../src/core/ports.js';
+import type { AdapterCapability, CommandResult, LogQuery, ServiceAdapter, ServiceStatus, StateListener, StatusOptions } from '../../src/core/ports.js';
 import { REPO_ROOT, type SystemdLab } from '../lab/systemd-lab.js';
 
 export class RemoteAdapter implements ServiceAdapter {
@@ -63,8 +63,8 @@ export class RemoteAdapter implements ServiceAdapter {
   transport(): Promise<string> {
     return this.call('transport');
   }
-  async statusMany(names: readonly string[]): Promise<Map<string, ServiceStatus>> {
-    return new Map(Object.entries(await this.call<Record<string, ServiceStatus>>('statusMany', names)));
+  async statusMany(names: readonly string[], _signal?: AbortSignal, options?: StatusOptions): Promise<Map<string, ServiceStatus>> {
+    return new Map(Object.entries(await this.call<Record<string, ServiceStatus>>('statusMany', names, options ?? {})));
   }
   start = (name: string) => this.call<CommandResult>('start', name);
   stop = (name: string) => this.call<CommandResult>('stop', name);

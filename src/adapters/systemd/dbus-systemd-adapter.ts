@@ -4,11 +4,12 @@
  * through the manager, and state changes pushed by PropertiesChanged signals, so a unit that dies is seen at
  * once with no polling. A job already queued for a unit (one a daemon started before it was restarted) is
  * waited for instead of starting another. The status of a watched unit is kept between signals: a watch pass
- * over healthy units costs no D-Bus call; a signal for the unit, a daemon-reload, a reconnect or age (5 min, the default full cycle)
- * makes the next read ask systemd again. The bus is reached lazily; when it cannot be, the polling adapter
+ * (a `cached` read) over healthy units costs no D-Bus call, and a signal for the unit, a daemon-reload, a
+ * reconnect or age (5 min) makes its next read ask systemd again; every other read (a full cycle, a
+ * verification) always asks. The bus is reached lazily; when it cannot be, the polling adapter
  * (systemctl) takes over, with one log line.
  */
-import type { AdapterCapability, CommandResult, LogQuery, ServiceAdapter, ServiceStatus, StateListener } from '../../core/ports.js';
+import type { AdapterCapability, CommandResult, LogQuery, ServiceAdapter, ServiceStatus, StateListener, StatusOptions } from '../../core/ports.js';
 import { ADAPTER_CAPABILITIES } from '../../core/ports.js';
 import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
@@ -144,7 +145,7 @@ export class DbusSystemdAdapter implements ServiceAdapter {
     return path;
   }
 
-  async statusMany(names: readonly string[], signal?: AbortSignal): Promise<Map<string, ServiceStatus>> {
+  async statusMany(names: readonly string[], signal?: AbortSignal, options: StatusOptions = {}): Promise<Map<string, ServiceStatus>> {
     const bus = await this.connected();
     if (!bus) return this.options.fallback.statusMany(names, signal);
     const statuses = new Map<string, ServiceStatus>();
@@ -153,7 +154,7 @@ export class DbusSystemdAdapter implements ServiceAdapter {
       names.map(async (name) => {
         if (!UNIT_NAME.test(name)) return;
         const cached = this.statusCache.get(name);
-        if (cached && now - cached.at < STATUS_CACHE_MS) return statuses.set(name, cached.status);
+        if (options.cached && cached && now - cached.at < STATUS_CACHE_MS) return statuses.set(name, cached.status);
         const generation = this.generations.get(name) ?? 0;
         const path = await this.unitPath(bus, name);
         // All interfaces of the unit (Unit and, for a service, Service) in one call.
