@@ -177,6 +177,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
           return () => stops.forEach((stop) => stop());
         },
         live: () => adapter.eventsLive?.(watched) ?? false,
+        describe: adapter.describeWatching && (() => adapter.describeWatching!()),
       }
     : undefined;
   const orchestrator = new Orchestrator({

@@ -93,6 +93,13 @@ export class AdapterRegistry implements ServiceAdapter {
     });
   }
 
+  describeWatching(): string {
+    return this.adapters()
+      .filter((adapter) => adapter.describeWatching)
+      .map((adapter) => `${adapter.kind}: ${adapter.describeWatching!()}`)
+      .join('; ');
+  }
+
   async close(): Promise<void> {
     for (const adapter of this.adapters()) await adapter.close?.();
   }

@@ -128,6 +128,8 @@ export interface ServiceAdapter {
    * poll them; false or absent means they must be polled.
    */
   eventsLive?(names: readonly string[]): boolean;
+  /** How changes of its services are seen right now, in words for `status` ("pushed by systemd over D-Bus ..."). */
+  describeWatching?(): string;
   /** Releases connections and children (the D-Bus connection, supervised processes). */
   close?(): Promise<void>;
   /** Why this adapter cannot manage anything on this host (systemd is not running here), or undefined. */

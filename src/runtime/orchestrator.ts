@@ -50,6 +50,8 @@ export interface StateEvents {
   watch(names: readonly string[], listener: (name: string) => void): () => void;
   /** Whether every change is pushed right now: then the watch sweeps every EVENT_SWEEP_MS instead of polling. */
   live(): boolean;
+  /** How changes are seen, in words (the adapters' describeWatching). */
+  describe?(): string;
 }
 
 /** How long a burst of state events (deactivating, then failed) may settle before the watch runs. */
@@ -70,6 +72,8 @@ export class Orchestrator {
   private readonly stranded = new Set<string>();
   /** Why the store cannot be written now (logged once when it starts, once when it ends). */
   private storageTrouble: string | undefined;
+  /** What `status` was last told about how the watch sees changes. */
+  private watchingNoted: string | undefined;
 
   constructor(private readonly dependencies: OrchestratorDependencies) {
     this.queue = new WorkQueue(dependencies.config.cycle.workers, (work) => this.work(work.task, work.recheck));
@@ -215,7 +219,9 @@ export class Orchestrator {
           logger.error({ kind, error: (error as Error).message }, `${kind} cycle failed`);
         }
         if (kind === 'watch' && changed) continue;
-        const period = kind === 'watch' && events?.live() ? Math.max(intervalMs, EVENT_SWEEP_MS) : intervalMs;
+        const live = kind === 'watch' && events?.live() === true;
+        if (kind === 'watch') this.noteWatching(live, intervalMs);
+        const period = live ? Math.max(intervalMs, EVENT_SWEEP_MS) : intervalMs;
         const wait = Math.max(0, period - (clock.monotonic() - started));
         if (kind === 'watch') {
           wake = new AbortController();
@@ -231,6 +237,20 @@ export class Orchestrator {
       stopWatching?.();
     }
     await this.queue.idle();
+  }
+
+  /** Records how the watch sees changes when that changes (D-Bus up or lost, say), for `status`. */
+  private noteWatching(live: boolean, intervalMs: number): void {
+    const { stores, clock, stateEvents } = this.dependencies;
+    const rhythm = live ? `the watch runs on each change and every ${EVENT_SWEEP_MS / 1000}s` : `the watch polls every ${intervalMs / 1000}s`;
+    const how = `${rhythm}${stateEvents?.describe ? `; ${stateEvents.describe()}` : ''}`;
+    if (how === this.watchingNoted) return;
+    try {
+      stores.state.setWatching(how, clock.now());
+      this.watchingNoted = how;
+    } catch {
+      // A full disk: noted again on the next pass.
+    }
   }
 
   /** Whether a detection pass completed within `withinMs` (for the systemd watchdog). */

@@ -40,6 +40,18 @@ export class StateRepository {
       .run(JSON.stringify({ paused, reason }), toSqlTime(at));
   }
 
+  /** How the running daemon sees changes (pushed or polled, and through what), for `status`. */
+  setWatching(how: string, at: number): void {
+    this.database
+      .prepare(`INSERT INTO state (key, value, updated_at) VALUES ('watching', ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`)
+      .run(JSON.stringify({ how }), toSqlTime(at));
+  }
+
+  watching(): { how: string; since: number } | undefined {
+    const row = this.database.prepare(`SELECT value, updated_at FROM state WHERE key = 'watching'`).get() as { value: string; updated_at: string } | undefined;
+    return row ? { how: (JSON.parse(row.value) as { how: string }).how, since: fromSqlTime(row.updated_at) } : undefined;
+  }
+
   recordCycle(cycle: CycleRecord): void {
     this.database
       .prepare(`INSERT INTO cycles (started_at, kind, duration_ms, checks_run, issues, tasks_created, already_tracked, fixes, escalations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)

@@ -59,6 +59,14 @@ services:
     expect(daemon.query<{ n: number }>('tasks', `SELECT COUNT(*) AS n FROM cycles WHERE kind = 'full'`)[0]!.n).toBe(1);
   });
 
+  it('status says the watch is pushed by systemd over D-Bus, not polled', async () => {
+    const status = await daemon.cli(['status', '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    const { watching } = JSON.parse(status.stdout) as { watching: { how: string } };
+    expect(watching.how).toMatch(/^the watch runs on each change and every 30s; systemd: pushed by systemd over D-Bus \(\/run\/(dbus\/system_bus_socket|systemd\/private)\)/);
+    expect((await daemon.cli(['status'])).stdout).toMatch(/^Watching: +the watch runs on each change/m);
+  });
+
   it('fixes the same fault the second time from the learned pattern, tried first', async () => {
     const pid = await lab.mainPid('lab-crashy.service');
     await lab.exec(['kill', '-9', String(pid)]);

@@ -126,6 +126,10 @@ export class ProcessAdapter implements ServiceAdapter {
     return () => void this.listeners.delete(entry);
   }
 
+  describeWatching(): string {
+    return 'a supervised child’s exit is pushed; a process found by pid file is polled';
+  }
+
   /** Stops every child the daemon started (SIGTERM, SIGKILL after a short deadline), so Ctrl-C leaves nothing behind. */
   async close(): Promise<void> {
     await Promise.all([...this.processes.values()].map((supervised) => supervised.shutdown(CLOSE_DEADLINE_MS)));

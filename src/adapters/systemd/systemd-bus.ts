@@ -26,6 +26,11 @@ const SYSTEMD = 'org.freedesktop.systemd1';
 const CONNECT_TIMEOUT_MS = 3_000;
 /** What libdbus waits for a reply by default. */
 const CALL_TIMEOUT_MS = 25_000;
+/**
+ * Calls in flight on one connection: the bus daemon refuses more than 128 pending replies per connection (its
+ * max_replies_per_connection), which a full cycle over 200 units would pass; the rest wait their turn.
+ */
+const MAX_CALLS_IN_FLIGHT = 32;
 
 export interface SystemdSignal {
   path: string;
@@ -121,9 +126,23 @@ export async function connectSystemdBus(options: { socket?: string; callTimeoutM
     const signal = { path: message.path, interface: message.interface, member: message.member, body: message.body };
     for (const listener of listeners) listener(signal);
   });
+  let inFlight = 0;
+  const waiting: Array<() => void> = [];
+  const limited = async (path: string, iface: string, member: string, signature?: string, body?: unknown[]): Promise<unknown[]> => {
+    // A finished call hands its slot straight to the next in line, so no newcomer slips in between.
+    if (inFlight >= MAX_CALLS_IN_FLIGHT) await new Promise<void>((resolve) => waiting.push(resolve));
+    else inFlight++;
+    try {
+      return await call(new dbus.Message({ destination: SYSTEMD, path, interface: iface, member, signature, body }), member);
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else inFlight--;
+    }
+  };
   return {
     address: socket,
-    call: (path, iface, member, signature, body) => call(new dbus.Message({ destination: SYSTEMD, path, interface: iface, member, signature, body }), member),
+    call: limited,
     onSignal(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
