@@ -166,7 +166,10 @@ export async function benchProcessFaults(log: (line: string) => void): Promise<P
       log(
         `  ${fault.id}: ${outcome}${correct ? '' : ' (WRONG)'}, detected after ${result.detectMs} ms, ${result.plans.join(' → ') || 'no action'}; on systemd: ${result.onSystemd ?? 'not run'}`,
       );
-      if (fault.id === 'disk-full') (rmSync(cache, { recursive: true, force: true }), mkdirSync(cache));
+      if (fault.id === 'disk-full') {
+        rmSync(cache, { recursive: true, force: true });
+        mkdirSync(cache);
+      }
     }
     controller.abort();
     await running;
