@@ -124,3 +124,28 @@ ${services}
 }
 
 const round = (value: number) => Math.round(value * 10) / 10;
+
+/**
+ * One measure alone, its result written to bench/results/<measure>.json (npm run bench runs both with the rest):
+ *   npx tsx bench/daemon-bench.ts detection|cycles     (root: the systemd lab; BENCH_ROUNDS, BENCH_CYCLES)
+ */
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const path = await import('node:path');
+  const measure = process.argv[2];
+  const log = (line: string) => console.log(line);
+  const result =
+    measure === 'detection'
+      ? await benchDetection(Number(process.env.BENCH_ROUNDS ?? 20), log)
+      : measure === 'cycles'
+        ? await benchCycles(200, Number(process.env.BENCH_CYCLES ?? 1000), log)
+        : undefined;
+  if (!result) {
+    console.error('usage: npx tsx bench/daemon-bench.ts detection|cycles');
+    process.exit(2);
+  }
+  const directory = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(path.join(directory, `${measure}.json`), `${JSON.stringify({ at: new Date().toISOString(), ...result }, null, 2)}\n`);
+  console.log(JSON.stringify(result));
+}

@@ -55,12 +55,14 @@ describeLab('systemd over D-Bus: jobs, signals, fallback (systemd lab)', () => {
     await lab?.stop();
   });
 
-  it('talks D-Bus, reads every property in one call, and says missing for a unit that does not exist', async () => {
+  it('talks D-Bus, reads a running unit’s status (its pid, type, file state) and says missing for a unit that does not exist', async () => {
     const adapter = dbusAdapter(lab);
     try {
       const statuses = await adapter.statusMany(['conf-ticker.service', 'no-such-unit.service']);
       expect(await adapter.transport()).toBe('dbus');
-      expect(statuses.get('conf-ticker.service')).toMatchObject({ state: 'running', activeState: 'active', serviceType: 'simple' });
+      expect(statuses.get('conf-ticker.service')).toMatchObject({ state: 'running', activeState: 'active', subState: 'running', serviceType: 'simple', result: 'success' });
+      expect(statuses.get('conf-ticker.service')!.unitFileState).not.toBe('');
+      expect(statuses.get('conf-ticker.service')!.activeSince).toBeGreaterThan(Date.parse('2026-01-01'));
       expect(statuses.get('conf-ticker.service')!.mainPid).toBeGreaterThan(1);
       expect(statuses.get('no-such-unit.service')!.state).toBe('missing');
       await lab.waitFor(async () => (await adapter.logs('conf-ticker.service', { lines: 5 })).some((line) => line.includes(MARKER)), {
