@@ -170,7 +170,7 @@ The verified-healthy time includes the verification settle (1 s by default) and 
 
 ## Idle cost, side by side with Monit
 
-20 healthy units watched for 60 s in one lab (CPU of the process and its reaped children; goal: the daemon's CPU
+20 healthy units watched for 60 s in one lab, after a minute of warm-up (CPU of the process and its reaped children; goal: the daemon's CPU
 no more than Monit's, RSS below 60 MB):
 
 | system | CPU % of a core | RSS MB | peak RSS MB |
