@@ -186,6 +186,28 @@ describeLab('systemd over D-Bus: jobs, signals, fallback (systemd lab)', () => {
     }
   });
 
+  it('watches a unit by an alias (as sshd.service is ssh.service on Debian): its kill is pushed under the name configured', async () => {
+    await lab.writeUnit('alias-target.service', TICKER);
+    await lab.exec(['ln', '-sf', '/run/systemd/system/alias-target.service', '/run/systemd/system/alias-name.service']);
+    await lab.systemctl('daemon-reload');
+    await lab.systemctl('start', 'alias-target.service');
+    const adapter = dbusAdapter(lab);
+    try {
+      const heard: string[] = [];
+      const stop = adapter.watch(['alias-name.service'], (name) => heard.push(name));
+      const state = async () => (await adapter.statusMany(['alias-name.service'], undefined, { cached: true })).get('alias-name.service')!;
+      expect((await state()).state).toBe('running');
+      expect(await adapter.eventsLiveThere(['alias-name.service'])).toBe(true);
+      await lab.exec(['kill', '-9', String((await state()).mainPid)]);
+      await lab.waitFor(async () => heard.includes('alias-name.service'), { what: 'the kill pushed under the alias', timeoutMs: 10_000, intervalMs: 5 });
+      await lab.waitFor(async () => (await state()).state === 'failed', { what: 'the alias read as failed', timeoutMs: 10_000 });
+      stop();
+    } finally {
+      await adapter.close();
+      await lab.systemctl('reset-failed', 'alias-target.service').catch(() => undefined);
+    }
+  });
+
   it('reads 300 units in one pass through the system bus, which refuses more than 128 pending replies per connection', async () => {
     const adapter = dbusAdapter(lab);
     try {

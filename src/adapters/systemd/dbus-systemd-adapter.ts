@@ -76,7 +76,8 @@ export class DbusSystemdAdapter implements ServiceAdapter {
   private connecting: Promise<SystemdBus | undefined> | undefined;
   private failedAt = Number.NEGATIVE_INFINITY;
   private readonly paths = new Map<string, string>();
-  private readonly names = new Map<string, string>();
+  /** The names each object path was asked for by: an alias (sshd.service) and its unit (ssh.service) share one. */
+  private readonly names = new Map<string, Set<string>>();
   private readonly jobWaiters = new Map<string, (result: string) => void>();
   private readonly finishedJobs = new Map<string, string>();
   private readonly listeners = new Set<{ names: ReadonlySet<string>; listener: StateListener }>();
@@ -173,9 +174,25 @@ export class DbusSystemdAdapter implements ServiceAdapter {
     const known = this.paths.get(name);
     if (known) return known;
     const [path] = (await bus.call(MANAGER_PATH, MANAGER, 'LoadUnit', 's', [name])) as [string];
-    this.paths.set(name, path);
-    this.names.set(path, name);
+    this.link(name, path);
     return path;
+  }
+
+  private link(name: string, path: string): void {
+    this.paths.set(name, path);
+    const names = this.names.get(path) ?? new Set<string>();
+    names.add(name);
+    this.names.set(path, names);
+  }
+
+  /** Every name a signal about `unit` (as systemd names it) or `path` concerns. */
+  private namesOf(path: string | undefined, unit?: string): string[] {
+    const names = new Set(path ? (this.names.get(path) ?? []) : []);
+    if (unit) {
+      names.add(unit);
+      for (const name of this.names.get(this.paths.get(unit) ?? '') ?? []) names.add(name);
+    }
+    return [...names];
   }
 
   async statusMany(names: readonly string[], signal?: AbortSignal, options: StatusOptions = {}): Promise<Map<string, ServiceStatus>> {
@@ -257,11 +274,13 @@ export class DbusSystemdAdapter implements ServiceAdapter {
     try {
       const [rows] = (await bus.call(MANAGER_PATH, MANAGER, 'ListUnitsByNames', 'as', [units])) as [Array<[string, string, string, string, string, string, string, number]>];
       const listed = new Map<string, ListedUnit>();
-      for (const [name, , loadState, activeState, subState, , path, jobId] of rows) {
-        listed.set(name, { loadState, activeState, subState, path, jobId: Number(jobId) });
-        this.paths.set(name, path);
-        this.names.set(path, name);
-      }
+      // One row per name asked, in order; a row names the unit itself, which for an alias is another name.
+      rows.forEach(([unit, , loadState, activeState, subState, , path, jobId], index) => {
+        const asked = units[index]!;
+        listed.set(asked, { loadState, activeState, subState, path, jobId: Number(jobId) });
+        this.link(asked, path);
+        if (unit !== asked) this.link(unit, path);
+      });
       return listed;
     } catch {
       return undefined;
@@ -391,8 +410,10 @@ export class DbusSystemdAdapter implements ServiceAdapter {
         this.finishedJobs.set(job, result);
         if (this.finishedJobs.size > 200) this.finishedJobs.delete(this.finishedJobs.keys().next().value!);
       }
-      this.forget(unit);
-      this.notify(unit);
+      for (const name of this.namesOf(undefined, unit)) {
+        this.forget(name);
+        this.notify(name);
+      }
       return;
     }
     if (signal.interface === MANAGER && EVERYTHING_CHANGED.has(signal.member)) {
@@ -401,15 +422,16 @@ export class DbusSystemdAdapter implements ServiceAdapter {
     }
     if (signal.interface === PROPERTIES && signal.member === 'PropertiesChanged') {
       const [iface, changed] = signal.body as [string, Record<string, { value?: unknown } | undefined>];
-      const name = this.names.get(signal.path);
+      const names = this.namesOf(signal.path);
       if (iface === UNIT && this.failedListeners.size > 0 && changed.ActiveState?.value === 'failed') {
-        const failed = name ?? unitNameOfPath(signal.path);
+        const failed = names[0] ?? unitNameOfPath(signal.path);
         if (failed?.endsWith('.service')) for (const listener of this.failedListeners) listener(failed);
       }
-      if (!name) return;
       // Any property of the unit or its service (a new main pid, an exit status) makes the kept status stale.
-      this.forget(name);
-      if (iface === UNIT && ('ActiveState' in changed || 'SubState' in changed)) this.notify(name);
+      for (const name of names) {
+        this.forget(name);
+        if (iface === UNIT && ('ActiveState' in changed || 'SubState' in changed)) this.notify(name);
+      }
     }
   }
 
