@@ -10,14 +10,18 @@ import type { CommandRunner } from '../../src/core/ports.js';
 import { describeAdapterConformance } from './conformance.js';
 
 const MARKER = `systemd-conformance-${process.pid}`;
-/** Prints the marker on SIGUSR1; StartLimitIntervalSec=0 so the suite's many starts never hit the start limit. */
+/**
+ * Prints the marker on SIGUSR1, and says when its handler is set (before that, a SIGUSR1 would start node's
+ * inspector instead: a busy machine lost the line that way). StartLimitIntervalSec=0 so the suite's many starts
+ * never hit the start limit.
+ */
 const TICKER = `[Unit]
 Description=conformance ticker
 StartLimitIntervalSec=0
 
 [Service]
 Type=simple
-ExecStart=/usr/bin/node -e "process.on('SIGUSR1', () => console.log('${MARKER} usr1')); setInterval(() => {}, 1000)"
+ExecStart=/usr/bin/node -e "process.on('SIGUSR1', () => console.log('${MARKER} usr1')); console.log('${MARKER} ready ' + process.pid); setInterval(() => {}, 1000)"
 Restart=no
 `;
 
@@ -43,6 +47,10 @@ describeLab('systemd lab', () => {
       service: 'conf-ticker.service',
       killMain: inLab('KILL'),
       printLogLine: async (pid) => {
+        await lab.waitFor(async () => (await lab.exec(['journalctl', '-u', 'conf-ticker.service', '-o', 'cat', '--no-pager'])).stdout.includes(`${MARKER} ready ${pid}`), {
+          what: 'the ticker’s SIGUSR1 handler set',
+          timeoutMs: 20_000,
+        });
         await inLab('USR1')(pid);
         return `${MARKER} usr1`;
       },
