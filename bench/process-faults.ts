@@ -9,7 +9,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,7 @@ import { parseConfigText } from '../src/config/load.js';
 import { createDaemon, realAdapters, type Daemon } from '../src/main.js';
 import { silentLogger } from '../src/core/logger.js';
 import { writeDemoStack } from '../src/demo/stack.js';
+import { freePort } from '../src/adapters/host/free-port.js';
 import type { ProcessAdapter } from '../src/adapters/process/process-adapter.js';
 import type { AdapterRegistry } from '../src/adapters/adapter-registry.js';
 import type { Task } from '../src/core/types.js';
@@ -37,13 +37,6 @@ export interface ProcessFaultResult {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 interface ProcessFault {
   /** The comparison's fault of the same kind. */

@@ -87,8 +87,8 @@ export class OutboxDispatcher {
         await this.deliverDue(signal);
         // Never a tight loop: a row that stays due (its store cannot be written) is tried again after a pause.
         const wait = Math.min(pollMs, Math.max(MIN_PAUSE_MS, (this.nextDueAt() ?? Number.POSITIVE_INFINITY) - this.options.clock.now()));
-        if (wake.signal.aborted) wake = new AbortController();
-        else await this.options.clock.sleep(wait, AbortSignal.any([signal, wake.signal])).catch(() => undefined);
+        // A row queued during the pass skips the sleep.
+        if (!wake.signal.aborted) await this.options.clock.sleep(wait, AbortSignal.any([signal, wake.signal])).catch(() => undefined);
         if (wake.signal.aborted) wake = new AbortController();
       }
     } finally {

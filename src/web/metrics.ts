@@ -14,7 +14,6 @@ const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
 const EVENT_LOOP_SAMPLE_MS = 1_000;
 
 /** The daemon's MetricsRecorder, exported at /metrics in the Prometheus text format. */
-
 export class PrometheusMetrics implements MetricsRecorder {
   readonly registry = new Registry();
   private stores: Stores | undefined;

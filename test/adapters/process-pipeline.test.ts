@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
+import { freePort } from '../../src/adapters/host/free-port.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseConfigText } from '../../src/config/load.js';
@@ -27,14 +27,6 @@ import { MemoryAdapter } from '../support/memory-adapter.js';
 import { deadPid, waitUntil } from '../support/processes.js';
 
 const HTTP_APP = fileURLToPath(new URL('../fixtures/http-app.mjs', import.meta.url));
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 describe('the daemon on the process adapter (an HTTP service from a YAML config)', () => {
   let directory: string;

@@ -30,7 +30,7 @@ const RECONNECT_MS = 60_000;
 /** After a dropped connection (the bus daemon restarted, say), with units watched: reconnect after these delays, then lazily. */
 const RECONNECT_DELAYS_MS = [250, 1_000, 3_000, 10_000];
 const SIGNALS: Record<string, number> = { SIGTERM: 15, SIGKILL: 9, SIGCONT: 18 };
-/** How long a watched unit's status is trusted without a signal (a lost message): the default full cycle. */
+/** How long a kept status is trusted without a signal (a lost message): the default full cycle. */
 const STATUS_CACHE_MS = 5 * 60_000;
 /** Manager signals after which any unit may have changed (daemon-reload, enable/mask, units loaded or dropped). */
 const EVERYTHING_CHANGED = new Set(['Reloading', 'UnitFilesChanged', 'UnitRemoved']);
@@ -82,7 +82,7 @@ export class DbusSystemdAdapter implements ServiceAdapter {
   private readonly finishedJobs = new Map<string, string>();
   private readonly listeners = new Set<{ names: ReadonlySet<string>; listener: StateListener }>();
   private readonly failedListeners = new Set<StateListener>();
-  /** Statuses of watched units read since their last signal, with when they were read. */
+  /** Statuses read from systemd since the unit's last signal, with when they were read. */
   private readonly statusCache = new Map<string, { status: ServiceStatus; at: number }>();
   /** Bumped by every signal for a unit: a read that a signal overtook is not kept. */
   private readonly generations = new Map<string, number>();
@@ -154,7 +154,7 @@ export class DbusSystemdAdapter implements ServiceAdapter {
     if (this.closed) return;
     this.logger.info({ error: (error as Error)?.message }, 'the D-Bus connection to systemd closed: reconnecting');
     // Changes are not pushed until it is back: a look now, and polling meanwhile (eventsLive is false).
-    for (const { names, listener } of this.listeners) for (const name of names) listener(name);
+    this.notifyAll();
     this.reconnectSoon(0);
   }
 
@@ -165,7 +165,7 @@ export class DbusSystemdAdapter implements ServiceAdapter {
       void this.connected(true).then((bus) => {
         if (!bus) return this.reconnectSoon(attempt + 1);
         // Changes while disconnected were not signalled: every watched unit may have changed.
-        for (const { names, listener } of this.listeners) for (const name of names) listener(name);
+        this.notifyAll();
       });
     }, delay).unref();
   }
@@ -437,6 +437,11 @@ export class DbusSystemdAdapter implements ServiceAdapter {
 
   private notify(name: string): void {
     for (const { names, listener } of this.listeners) if (names.has(name)) listener(name);
+  }
+
+  /** Every watched unit may have changed (the connection dropped or came back). */
+  private notifyAll(): void {
+    for (const { names, listener } of this.listeners) for (const name of names) listener(name);
   }
 
   /** Runs a job, or waits for the one already queued for the unit, and returns its JobRemoved result. */

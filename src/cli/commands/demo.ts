@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../adapters/host/free-port.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseConfigText } from '../../config/load.js';
@@ -18,18 +18,6 @@ import { Narrator } from '../../demo/narrator.js';
 import { startDashboard } from '../web.js';
 import { UsageError } from '../../core/errors.js';
 import type { ProcessAdapter } from '../../adapters/process/process-adapter.js';
-
-/** A free TCP port on the loopback, chosen by the kernel. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`--port expects a port number 0-65535, got "${value}"`);
