@@ -55,6 +55,7 @@ describe('webhook notifications through the outbox', () => {
   let dir: string;
   let database: SqliteDatabase;
   let outbox: OutboxRepository;
+
   let clock: ManualClock;
   let server: Server;
   let base: string;
@@ -63,6 +64,15 @@ describe('webhook notifications through the outbox', () => {
   let respond: (index: number, response: ServerResponse) => void;
 
   const retry = { maxAttempts: 3, initialDelayMs: 1_000, maxDelayMs: 10_000 };
+
+  /**
+   * Waits (5 s at most) until the row is marked delivered. Stopping the dispatcher as soon as the server has the
+   * request would race its marking the row: a loaded machine then saw it still pending.
+   */
+  async function untilDelivered(): Promise<void> {
+    const deadline = Date.now() + 5_000;
+    while (outbox.forDedupKey(DEDUP)[0]?.status !== 'delivered' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 
   function dispatcher(webhook: Partial<Webhook> = {}): OutboxDispatcher {
     const hook: Webhook = { name: 'ops', url: `${base}/hooks/T0/SECRETPATH`, format: 'generic', timeoutMs: 2_000, ...webhook };
@@ -218,7 +228,7 @@ describe('webhook notifications through the outbox', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(sleeps).toEqual([3_600_000]);
     outbox.enqueue(notification(), ['webhook:ops'], realSleep.now());
-    while (requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await untilDelivered();
     controller.abort();
     await expect(running).resolves.toBeUndefined();
     expect(outbox.forDedupKey(DEDUP)[0]).toMatchObject({ status: 'delivered' });
@@ -249,7 +259,7 @@ describe('webhook notifications through the outbox', () => {
     const running = new OutboxDispatcher({ outbox, notifiers, clock: realSleep, logger: silentLogger, retry }).run(controller.signal, 10);
     await new Promise((resolve) => setTimeout(resolve, 50));
     outbox.enqueue(notification(), ['webhook:ops'], realSleep.now());
-    while (requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await untilDelivered();
     controller.abort();
     await expect(running).resolves.toBeUndefined();
     expect(passes).toBeGreaterThan(1);
