@@ -134,7 +134,8 @@ describe('the process adapter', () => {
   });
 
   it('stops with SIGTERM to the whole process group, and SIGKILLs what ignores it after the stop timeout', async () => {
-    const spawner = `const c = require('child_process').spawn('sleep', ['1000'], { stdio: 'ignore' }); console.log('grandchild ' + c.pid); process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)`;
+    // The SIGTERM handler is set before the line the test waits for, or a SIGTERM could come first (seen under load).
+    const spawner = `process.on('SIGTERM', () => {}); const c = require('child_process').spawn('sleep', ['1000'], { stdio: 'ignore' }); console.log('grandchild ' + c.pid); setInterval(() => {}, 1000)`;
     const processes = setup({ stubborn: { argv: [NODE, '-e', spawner], stopTimeout: '300ms' } });
     await processes.start('stubborn');
     const lines = await waitUntil('the grandchild pid', async () => (await processes.logs('stubborn', { lines: 10 })).find((line) => line.includes('grandchild')));
