@@ -25,6 +25,8 @@ import { QuickFixPhase } from './phases/quick-fix.js';
 import { Pipeline } from './phases/pipeline.js';
 import { Orchestrator, type StateEvents } from './runtime/orchestrator.js';
 import { ConfigKeeper } from './runtime/config-keeper.js';
+import { LastKnownGood } from './runtime/last-known-good.js';
+import { createInvestigator } from './runtime/investigation.js';
 import { ResearchPhase } from './phases/research.js';
 import { ConsensusPhase } from './phases/consensus.js';
 import type { RemediationPhase } from './phases/phase.js';
@@ -152,7 +154,17 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const windowStart = adapters.clock.now() - Math.max(config.safety.budget.windowMs, config.safety.rateLimit.windowMs);
   policy.seed(stores.attempts.actedSince(windowStart));
   const snapshots = new ConfigSnapshots(config.dataDir);
-  const executor = new Executor({ adapter: adapters.adapter, runner: adapters.runner, files: adapters.files, config, snapshots, clock: adapters.clock });
+  const lastKnownGood = new LastKnownGood({ adapter: adapters.adapter, states: stores.serviceStates, config, clock: adapters.clock, logger });
+  const executor = new Executor({
+    adapter: adapters.adapter,
+    runner: adapters.runner,
+    files: adapters.files,
+    probes: adapters.probes,
+    config,
+    snapshots,
+    clock: adapters.clock,
+    knownGood: lastKnownGood,
+  });
   const { metrics } = options;
   const planRunner = new PlanRunner({ stores, executor, policy, detector, clock: adapters.clock, newId, settleMs: config.verification.settleMs, logger, metrics });
   const agents = { ...createAgents(config, adapters.runner), ...options.agents };
@@ -165,7 +177,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
   }
   const configKeeper = new ConfigKeeper({ snapshots, runner: adapters.runner, config, clock: adapters.clock, logger });
   const escalations = createEscalationService(config, stores, logger, adapters.clock, adapters.adapter);
-  const pipeline = new Pipeline({ stores, detector, adapter: adapters.adapter, phases, clock: adapters.clock, newId, logger, isPaused, escalations, config, metrics });
+  const investigate = createInvestigator({ lastKnownGood, probes: adapters.probes, adapter: adapters.adapter, config });
+  const pipeline = new Pipeline({ stores, detector, adapter: adapters.adapter, phases, clock: adapters.clock, newId, logger, isPaused, escalations, config, metrics, investigate });
   const watched = [...new Set(config.services.flatMap((service) => [service.unit, ...service.dependsOn]))];
   const { adapter } = adapters;
   const watchFailedUnits = watchesFailedUnits(config);
@@ -190,6 +203,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     logger,
     remediate: true,
     configKeeper,
+    lastKnownGood,
     escalations,
     metrics,
     stateEvents,

@@ -4,8 +4,8 @@
  * the agents' catalog, the CLI's `actions` and the dashboard's list derive from them.
  */
 import { z } from 'zod/v4';
-import type { CompiledConfig } from '../config/compiled.js';
-import type { AdapterCapability, Clock, CommandResult, CommandRunner, FileSystem, ServiceAdapter } from '../core/ports.js';
+import type { CompiledConfig, CompiledService } from '../config/compiled.js';
+import type { AdapterCapability, Clock, CommandResult, CommandRunner, FileSystem, Probes, ServiceAdapter } from '../core/ports.js';
 import type { Action } from '../core/types.js';
 import type { ConfigSnapshots } from '../store/config-snapshots.js';
 import { sanitizeText } from '../core/sanitize.js';
@@ -21,13 +21,24 @@ export interface ActionRuntime {
   adapter: ServiceAdapter;
   runner: CommandRunner;
   files: FileSystem;
+  /** Read-only host probes (who listens on a port), for actions that must look before they act. */
+  probes: Probes;
   config: CompiledConfig;
   snapshots: ConfigSnapshots;
   clock: Clock;
   scope: ExecutionScope;
   signal?: AbortSignal;
+  /** The services' last-known-good states and how to put them back (runtime/last-known-good.ts). */
+  knownGood?: KnownGoodRestorer;
   /** Runs the config test of a unit before (re)starting it; throws EscalateNowError when it fails. */
   configTest(argv: readonly string[] | undefined, unit: string): Promise<void>;
+}
+
+/** Puts a service's definition or its paths' owner and mode back to their last-known-good values. */
+export interface KnownGoodRestorer {
+  has(service: string): boolean;
+  restoreDefinition(service: CompiledService, signal?: AbortSignal): Promise<ActionResult>;
+  restorePermissions(service: CompiledService, signal?: AbortSignal): Promise<ActionResult>;
 }
 
 /** What an agent is told about an action for this task: a description and what each parameter may be. */
@@ -41,6 +52,8 @@ export interface OfferContext {
   config: CompiledConfig;
   /** A last-known-good configuration snapshot of the service exists. */
   hasSnapshot: boolean;
+  /** A last-known-good state (unit definition, paths) of the service exists. */
+  hasKnownGood?: boolean;
 }
 
 export interface ActionDefinition<Params extends Record<string, string | number | boolean> = Record<string, string | number | boolean>, Type extends string = string> {

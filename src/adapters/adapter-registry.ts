@@ -4,7 +4,7 @@
  * registry is itself a ServiceAdapter that routes every call, so the core sees one port; `for(name)` gives the
  * service's own adapter where its capabilities matter (the executor, the agents' catalog).
  */
-import type { AdapterCapability, CommandResult, LogQuery, ServiceAdapter, ServiceStatus, StateListener, StatusOptions } from '../core/ports.js';
+import type { AdapterCapability, CommandResult, LogQuery, ServiceAdapter, ServiceDefinition, ServiceStatus, StateListener, StatusOptions } from '../core/ports.js';
 
 export class AdapterRegistry implements ServiceAdapter {
   readonly kind = 'registry';
@@ -64,6 +64,16 @@ export class AdapterRegistry implements ServiceAdapter {
   }
   async dependencies(name: string, signal?: AbortSignal): Promise<string[]> {
     return (await this.for(name).dependencies?.(name, signal)) ?? [];
+  }
+  async daemonReload(signal?: AbortSignal): Promise<CommandResult> {
+    const adapter = this.adapters().find((candidate) => candidate.daemonReload && !candidate.unavailable);
+    if (!adapter) throw new Error('no service manager here can reload unit files');
+    return adapter.daemonReload!(signal);
+  }
+  async definition(name: string, signal?: AbortSignal): Promise<ServiceDefinition> {
+    const adapter = this.for(name);
+    if (!adapter.definition) throw new Error(`the ${adapter.kind} adapter does not know how ${name} is defined`);
+    return adapter.definition(name, signal);
   }
 
   watch(names: readonly string[], listener: StateListener): () => void {

@@ -39,6 +39,8 @@ export interface AgentContext {
   logs: string[];
   /** Every attempt so far, every phase. */
   attempts: Array<{ phase: number; source: string; plan: string; outcome: string | null; detail: string }>;
+  /** What changed since the service was last known good, as readable lines with times: untrusted. */
+  drift: string[];
   /** Findings of earlier phases (config test output, ladder notes). */
   findings: string[];
   /** Learned patterns for this service and signature. */

@@ -19,6 +19,7 @@ function context(overrides: Partial<AgentContext> = {}): AgentContext {
     logs: ['web[1]: starting', 'web[1]: bind() to 0.0.0.0:80 failed (98: Address already in use)'],
     attempts: [{ phase: 1, source: 'quick-fix', plan: 'restart_unit', outcome: 'failure', detail: 'restart failed: exit-code' }],
     findings: ['config test passed'],
+    drift: [],
     learned: [{ plan: 'restart_unit', successes: 1, failures: 2, confidence: 0.33 }],
     knownSignatures: [{ symptom: 'address_in_use', hint: 'another process holds the port', line: 'bind() failed (98: Address already in use)' }],
     catalog: [

@@ -141,6 +141,9 @@ function hostData(context: AgentContext, findings: string[], attempts: AgentCont
       `- phase ${attempt.phase} ${fenceSafe(attempt.source, 40)} ${fenceSafe(attempt.plan, 80)} -> ${fenceSafe(attempt.outcome ?? 'pending', 40)}: ${fenceSafe(attempt.detail, 600)}`,
     );
   }
+  lines.push('', '## What changed since the service was last known good');
+  if (context.drift.length === 0) lines.push('(nothing recorded)');
+  for (const line of context.drift.slice(0, 60)) lines.push(fenceSafe(line, 400));
   lines.push('', '## Findings of earlier phases');
   if (findings.length === 0) lines.push('(none)');
   for (const finding of findings) lines.push(`- ${fenceSafe(finding, 1500)}`);

@@ -5,6 +5,7 @@ import type { TaskStats } from '../store/task-repository.js';
 import type { Escalation } from '../store/escalation-repository.js';
 import { formatDuration } from '../config/duration.js';
 import { table, when } from './table.js';
+import { describeDrift } from '../drift/drift.js';
 
 export function formatCycleSummary(summary: CycleRecord): string {
   const tracked =
@@ -76,6 +77,12 @@ export function formatTask(task: Task, attempts: readonly Attempt[], escalation:
   if (task.evidence.logs.length > 0) {
     lines.push('  last log lines:');
     for (const line of task.evidence.logs.slice(-10)) lines.push(`    | ${line}`);
+  }
+  if (task.evidence.drift) {
+    lines.push('', 'What changed since it was last known good');
+    for (const line of describeDrift(task.evidence.drift, (ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19))) lines.push(`  ${line}`);
+    const { drift } = task.evidence;
+    if (drift.changes.length + drift.facts.length + drift.packages.length + drift.modified.length === 0) lines.push('  nothing: its definition and paths are as they were');
   }
   lines.push('', 'Timeline');
   if (attempts.length === 0) lines.push('  (no attempts)');

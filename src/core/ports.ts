@@ -82,8 +82,30 @@ export interface LogQuery {
  * What an adapter can do beyond start, stop, restart, status and logs. An action that needs a capability the
  * service's adapter does not declare is never offered to an agent and is refused by the executor.
  */
-export const ADAPTER_CAPABILITIES = ['reset-failed', 'reload', 'signal', 'runtime-paths', 'dependencies', 'journal-vacuum', 'list-failed'] as const;
+export const ADAPTER_CAPABILITIES = ['reset-failed', 'reload', 'signal', 'runtime-paths', 'dependencies', 'journal-vacuum', 'list-failed', 'definition', 'daemon-reload'] as const;
 export type AdapterCapability = (typeof ADAPTER_CAPABILITIES)[number];
+
+/**
+ * How a service is defined to its manager, as it is in effect now: what the last-known-good state records and
+ * drift is computed from. Paths are absolute; empty strings and lists when the manager has no such notion.
+ */
+export interface ServiceDefinition {
+  /** The unit file and then its drop-ins, in the order the manager reads them (systemctl cat). */
+  unitFiles: string[];
+  /** EnvironmentFile= paths ('-' prefix removed). */
+  environmentFiles: string[];
+  /** Environment= assignments (KEY=value). */
+  environment: string[];
+  user: string;
+  group: string;
+  workingDirectory: string;
+  /** The program ExecStart= runs (the first one), or ''. */
+  execPath: string;
+  /** Effective resource limits by name (LimitNOFILE: "1024"). */
+  limits: Record<string, string>;
+  /** StateDirectory=, RuntimeDirectory=, CacheDirectory=, LogsDirectory=, ConfigurationDirectory= as absolute paths. */
+  directories: string[];
+}
 
 export interface StatusOptions {
   cached?: boolean;
@@ -117,6 +139,10 @@ export interface ServiceAdapter {
   runtimePaths?(name: string, signal?: AbortSignal): Promise<{ directories: string[]; pidFile?: string }>;
   /** dependencies: services this one cannot run without (systemd's Requires=, BindsTo=). */
   dependencies?(name: string, signal?: AbortSignal): Promise<string[]>;
+  /** definition: how the service is defined now (unit file, drop-ins, environment, user, limits, directories). */
+  definition?(name: string, signal?: AbortSignal): Promise<ServiceDefinition>;
+  /** daemon-reload: makes the manager re-read unit files (after a drop-in is restored). */
+  daemonReload?(signal?: AbortSignal): Promise<CommandResult>;
   /** journal-vacuum: shrinks the journal to `maxSizeMb`. */
   vacuumJournal?(maxSizeMb: number, signal?: AbortSignal): Promise<CommandResult>;
   /** Calls `listener` when a watched service may have changed state; returns the function that stops watching. */
@@ -164,12 +190,25 @@ export interface MemoryUsage {
   totalBytes: number;
 }
 
+/** A process listening on a TCP port. */
+export interface Listener {
+  port: number;
+  pid: number;
+  command: string;
+  cmdline: string;
+  /** The unit its cgroup names (nginx.service, session-3.scope), if any. */
+  unit?: string;
+  address: string;
+}
+
 /** Network and host probes used by checks. */
 export interface Probes {
   http(url: string, options: { timeoutMs: number; method?: string; signal?: AbortSignal }): Promise<HttpProbeResult>;
   tcp(host: string, port: number, options: { timeoutMs: number; signal?: AbortSignal }): Promise<{ ok: boolean; error?: string; timedOut: boolean }>;
   filesystem(mount: string): Promise<FilesystemUsage>;
   memory(): Promise<MemoryUsage>;
+  /** Read-only: who listens on a TCP port. */
+  listeners?(port: number): Promise<Listener[]>;
 }
 
 /**

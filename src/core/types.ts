@@ -1,4 +1,5 @@
 /** Domain types shared by the detector, the pipeline, the store and the CLI. */
+import type { DriftReport } from '../drift/drift.js';
 
 export const CHECK_TYPES = ['unit', 'http', 'tcp', 'command', 'log', 'disk', 'inodes', 'memory'] as const;
 export type CheckType = (typeof CHECK_TYPES)[number];
@@ -49,6 +50,8 @@ export interface Evidence {
   /** Last log lines, sanitised and capped. */
   logs: string[];
   checks: CheckResult[];
+  /** What changed since the service was last known good, computed when remediation begins. */
+  drift?: DriftReport;
 }
 
 /** A failing check on a service (or the host), identified by a stable fingerprint. */

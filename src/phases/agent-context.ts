@@ -10,9 +10,13 @@ import type { TaskContext } from './phase.js';
 import { compileLogPattern } from '../core/log-pattern.js';
 import { ACTION_DEFINITIONS } from '../actions/definitions/index.js';
 import { runtimeRoots } from '../actions/scope.js';
+import { describeDrift } from '../drift/drift.js';
 import type { AgentContext, CatalogEntry } from '../agents/agent.js';
 
-export function buildAgentContext(context: TaskContext, options: { config: CompiledConfig; learned: readonly LearnedPattern[]; hasSnapshot: boolean }): AgentContext {
+export function buildAgentContext(
+  context: TaskContext,
+  options: { config: CompiledConfig; learned: readonly LearnedPattern[]; hasSnapshot: boolean; hasKnownGood?: boolean },
+): AgentContext {
   const { task, service, scope } = context;
   const { evidence } = context;
   const logs = sanitizeLines(evidence.logs, 30, 400);
@@ -43,6 +47,13 @@ export function buildAgentContext(context: TaskContext, options: { config: Compi
       outcome: attempt.outcome,
       detail: sanitizeText(attempt.detail, 500),
     })),
+    drift: evidence.drift
+      ? sanitizeLines(
+          describeDrift(evidence.drift, (ms) => new Date(ms).toISOString()),
+          60,
+          400,
+        )
+      : [],
     findings: context.findings.map((finding) => sanitizeText(finding, 2000)),
     learned: options.learned.map((pattern) => ({
       plan: pattern.planKey,
@@ -51,18 +62,18 @@ export function buildAgentContext(context: TaskContext, options: { config: Compi
       confidence: Number(pattern.confidence.toFixed(3)),
     })),
     knownSignatures,
-    catalog: catalogFor(context, options.config, options.hasSnapshot),
+    catalog: catalogFor(context, options.config, options.hasSnapshot, options.hasKnownGood ?? context.evidence.drift?.knownGoodAt != null),
   };
 }
 
 /** The catalog entries this task may use, with their parameters spelled out: each action's own offer. */
-export function catalogFor(context: TaskContext, config: CompiledConfig, hasSnapshot: boolean): CatalogEntry[] {
+export function catalogFor(context: TaskContext, config: CompiledConfig, hasSnapshot: boolean, hasKnownGood = false): CatalogEntry[] {
   const { scope } = context;
   const entries: CatalogEntry[] = [];
   for (const definition of ACTION_DEFINITIONS) {
     if (definition.executable === false) continue;
     if (definition.capability && scope.capabilities && !scope.capabilities.has(definition.capability)) continue;
-    const offer = definition.offer(scope, { config, hasSnapshot });
+    const offer = definition.offer(scope, { config, hasSnapshot, hasKnownGood });
     if (offer) entries.push({ type: definition.type, ...offer });
   }
   return entries;

@@ -2,6 +2,7 @@
 import type { CompiledService } from '../config/compiled.js';
 import type { ExecutionScope } from '../actions/executor.js';
 import type { Attempt, Evidence, Phase, Task } from '../core/types.js';
+import type { Diagnosis } from '../drift/diagnosis.js';
 
 export interface TaskContext {
   task: Task;
@@ -13,6 +14,8 @@ export interface TaskContext {
   attempts: Attempt[];
   /** Findings worth passing on to later phases and to a human. */
   findings: string[];
+  /** What the evidence and the drift say the cause is (drift/diagnosis.ts), when they say it. */
+  diagnosis?: Diagnosis;
 }
 
 export type PhaseOutcome =

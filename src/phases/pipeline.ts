@@ -18,6 +18,16 @@ import { sanitizeLines } from '../core/sanitize.js';
 import { unitEvidence } from '../checks/unit-evidence.js';
 import { isStorageError } from '../store/storage-error.js';
 import { clockTimeout } from '../core/clock-timeout.js';
+import type { DriftReport } from '../drift/drift.js';
+import { describeDrift } from '../drift/drift.js';
+import { diagnose, type Diagnosis } from '../drift/diagnosis.js';
+
+/** What is found out about a failed service before anything is tried (runtime/investigation.ts). */
+export interface Investigation {
+  drift?: DriftReport;
+  /** A process on one of its ports that no managed service owns. */
+  strayListener?: { port: number; pid: number; command: string };
+}
 
 export interface PipelineDependencies {
   stores: Stores;
@@ -32,6 +42,8 @@ export interface PipelineDependencies {
   escalations: EscalationService;
   config: CompiledConfig;
   metrics?: MetricsRecorder;
+  /** Read-only: the drift since the service was last known good, who holds its ports. */
+  investigate?: (service: CompiledService, signal: AbortSignal) => Promise<Investigation>;
 }
 
 export type TaskEnding = 'fixed' | 'recovered' | 'escalated' | 'held' | 'interrupted';
@@ -69,6 +81,9 @@ export class Pipeline {
       attempts: stores.attempts.forTask(task.id),
       findings: [],
     };
+    // Ask what changed before anything is tried: the drift joins the task's evidence, and the diagnosis decides
+    // whether a restart can help at all.
+    await this.investigate(context, options.signal);
     // A dependency being fixed by its own task (or fixed since this fault was seen) may be all that was wrong: wait
     // for that task, then re-check before acting here (restarting the app while redis is restarted helps nobody).
     const fixedDependencies = await this.awaitDependencyFixes(task, context, options.signal);
@@ -121,7 +136,29 @@ export class Pipeline {
       lastReason = outcome.reason;
       if (outcome.kind === 'escalate') break;
     }
-    return this.escalate(task, lastPhase, [lastReason, ...context.findings].filter(Boolean).join('\n'), context);
+    return this.escalate(task, lastPhase, escalationReason(lastReason, context), context);
+  }
+
+  private async investigate(context: TaskContext, signal: AbortSignal): Promise<void> {
+    const { investigate, stores, logger } = this.dependencies;
+    const { task, service } = context;
+    if (!investigate || task.service === HOST_SERVICE || !service.unit) return;
+    let found: Investigation = {};
+    try {
+      found = await investigate(service, signal);
+    } catch (error) {
+      logger.warn({ task: task.id, service: service.name, error: (error as Error).message }, 'could not compute the drift');
+    }
+    if (found.drift) {
+      context.evidence = { ...context.evidence, drift: found.drift };
+      task.evidence = context.evidence;
+      stores.tasks.setEvidence(task.id, context.evidence);
+    }
+    context.diagnosis = diagnose({ unit: service.unit, evidence: context.evidence, strayListener: found.strayListener });
+    if (context.diagnosis) {
+      context.findings.push(`diagnosis: ${context.diagnosis.headline}`);
+      logger.info({ task: task.id, service: service.name, restartFutile: context.diagnosis.restartFutile }, `diagnosis: ${context.diagnosis.headline}`);
+    }
   }
 
   /**
@@ -215,4 +252,25 @@ export class Pipeline {
     const { adapter, detector } = this.dependencies;
     return scopeOf(service, { adapter, serviceByUnit: (unit) => detector.serviceByUnit(unit), signal });
   }
+}
+
+/**
+ * What a human reads: the diagnosis as the headline (never the budget running out), the drift with its times,
+ * what each attempt did and printed, and the command they would most likely run first.
+ */
+export function escalationReason(lastReason: string, context: TaskContext): string {
+  const diagnosis: Diagnosis | undefined = context.diagnosis;
+  const findings = context.findings.filter((finding) => !finding.startsWith('diagnosis: '));
+  if (!diagnosis) return [lastReason, ...findings].filter(Boolean).join('\n');
+  const lines = [diagnosis.headline];
+  const drift = context.evidence.drift;
+  if (drift && (drift.changes.length > 0 || drift.packages.length > 0 || drift.modified.length > 0 || drift.facts.length > 0)) {
+    lines.push('what changed:', ...describeDrift(drift, (ms) => new Date(ms).toISOString()).map((line) => `  ${line}`));
+  }
+  const attempts = context.attempts.filter((attempt) => attempt.outcome !== 'shadow');
+  if (attempts.length > 0)
+    lines.push('tried:', ...attempts.map((attempt) => `  phase ${attempt.phase} ${attempt.planKey}: ${attempt.outcome ?? 'unfinished'}: ${attempt.detail.slice(0, 400)}`));
+  if (diagnosis.command) lines.push(`first thing to run: ${diagnosis.command}`);
+  lines.push(`why it stopped here: ${lastReason}`, ...findings);
+  return lines.filter(Boolean).join('\n');
 }

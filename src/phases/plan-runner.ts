@@ -33,6 +33,9 @@ export interface PlanRunnerDependencies {
   metrics?: MetricsRecorder;
 }
 
+/** Actions that only (re)start the unit: futile when the diagnosis says a restart cannot help. */
+const FUTILE_ALONE = new Set(['restart_unit', 'start_unit', 'reset_failed', 'reload_unit']);
+
 export class PlanRunner {
   constructor(private readonly dependencies: PlanRunnerDependencies) {}
 
@@ -72,6 +75,15 @@ export class PlanRunner {
       stores.attempts.finish(attempt.id, { outcome, detail, verification, finishedAt: attempt.finishedAt!, acted });
     };
 
+    // The one gate for every proposer (patterns, agents, the ladder): a restart the evidence says cannot help is
+    // not spent, and costs no budget.
+    const futile = context.diagnosis?.restartFutile && plan.actions.every((action) => FUTILE_ALONE.has(action.type)) ? context.diagnosis : undefined;
+    if (futile) {
+      const refusal = new PolicyRefusal('not_allowed', `not restarted: a restart cannot help: ${futile.headline}`);
+      finish('refused', refusal.message, null, false);
+      logger.info({ task: task.id, service: service.name, plan: attempt.planKey }, refusal.message);
+      return { status: 'refused', attempt, refusal };
+    }
     try {
       if (plan.actions.some(isStateChanging)) {
         const unitFileState = service.unit ? (await detector.unitStatus(service.unit, signal))?.unitFileState : undefined;

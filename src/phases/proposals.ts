@@ -33,6 +33,9 @@ export function planFor(action: Action, service: CompiledService, source: PlanSo
   switch (action.type) {
     case 'remove_stale_file':
     case 'reset_failed':
+    case 'restore_unit_definition':
+    case 'restore_permissions':
+    case 'kill_stray_listener':
       follow.push({ type: 'start_unit', params: unit });
       break;
     case 'kill_process_tree':

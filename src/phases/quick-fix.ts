@@ -32,7 +32,11 @@ export class QuickFixPhase implements RemediationPhase {
   async run(context: TaskContext, signal: AbortSignal): Promise<PhaseOutcome> {
     const { task, service } = context;
     if (task.symptom === 'unit_not_found') return { kind: 'escalate', reason: `${service.unit} is not installed: nothing to restart` };
-    const plans = await this.plans(context, signal);
+    const diagnosis = context.diagnosis;
+    let plans = await this.plans(context, signal);
+    if (diagnosis?.restartFutile) plans = plans.filter((plan) => plan.source !== 'generic');
+    if (diagnosis?.remedy && diagnosis.remedyInPhase1) plans.unshift(diagnosis.remedy);
+    if (plans.length === 0 && diagnosis?.restartFutile) return { kind: 'unfixed', reason: `no restart was spent: ${diagnosis.headline}` };
     if (plans.length === 0) return { kind: 'unfixed', reason: `no quick fix known for ${task.symptom} on ${service.name}` };
 
     const tried = new Set(context.attempts.filter((attempt) => attempt.source !== 'generic').map((attempt) => attempt.planKey));

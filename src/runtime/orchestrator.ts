@@ -16,6 +16,7 @@ import { WorkQueue } from './work-queue.js';
 import { OrchestratorError } from '../core/errors.js';
 import { isStorageError, storageErrorReason } from '../store/storage-error.js';
 import type { ConfigKeeper } from './config-keeper.js';
+import type { LastKnownGood } from './last-known-good.js';
 import type { EscalationService } from '../escalation/escalation-service.js';
 import type { MetricsRecorder } from '../core/metrics.js';
 
@@ -33,6 +34,8 @@ export interface OrchestratorDependencies {
   remediate: boolean;
   /** Keeps last-known-good configuration snapshots of healthy services. */
   configKeeper?: ConfigKeeper;
+  /** Records the healthy services' last-known-good states. */
+  lastKnownGood?: Pick<LastKnownGood, 'refresh'>;
   /** Auto-resolves and re-notifies escalations after each full cycle. */
   escalations?: EscalationService;
   metrics?: MetricsRecorder;
@@ -125,6 +128,7 @@ export class Orchestrator {
       this.reconcile(detection);
       const healthy = [...detection.healthy].map((name) => detector.service(name)).filter((service) => service !== undefined);
       await this.dependencies.configKeeper?.refresh(healthy, detection.statuses, this.shutdown.signal);
+      await this.dependencies.lastKnownGood?.refresh(healthy, detection.statuses, this.shutdown.signal);
     }
     if (options.waitForRemediation) await this.queue.idle();
     const summary: CycleSummary = {

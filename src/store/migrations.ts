@@ -113,6 +113,17 @@ export const TASKS_MIGRATIONS: Migrations = [
   CREATE INDEX tasks_recent_fixes ON tasks (closed_at) WHERE fix_successful = 1 AND closed_at IS NOT NULL AND duration_ms IS NOT NULL;
   CREATE INDEX tasks_service_last_seen ON tasks (service, last_seen);
   `,
+  // Each service's last-known-good state (drift/service-state.ts), a few versions with their times.
+  `
+  CREATE TABLE service_states (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    service TEXT NOT NULL,
+    taken_at TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    state TEXT NOT NULL
+  );
+  CREATE INDEX service_states_service ON service_states (service, id);
+  `,
 ];
 
 export const ESCALATIONS_MIGRATIONS: Migrations = [

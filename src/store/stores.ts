@@ -10,6 +10,7 @@ import { StateRepository } from './state-repository.js';
 import { EscalationRepository } from './escalation-repository.js';
 import { VerdictRepository } from './verdict-repository.js';
 import { OutboxRepository } from './outbox-repository.js';
+import { ServiceStateRepository } from './service-state-repository.js';
 
 export interface Stores {
   readonly dataDir: string;
@@ -21,6 +22,8 @@ export interface Stores {
   readonly verdicts: VerdictRepository;
   /** Notifications waiting for delivery; lives in escalations.db so it commits with the escalation. */
   readonly outbox: OutboxRepository;
+  /** Each service's last-known-good state, with history. */
+  readonly serviceStates: ServiceStateRepository;
   /** Runs `work` in one transaction on tasks.db. */
   transaction<T>(work: () => T): T;
   close(): void;
@@ -39,6 +42,7 @@ export function openStores(dataDir: string): Stores {
     escalations: new EscalationRepository(escalationsDb),
     verdicts: new VerdictRepository(tasksDb),
     outbox: new OutboxRepository(escalationsDb),
+    serviceStates: new ServiceStateRepository(tasksDb),
     transaction: <T>(work: () => T): T => tasksDb.transaction(work)(),
     close() {
       tasksDb.close();

@@ -150,6 +150,11 @@ export class TaskRepository {
     this.database.prepare('UPDATE tasks SET last_seen = ? WHERE id = ?').run(toSqlTime(at), id);
   }
 
+  /** Replaces the task's evidence (the drift found when remediation began is added to it). */
+  setEvidence(id: string, evidence: Evidence): void {
+    this.database.prepare('UPDATE tasks SET evidence = ? WHERE id = ?').run(JSON.stringify(evidence), id);
+  }
+
   setStatus(id: string, status: TaskStatus, phase: Phase | null, reason?: string): void {
     this.database.prepare('UPDATE tasks SET status = ?, phase = ?, reason = COALESCE(?, reason) WHERE id = ?').run(status, phase, reason ?? null, id);
   }

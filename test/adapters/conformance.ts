@@ -175,6 +175,8 @@ export function describeAdapterConformance(name: string, makeFixture: () => Prom
       const heard: string[] = [];
       const stopWatching = adapter.watch!([service], (name) => heard.push(name));
       try {
+        // Pushes are promised only once the adapter says they are live (the D-Bus adapter must first learn the unit's path).
+        if (adapter.eventsLive) await waitFor('the watch to be live', async () => (adapter.eventsLive!([service]) ? true : undefined));
         await current().killMain(up.mainPid);
         await waitFor('the listener to hear of the kill', async () => (heard.includes(service) ? true : undefined));
         expect((await reach('failed')).result).toBe('signal');

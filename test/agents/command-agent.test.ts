@@ -23,6 +23,7 @@ const context: AgentContext = {
   logs: ['bind() to 0.0.0.0:80 failed (98: Address already in use)'],
   attempts: [],
   findings: [],
+  drift: [],
   learned: [],
   knownSignatures: [],
   catalog: [{ type: 'restart_unit', description: 'restart the unit', params: {} }],

@@ -25,6 +25,7 @@ const context: AgentContext = {
   logs: ['api: could not connect to db:5432: connection refused'],
   attempts: [],
   findings: [],
+  drift: [],
   learned: [],
   knownSignatures: [],
   catalog: [{ type: 'start_unit', description: 'start a unit', params: { unit: 'the unit to start' } }],

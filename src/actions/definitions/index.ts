@@ -12,6 +12,8 @@ import { removeStaleFile } from './remove-stale-file.js';
 import { cleanDirectory } from './clean-directory.js';
 import { vacuumJournal } from './vacuum-journal.js';
 import { restoreConfig } from './restore-config.js';
+import { restoreUnitDefinition } from './restore-unit-definition.js';
+import { restorePermissions } from './restore-permissions.js';
 import { runPlaybook } from './run-playbook.js';
 import { escalate } from './escalate.js';
 
@@ -28,6 +30,8 @@ export const ACTION_DEFINITIONS = [
   cleanDirectory,
   vacuumJournal,
   restoreConfig,
+  restoreUnitDefinition,
+  restorePermissions,
   runPlaybook,
   escalate,
 ] as const;

@@ -2,8 +2,11 @@
 import { connect } from 'node:net';
 import { readFile, statfs } from 'node:fs/promises';
 import type { Probes } from '../../core/ports.js';
+import { listenersOn } from './listeners.js';
 
 export const nodeProbes: Probes = {
+  listeners: listenersOn,
+
   async http(url, options) {
     const started = performance.now();
     const timeout = AbortSignal.timeout(options.timeoutMs);

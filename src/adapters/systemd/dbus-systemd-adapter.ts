@@ -10,7 +10,7 @@
  * (5 min) made the kept one stale. The bus is reached lazily; when it cannot be, the polling adapter
  * (systemctl) takes over, with one log line.
  */
-import type { AdapterCapability, CommandResult, LogQuery, ServiceAdapter, ServiceStatus, StateListener, StatusOptions } from '../../core/ports.js';
+import type { AdapterCapability, CommandResult, LogQuery, ServiceAdapter, ServiceDefinition, ServiceStatus, StateListener, StatusOptions } from '../../core/ports.js';
 import { ADAPTER_CAPABILITIES } from '../../core/ports.js';
 import type { Logger } from '../../core/logger.js';
 import { silentLogger } from '../../core/logger.js';
@@ -366,6 +366,17 @@ export class DbusSystemdAdapter implements ServiceAdapter {
 
   logs(name: string, query: LogQuery, signal?: AbortSignal): Promise<string[]> {
     return this.options.fallback.logs(name, query, signal);
+  }
+
+  /** Read rarely (a healthy service's last-known-good state, a failure's drift): systemctl's parsing serves. */
+  definition(name: string, signal?: AbortSignal): Promise<ServiceDefinition> {
+    return this.options.fallback.definition(name, signal);
+  }
+
+  async daemonReload(signal?: AbortSignal): Promise<CommandResult> {
+    const result = await this.options.fallback.daemonReload(signal);
+    this.forgetAll();
+    return result;
   }
 
   vacuumJournal(maxSizeMb: number, signal?: AbortSignal): Promise<CommandResult> {

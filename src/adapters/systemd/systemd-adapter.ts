@@ -1,7 +1,17 @@
 /** ServiceAdapter over systemctl and journalctl, through the CommandRunner (argv only). */
-import { ADAPTER_CAPABILITIES, type AdapterCapability, type CommandResult, type CommandRunner, type LogQuery, type ServiceAdapter, type ServiceStatus } from '../../core/ports.js';
+import {
+  ADAPTER_CAPABILITIES,
+  type AdapterCapability,
+  type CommandResult,
+  type CommandRunner,
+  type LogQuery,
+  type ServiceAdapter,
+  type ServiceDefinition,
+  type ServiceStatus,
+} from '../../core/ports.js';
 import { parseShowOutput } from './show-parser.js';
 import { readJournal } from './journal.js';
+import { DEFINITION_PROPERTIES, definitionFromShow } from './unit-definition.js';
 
 const PROPERTIES = 'Id,LoadState,ActiveState,SubState,UnitFileState,MainPID,Result,ExecMainStatus,ExecMainCode,NRestarts,Type,ActiveEnterTimestamp';
 
@@ -90,6 +100,15 @@ export class SystemdAdapter implements ServiceAdapter {
 
   vacuumJournal(maxSizeMb: number, signal?: AbortSignal): Promise<CommandResult> {
     return this.job(['journalctl', `--vacuum-size=${maxSizeMb}M`], signal);
+  }
+
+  async definition(unit: string, signal?: AbortSignal): Promise<ServiceDefinition> {
+    const result = await this.query(['systemctl', 'show', '--no-pager', `--property=${DEFINITION_PROPERTIES.join(',')}`, '--', unit], signal);
+    return definitionFromShow(result.stdout);
+  }
+
+  daemonReload(signal?: AbortSignal): Promise<CommandResult> {
+    return this.job(['systemctl', 'daemon-reload'], signal);
   }
 
   async dependencies(unit: string, signal?: AbortSignal): Promise<string[]> {

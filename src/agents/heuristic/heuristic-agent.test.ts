@@ -53,6 +53,7 @@ function context(input: ContextInput = {}): AgentContext {
     logs: input.logs ?? [],
     attempts: input.attempts ?? [],
     findings: input.findings ?? [],
+    drift: [],
     learned: input.learned ?? [],
     knownSignatures: input.knownSignatures ?? [],
     catalog: input.catalog ?? catalogFor(service, input.cleanup ?? [], input.without ?? []),
