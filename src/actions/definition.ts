@@ -10,6 +10,7 @@ import type { Action } from '../core/types.js';
 import type { ConfigSnapshots } from '../store/config-snapshots.js';
 import { sanitizeText } from '../core/sanitize.js';
 import type { ExecutionScope } from './scope.js';
+import type { Owners } from './stray-listener.js';
 
 export interface ActionResult {
   ok: boolean;
@@ -32,6 +33,8 @@ export interface ActionRuntime {
   knownGood?: KnownGoodRestorer;
   /** Runs the config test of a unit before (re)starting it; throws EscalateNowError when it fails. */
   configTest(argv: readonly string[] | undefined, unit: string): Promise<void>;
+  /** Who owns processes now (every managed service's main pid, the orchestrator's), for actions that signal. */
+  owners(): Promise<Owners>;
 }
 
 /** Puts a service's definition or its paths' owner and mode back to their last-known-good values. */

@@ -11,12 +11,13 @@ import { validateAction } from './catalog.js';
 import { actionDefinition } from './definitions/index.js';
 import { scopeViolation, type ExecutionScope } from './scope.js';
 import type { ActionResult, ActionRuntime } from './definition.js';
+import { currentOwners } from './stray-listener.js';
 
 export type { ExecutionScope } from './scope.js';
 export type { ActionResult } from './definition.js';
 
 /** The ports and config an action runs with; the executor adds the task's scope, the signal and the config test. */
-export type ExecutorDependencies = Omit<ActionRuntime, 'scope' | 'signal' | 'configTest'>;
+export type ExecutorDependencies = Omit<ActionRuntime, 'scope' | 'signal' | 'configTest' | 'owners'>;
 
 export class Executor {
   constructor(private readonly dependencies: ExecutorDependencies) {}
@@ -43,6 +44,7 @@ export class Executor {
         scope,
         signal,
         configTest: (argv, unit) => this.configTest(argv, unit, signal),
+        owners: () => currentOwners(this.dependencies.adapter, this.dependencies.config, signal),
       });
     } catch (error) {
       // A path the file system refused (a link, an escape, a mount crossed) is a policy refusal, recorded as such.

@@ -199,6 +199,8 @@ export interface Listener {
   /** The unit its cgroup names (nginx.service, session-3.scope), if any. */
   unit?: string;
   address: string;
+  /** Its parent, grandparent, ... up to (not including) pid 1, as /proc tells them (capped). */
+  ancestors: number[];
 }
 
 /** Network and host probes used by checks. */

@@ -6,6 +6,7 @@ import type { CompiledConfig, CompiledService } from '../config/compiled.js';
 import type { Probes, ServiceAdapter } from '../core/ports.js';
 import type { Investigation } from '../phases/pipeline.js';
 import { servicePorts } from '../actions/scope.js';
+import { currentOwners, strayOn } from '../actions/stray-listener.js';
 import type { LastKnownGood } from './last-known-good.js';
 
 export interface InvestigatorDependencies {
@@ -22,17 +23,16 @@ export function createInvestigator(dependencies: InvestigatorDependencies): (ser
   };
 }
 
-/** The first listener on a port of the service that belongs to no unit of a service (and is not us). */
+/** The first listener on a port of the service that nothing managed owns (the rule kill_stray_listener runs by). */
 async function strayListener(service: CompiledService, dependencies: InvestigatorDependencies, signal: AbortSignal): Promise<Investigation['strayListener']> {
   if (!dependencies.probes.listeners) return undefined;
-  const managedUnits = new Set(dependencies.config.services.map((candidate) => candidate.unit));
-  const mainPids = new Set([...(await dependencies.adapter.statusMany([...managedUnits], signal).catch(() => new Map())).values()].map((status) => status.mainPid));
-  for (const port of servicePorts(service)) {
-    for (const listener of await dependencies.probes.listeners(port).catch(() => [])) {
-      if (listener.pid === process.pid || mainPids.has(listener.pid)) continue;
-      if (listener.unit?.endsWith('.service')) continue;
-      return { port, pid: listener.pid, command: listener.cmdline || listener.command };
-    }
+  const ports = servicePorts(service);
+  if (ports.length === 0) return undefined;
+  const owners = await currentOwners(dependencies.adapter, dependencies.config, signal).catch(() => undefined);
+  if (!owners) return undefined;
+  for (const port of ports) {
+    const { stray } = strayOn(await dependencies.probes.listeners(port).catch(() => []), owners);
+    if (stray) return { port, pid: stray.pid, command: stray.cmdline || stray.command };
   }
   return undefined;
 }

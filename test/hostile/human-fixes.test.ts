@@ -39,7 +39,7 @@ const HOSTILE_FIXES: Array<[string, RegExp]> = [
   ['constructor', /"constructor" is not a catalog action/],
   ['toString:unit=web.service', /not a catalog action/],
   ['restart_unit:__proto__=1', /expected TYPE or TYPE:key=value/],
-  ['kill_stray_listener:port=80,pid=1234', /cannot run it yet/],
+  ['kill_stray_listener:port=80,pid=1234', /port 80 is not a port of web/],
 ];
 
 describe('resolve --fix on the CLI', () => {

@@ -309,7 +309,7 @@ describe('GET /api/actions', () => {
     expect(response.statusCode).toBe(200);
     const types = response.json().map((action: { type: string }) => action.type);
     expect(types).toContain('restart_unit');
-    expect(types).not.toContain('kill_stray_listener');
+    expect(types).toContain('kill_stray_listener');
     expect(types).not.toContain('escalate');
     expect(response.json().find((action: { type: string }) => action.type === 'remove_stale_file').fix).toBe('remove_stale_file:path=');
   });

@@ -3,6 +3,7 @@ import { readdir, readFile, readlink } from 'node:fs/promises';
 import type { Listener } from '../../core/ports.js';
 
 const MAX_PIDS = 4000;
+const MAX_ANCESTORS = 64;
 
 export async function listenersOn(port: number): Promise<Listener[]> {
   const inodes = new Map<string, string>();
@@ -32,9 +33,23 @@ export async function listenersOn(port: number): Promise<Listener[]> {
         .flatMap((line) => line.split(':').slice(2).join(':').split('/'))
         .filter((part) => /\.(service|scope|slice)$/.test(part))
         .pop();
-      listeners.push({ port, pid: Number(pid), command, cmdline, unit, address: inodes.get(inode)! });
+      listeners.push({ port, pid: Number(pid), command, cmdline, unit, address: inodes.get(inode)!, ancestors: await ancestorsOf(Number(pid)) });
       break;
     }
   }
   return listeners;
+}
+
+/** The parent chain of a process from /proc/PID/stat (its 4th field, after the parenthesised command). */
+async function ancestorsOf(pid: number): Promise<number[]> {
+  const chain: number[] = [];
+  let current = pid;
+  while (chain.length < MAX_ANCESTORS) {
+    const stat = await readFile(`/proc/${current}/stat`, 'utf8').catch(() => '');
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!Number.isInteger(parent) || parent <= 1) break;
+    chain.push(parent);
+    current = parent;
+  }
+  return chain;
 }
