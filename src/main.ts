@@ -27,6 +27,7 @@ import { Orchestrator, type StateEvents } from './runtime/orchestrator.js';
 import { ConfigKeeper } from './runtime/config-keeper.js';
 import { LastKnownGood } from './runtime/last-known-good.js';
 import { createInvestigator } from './runtime/investigation.js';
+import { blockCleared } from './runtime/unblock.js';
 import { ResearchPhase } from './phases/research.js';
 import { ConsensusPhase } from './phases/consensus.js';
 import type { RemediationPhase } from './phases/phase.js';
@@ -205,6 +206,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
     configKeeper,
     lastKnownGood,
     escalations,
+    unblocked: (block, service, signal) =>
+      blockCleared(block, service, { runner: adapters.runner, commandTimeoutMs: config.safety.commandTimeoutMs, maxOutputBytes: config.safety.maxOutputBytes }, signal),
     metrics,
     stateEvents,
   });

@@ -71,6 +71,7 @@ export const api = {
   escalations: (status) => request('GET', `/api/escalations${query({ status })}`),
   acknowledge: (escalationId) => request('POST', `/api/escalations/${id(escalationId)}/ack`, {}),
   resolve: (escalationId, input) => request('POST', `/api/escalations/${id(escalationId)}/resolve`, input),
+  retry: (escalationId) => request('POST', `/api/escalations/${id(escalationId)}/retry`, {}),
   patterns: () => request('GET', '/api/patterns'),
   actions: () => request('GET', '/api/actions'),
   pause: (reason) => request('POST', '/api/pause', reason ? { reason } : {}),

@@ -1,5 +1,6 @@
 /** Domain types shared by the detector, the pipeline, the store and the CLI. */
 import type { DriftReport } from '../drift/drift.js';
+import type { Block } from '../drift/diagnosis.js';
 
 export const CHECK_TYPES = ['unit', 'http', 'tcp', 'command', 'log', 'disk', 'inodes', 'memory'] as const;
 export type CheckType = (typeof CHECK_TYPES)[number];
@@ -52,6 +53,8 @@ export interface Evidence {
   checks: CheckResult[];
   /** What changed since the service was last known good, computed when remediation begins. */
   drift?: DriftReport;
+  /** What only a human can clear, when the task was escalated on it: re-checked every cycle (a program back, a config test passing). */
+  block?: Block;
 }
 
 /** A failing check on a service (or the host), identified by a stable fingerprint. */

@@ -69,7 +69,16 @@ export function diagnose(inputs: DiagnosisInputs): Diagnosis | undefined {
     source: 'profile',
     reason,
   });
-  const since = (list: readonly DriftChange[]) => (list.length > 0 ? `, since ${list.map((change) => change.summary).join('; ')}` : '');
+  const restorePermissions = (reason: string): Plan => ({
+    actions: [
+      { type: 'restore_permissions', params: { unit } },
+      { type: 'start_unit', params: { unit } },
+    ],
+    source: 'profile',
+    reason,
+  });
+  const since = (list: readonly DriftChange[]) =>
+    list.length > 0 ? `, since ${list.map((change) => (change.at ? `${change.summary} (at ${new Date(change.at).toISOString()})` : change.summary)).join('; ')}` : '';
 
   const spawn = SPAWN_STATUSES[status];
   const programFact = drift?.facts.find((fact) => fact.startsWith('the program '));
@@ -80,9 +89,17 @@ export function diagnose(inputs: DiagnosisInputs): Diagnosis | undefined {
         : spawn === 'CHDIR'
           ? drift?.facts.find((candidate) => candidate.startsWith('the working directory '))
           : programFact) ?? programFact;
-    const related = definitionChanges.length > 0 ? definitionChanges : changes.filter((change) => change.kind === 'missing');
+    // A directory it cannot enter (200/CHDIR) or a program it may no longer run (203/EXEC) after a chown or chmod.
+    const ownership = changes.filter((change) => change.kind === 'owner' || change.kind === 'mode');
+    const related = definitionChanges.length > 0 ? definitionChanges : ownership.length > 0 ? ownership : changes.filter((change) => change.kind === 'missing');
     const path = /(?:program|directory) (\S+)/.exec(fact ?? '')?.[1];
     const headline = `${unit} ${spawn ? `fails before its program runs (status ${status}/${spawn})` : exited}${fact ? `: ${fact}` : ''}${since(related)}`;
+    const user = /^the user (\S+) \(User=\)/.exec(fact ?? '')?.[1];
+    const spawnBlock = (): Block | undefined => {
+      if (definitionChanges.length > 0 || ownership.length > 0) return undefined;
+      if (path) return spawn === 'CHDIR' ? { kind: 'path', path } : { kind: 'program', path };
+      return user ? { kind: 'user', user } : { kind: 'cause', what: headline };
+    };
     const removedPackage = drift?.packages.find((event) => event.action === 'remove' || event.action === 'purge');
     return {
       headline: removedPackage ? `${headline}; package ${removedPackage.package} was ${event(removedPackage.action)} at ${new Date(removedPackage.at).toISOString()}` : headline,
@@ -92,9 +109,11 @@ export function diagnose(inputs: DiagnosisInputs): Diagnosis | undefined {
       remedy:
         definitionChanges.length > 0
           ? restoreDefinition(`${unit}'s definition drifted from its last-known-good state${since(definitionChanges)}: restore it, then start`)
-          : undefined,
-      remedyInPhase1: onlyChange && definitionChanges.length > 0,
-      block: path ? (spawn === 'CHDIR' ? { kind: 'path', path } : { kind: 'program', path }) : { kind: 'cause', what: headline },
+          : ownership.length > 0 && !programFact
+            ? restorePermissions(`owner or mode of ${unit}'s own paths changed${since(ownership)}: put back their last-known-good values, then start`)
+            : undefined,
+      remedyInPhase1: onlyChange && (definitionChanges.length > 0 || (ownership.length > 0 && !programFact)),
+      block: spawnBlock(),
     };
   }
 
@@ -119,16 +138,7 @@ export function diagnose(inputs: DiagnosisInputs): Diagnosis | undefined {
       causes: ownership,
       command: ownership[0]?.path ? `ls -ld ${ownership[0].path}` : `journalctl -u ${unit} -n 50`,
       remedy:
-        ownership.length > 0
-          ? {
-              actions: [
-                { type: 'restore_permissions', params: { unit } },
-                { type: 'start_unit', params: { unit } },
-              ],
-              source: 'profile',
-              reason: `owner or mode of ${unit}'s own paths changed${since(ownership)}: put back their last-known-good values, then start`,
-            }
-          : undefined,
+        ownership.length > 0 ? restorePermissions(`owner or mode of ${unit}'s own paths changed${since(ownership)}: put back their last-known-good values, then start`) : undefined,
       remedyInPhase1: onlyChange && ownership.length > 0,
       block: ownership.length > 0 ? undefined : { kind: 'cause', what: 'permission denied' },
     };
@@ -162,7 +172,8 @@ export function diagnose(inputs: DiagnosisInputs): Diagnosis | undefined {
     };
   }
 
-  if (inputs.strayListener && ADDRESS_IN_USE.test(logs)) {
+  // Its port held by a stray while it is down: it cannot bind it, whatever its logs have said so far.
+  if (inputs.strayListener && (ADDRESS_IN_USE.test(logs) || (evidence.unit !== undefined && evidence.unit.state !== 'running' && evidence.unit.state !== 'starting'))) {
     const { port, pid, command } = inputs.strayListener;
     return {
       headline: `${unit} ${exited}: port ${port} is held by pid ${pid} (${command}), which no managed service owns`,
@@ -198,6 +209,18 @@ export function diagnose(inputs: DiagnosisInputs): Diagnosis | undefined {
       causes: definitionChanges,
       command: `systemctl cat ${unit}`,
       remedy: restoreDefinition(`${unit}'s definition drifted from its last-known-good state${since(definitionChanges)}: restore it, then start`),
+      remedyInPhase1: false,
+    };
+  }
+
+  const ownershipOnly = changes.filter((change) => change.kind === 'owner' || change.kind === 'mode');
+  if (ownershipOnly.length > 0 && evidence.unit && evidence.unit.state !== 'running') {
+    return {
+      headline: `${unit} ${exited}${since(ownershipOnly)}`,
+      restartFutile: false,
+      causes: ownershipOnly,
+      command: `ls -ld ${ownershipOnly[0]!.path ?? ''}`.trim(),
+      remedy: restorePermissions(`owner or mode of ${unit}'s own paths changed${since(ownershipOnly)}: put back their last-known-good values, then start`),
       remedyInPhase1: false,
     };
   }

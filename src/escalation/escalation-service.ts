@@ -67,6 +67,8 @@ export class EscalationService {
           grouped: task.service === existing.service || existing.grouped.includes(task.service) ? existing.grouped : [...existing.grouped, task.service],
           occurrences: existing.occurrences + 1,
           attempts: [...existing.attempts, ...attempts].slice(-50),
+          evidence: task.service === existing.service ? task.evidence : existing.evidence,
+          retryRequestedAt: null,
           hypotheses: request.hypotheses.length > 0 ? request.hypotheses : existing.hypotheses,
           status: active ? existing.status : 'open',
           resolvedAt: active ? existing.resolvedAt : null,
@@ -162,6 +164,36 @@ export class EscalationService {
         });
       }
     }
+  }
+
+  /** Asks the daemon to finish the job now (start, verify) whatever the block says; it does so at its next cycle. */
+  requestRetry(id: string): Escalation {
+    const escalation = this.find(id);
+    if (escalation.status !== 'open' && escalation.status !== 'acknowledged') {
+      throw new UsageError(`escalation ${escalation.id} is ${escalation.status.replace('_', '-')}; only an open or acknowledged escalation can be retried`);
+    }
+    const now = this.dependencies.clock.now();
+    const requested: Escalation = { ...escalation, retryRequestedAt: now, updatedAt: now };
+    this.dependencies.stores.escalations.update(requested);
+    return requested;
+  }
+
+  /** The daemon took the retry request: it is cleared, so it is acted on once. */
+  retryTaken(escalation: Escalation): void {
+    this.dependencies.stores.escalations.update({ ...escalation, retryRequestedAt: null, updatedAt: this.dependencies.clock.now() });
+  }
+
+  /**
+   * A task of an active escalation was fixed by the daemon (it retried once the block cleared, or on request):
+   * the escalation is resolved and whoever was told is told it is over.
+   */
+  taskFixed(taskId: string, how: string): Escalation | undefined {
+    const escalation = this.dependencies.stores.escalations.forTask(taskId);
+    if (!escalation || (escalation.status !== 'open' && escalation.status !== 'acknowledged')) return undefined;
+    this.healthyStreak.delete(escalation.id);
+    const resolution = `auto-resolved: the orchestrator finished the job: ${how}`;
+    this.dependencies.logger.info({ escalation: escalation.id, service: escalation.service, task: taskId }, resolution);
+    return this.close({ ...escalation, retryRequestedAt: null }, 'auto_resolved', resolution, 'escalation.recovered', this.dependencies.clock.now());
   }
 
   acknowledge(id: string): Escalation {

@@ -16,6 +16,13 @@ export interface TaskContext {
   findings: string[];
   /** What the evidence and the drift say the cause is (drift/diagnosis.ts), when they say it. */
   diagnosis?: Diagnosis;
+  /**
+   * Reads the unit's state and journal again after an attempt failed and re-runs the diagnosis on them (what a
+   * failed start printed, an exit status such as 203/EXEC, often says more than the first failure did).
+   */
+  reconsider?(signal: AbortSignal): Promise<void>;
+  /** The output of the config test that refused a (re)start, when one did. */
+  configTestFailure?: string;
 }
 
 export type PhaseOutcome =

@@ -55,7 +55,7 @@ export class Pipeline {
   constructor(private readonly dependencies: PipelineDependencies) {}
 
   /** Remediates a task. `recheck` first re-runs the checks (for resumed or re-queued tasks). */
-  async remediate(task: Task, options: { recheck: boolean; signal: AbortSignal }): Promise<TaskEnding> {
+  async remediate(task: Task, options: { recheck: boolean; signal: AbortSignal; retry?: string }): Promise<TaskEnding> {
     const { stores, detector, clock, logger } = this.dependencies;
     const service = task.service === HOST_SERVICE ? HOST_PSEUDO_SERVICE : (detector.service(task.service) ?? (task.unit ? detector.discover(task.unit) : undefined));
     if (!service) {
@@ -78,8 +78,9 @@ export class Pipeline {
       service,
       evidence: task.evidence,
       scope: await this.scope(service, options.signal),
-      attempts: stores.attempts.forTask(task.id),
-      findings: [],
+      // A retry once the block cleared starts afresh: what failed before failed against what is gone now.
+      attempts: options.retry ? [] : stores.attempts.forTask(task.id),
+      findings: options.retry ? [`retried: ${options.retry}`] : [],
     };
     // Ask what changed before anything is tried: the drift joins the task's evidence, and the diagnosis decides
     // whether a restart can help at all.
@@ -127,6 +128,7 @@ export class Pipeline {
       lastPhase = phase.phase;
       if (outcome.kind === 'fixed') {
         this.close(task, 'fixed', phase.phase, outcome.attempt.reason);
+        if (options.retry) this.dependencies.escalations.taskFixed(task.id, `${options.retry}; ${outcome.attempt.planKey} verified`);
         return 'fixed';
       }
       if (outcome.kind === 'held') {
@@ -154,11 +156,20 @@ export class Pipeline {
       task.evidence = context.evidence;
       stores.tasks.setEvidence(task.id, context.evidence);
     }
-    context.diagnosis = diagnose({ unit: service.unit, evidence: context.evidence, strayListener: found.strayListener });
-    if (context.diagnosis) {
-      context.findings.push(`diagnosis: ${context.diagnosis.headline}`);
-      logger.info({ task: task.id, service: service.name, restartFutile: context.diagnosis.restartFutile }, `diagnosis: ${context.diagnosis.headline}`);
-    }
+    const conclude = () => {
+      const before = context.diagnosis?.headline;
+      context.diagnosis =
+        diagnose({ unit: service.unit, evidence: context.evidence, strayListener: found.strayListener, configTestFailure: context.configTestFailure }) ?? context.diagnosis;
+      if (context.diagnosis && context.diagnosis.headline !== before) {
+        context.findings = [...context.findings.filter((finding) => !finding.startsWith('diagnosis: ')), `diagnosis: ${context.diagnosis.headline}`];
+        logger.info({ task: task.id, service: service.name, restartFutile: context.diagnosis.restartFutile }, `diagnosis: ${context.diagnosis.headline}`);
+      }
+    };
+    conclude();
+    context.reconsider = async (reconsidering) => {
+      context.evidence = await this.freshEvidence(context, reconsidering);
+      conclude();
+    };
   }
 
   /**
@@ -194,6 +205,7 @@ export class Pipeline {
     const status = (await adapter.statusMany([service.unit], signal).catch(() => new Map())).get(service.unit);
     const logs = await adapter.logs(service.unit, { lines: 30 }, signal).catch(() => context.evidence.logs);
     return {
+      ...context.evidence,
       unit: status ? unitEvidence(service.unit, status) : context.evidence.unit,
       logs: sanitizeLines(logs, 30),
       checks: context.attempts.findLast((attempt) => attempt.verification)?.verification?.checks ?? context.evidence.checks,
@@ -221,6 +233,12 @@ export class Pipeline {
     const causeKey = await this.causeOf(task, context);
     const hypotheses = context?.findings.filter((finding) => /^phase [23] /.test(finding)) ?? [];
     const now = clock.now();
+    // What only a human can clear goes with the escalation, so every cycle can see whether it has been cleared.
+    if (context) {
+      const evidence = { ...context.evidence, block: context.diagnosis?.block };
+      task = { ...task, evidence };
+      stores.tasks.setEvidence(task.id, evidence);
+    }
     stores.tasks.finish(task.id, { status: 'escalated', fixSuccessful: false, fixedByPhase: null, closedAt: null, durationMs: now - task.detectedAt, reason });
     stores.tasks.setStatus(task.id, 'escalated', phase ?? 4);
     escalations.escalate({ task: { ...task, status: 'escalated', reason }, reason, causeKey, hypotheses });

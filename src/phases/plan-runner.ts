@@ -33,8 +33,8 @@ export interface PlanRunnerDependencies {
   metrics?: MetricsRecorder;
 }
 
-/** Actions that only (re)start the unit: futile when the diagnosis says a restart cannot help. */
-const FUTILE_ALONE = new Set(['restart_unit', 'start_unit', 'reset_failed', 'reload_unit']);
+/** Actions that only (re)start the unit, however hard: futile when the diagnosis says a restart cannot help. */
+const FUTILE_ALONE = new Set(['restart_unit', 'start_unit', 'reset_failed', 'reload_unit', 'kill_process_tree']);
 
 export class PlanRunner {
   constructor(private readonly dependencies: PlanRunnerDependencies) {}
@@ -46,6 +46,10 @@ export class PlanRunner {
     } catch (error) {
       if (!(error instanceof EscalateNowError)) throw error;
       context.findings.push(...Object.entries(error.evidence).map(([name, value]) => `${name}: ${value}`));
+      if (error.evidence.configTest !== undefined) {
+        context.configTestFailure = String(error.evidence.output ?? '') || error.message;
+        await context.reconsider?.(signal);
+      }
       return { status: 'escalate_now', reason: error.message };
     }
   }
@@ -106,6 +110,7 @@ export class PlanRunner {
         if (!result.ok) {
           finish('failure', details.join('; '), null, true);
           this.learn(context, attempt, false);
+          await context.reconsider?.(signal);
           return { status: 'failed', attempt };
         }
       }
@@ -121,6 +126,7 @@ export class PlanRunner {
       finish('error', [...details, (error as Error).message].join('; '), null, true);
       if (signal.aborted) throw error;
       this.learn(context, attempt, false);
+      await context.reconsider?.(signal);
       return { status: 'failed', attempt };
     }
 
@@ -139,6 +145,7 @@ export class PlanRunner {
       { task: task.id, service: service.name, plan: attempt.planKey, verified: verification.passed },
       verification.passed ? 'fix verified' : `fix not verified: ${failing?.message}`,
     );
+    if (!verification.passed) await context.reconsider?.(signal);
     return verification.passed ? { status: 'fixed', attempt } : { status: 'failed', attempt };
   }
 

@@ -32,17 +32,28 @@ export class QuickFixPhase implements RemediationPhase {
   async run(context: TaskContext, signal: AbortSignal): Promise<PhaseOutcome> {
     const { task, service } = context;
     if (task.symptom === 'unit_not_found') return { kind: 'escalate', reason: `${service.unit} is not installed: nothing to restart` };
-    const diagnosis = context.diagnosis;
-    let plans = await this.plans(context, signal);
-    if (diagnosis?.restartFutile) plans = plans.filter((plan) => plan.source !== 'generic');
-    if (diagnosis?.remedy && diagnosis.remedyInPhase1) plans.unshift(diagnosis.remedy);
-    if (plans.length === 0 && diagnosis?.restartFutile) return { kind: 'unfixed', reason: `no restart was spent: ${diagnosis.headline}` };
-    if (plans.length === 0) return { kind: 'unfixed', reason: `no quick fix known for ${task.symptom} on ${service.name}` };
-
+    const plans = await this.plans(context, signal);
     const tried = new Set(context.attempts.filter((attempt) => attempt.source !== 'generic').map((attempt) => attempt.planKey));
+    // The diagnosis is read before each plan: a failed attempt may have shown (203/EXEC, EACCES) what the first
+    // failure did not, so its remedy goes next and restarts that cannot help are dropped from then on.
+    const next = (): Plan | undefined => {
+      const diagnosis = context.diagnosis;
+      if (diagnosis?.remedy && diagnosis.remedyInPhase1 && !tried.has(planKey(diagnosis.remedy))) return diagnosis.remedy;
+      while (plans.length > 0) {
+        const plan = plans.shift()!;
+        if (!(diagnosis?.restartFutile && plan.source === 'generic')) return plan;
+      }
+      return undefined;
+    };
+    if (plans.length === 0 && !(context.diagnosis?.remedy && context.diagnosis.remedyInPhase1)) {
+      return context.diagnosis?.restartFutile
+        ? { kind: 'unfixed', reason: `no restart was spent: ${context.diagnosis.headline}` }
+        : { kind: 'unfixed', reason: `no quick fix known for ${task.symptom} on ${service.name}` };
+    }
+
     let genericTries = context.attempts.filter((attempt) => attempt.source === 'generic').length;
     const dryRunPlans: string[] = [];
-    for (const plan of plans) {
+    for (let plan = next(); plan; plan = next()) {
       const key = planKey(plan);
       if (plan.source === 'generic') {
         if (genericTries >= this.dependencies.config.phases.quickFix.restartAttempts) continue;
@@ -60,6 +71,8 @@ export class QuickFixPhase implements RemediationPhase {
       if (outcome) return outcome;
     }
     if (dryRunPlans.length > 0) return { kind: 'held', status: 'ignored', reason: `dry run: would try ${dryRunPlans.join(', then ')}` };
+    const spent = context.attempts.filter((attempt) => attempt.phase === 1 && attempt.outcome !== 'refused').length;
+    if (spent === 0 && context.diagnosis?.restartFutile) return { kind: 'unfixed', reason: `no restart was spent: ${context.diagnosis.headline}` };
     return { kind: 'unfixed', reason: `phase 1 tried ${context.attempts.filter((attempt) => attempt.phase === 1).length} plan(s); none was verified` };
   }
 

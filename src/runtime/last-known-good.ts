@@ -4,7 +4,7 @@
  * running service really loaded it). A drop-in edited under a running service is therefore not "good" until the
  * service has been restarted with it and stayed healthy. Recording is throttled; drift is computed on demand.
  */
-import { chmod, chown, lstat, mkdir, open, readFile, realpath, rename, rm } from 'node:fs/promises';
+import { chmod, chown, copyFile, lstat, mkdir, open, readFile, realpath, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { CompiledConfig, CompiledService } from '../config/compiled.js';
 import type { Clock, ServiceAdapter, ServiceStatus } from '../core/ports.js';
@@ -84,7 +84,7 @@ export class LastKnownGood implements KnownGoodRestorer {
       const target = path.join(this.dependencies.config.dataDir, 'quarantine', service.name.replace(/[^A-Za-z0-9_.@-]/g, '_'), String(this.dependencies.clock.now()), added.path);
       await checkedParent(added.path, UNIT_ROOTS);
       await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
-      await rename(added.path, target);
+      await moveFile(added.path, target);
       done.push(`moved the drop-in ${added.path} added since to ${target}`);
     }
     if (done.length === 0) return { ok: false, detail: `${service.name}'s unit files and environment files match their last-known-good state; nothing to restore` };
@@ -142,11 +142,19 @@ export class LastKnownGood implements KnownGoodRestorer {
     const state = await this.capture(service, signal);
     if (!state) return;
     const good = states.latest(service.name);
+    // A start time in whole seconds (systemctl's) cannot order a change within its second: that one counts as before.
+    const startedAt = activeSince % 1000 === 0 ? activeSince + 999 : activeSince;
     // What changed since the last good state (or, for the first, its unit and environment files) must predate the start.
     const changedAfterStart = good
-      ? computeDrift(good, state).filter((change) => (change.at ?? 0) >= activeSince)
-      : state.files.filter((file) => file.modifiedAt >= activeSince).map((file) => ({ summary: file.path }));
-    if (changedAfterStart.length > 0) return;
+      ? computeDrift(good, state).filter((change) => (change.at ?? 0) > startedAt)
+      : state.files.filter((file) => file.modifiedAt > startedAt).map((file) => ({ summary: file.path }));
+    if (changedAfterStart.length > 0) {
+      logger.debug(
+        { service: service.name, changed: changedAfterStart.map((change) => change.summary).slice(0, 5) },
+        'state not recorded as good: changed since the service started',
+      );
+      return;
+    }
     if (states.record({ ...state, takenAt: clock.now() })) {
       logger.info({ service: service.name, files: state.files.length, paths: state.paths.length }, 'last-known-good state recorded');
     }
@@ -165,10 +173,12 @@ export class LastKnownGood implements KnownGoodRestorer {
     if (!now) return undefined;
     const good = this.dependencies.states.latest(service.name);
     const since = good?.takenAt ?? this.dependencies.clock.now() - 24 * 3600_000;
+    // What touches this unit: its drop-in directories (where a new drop-in appears) and its configuration, not its neighbours' units.
     const unitDirectories = [...new Set(now.files.filter((file) => file.role !== 'environment').map((file) => path.dirname(file.path)))];
+    const dropInDirectories = [...new Set(unitDirectories.map((directory) => (directory.endsWith('.d') ? directory : path.join(directory, `${service.unit}.d`))))];
     const changed = new Set(good ? computeDrift(good, now).map((change) => change.path) : []);
-    const modified = (await recentlyModified({ roots: [...unitDirectories, ...service.configPaths], since, maxFiles: 20 }).catch(() => [])).filter(
-      (entry) => !changed.has(entry.path) && !unitDirectories.includes(entry.path),
+    const modified = (await recentlyModified({ roots: [...dropInDirectories, ...service.configPaths], since, maxFiles: 20 }).catch(() => [])).filter(
+      (entry) => !changed.has(entry.path) && !dropInDirectories.includes(entry.path),
     );
     const packages = await recentPackageChanges({ since, logPaths: this.dependencies.packageLogs }).catch(() => []);
     return {
@@ -243,4 +253,15 @@ async function writeBack(file: CapturedFile, text: string, roots?: readonly stri
   await chown(temporary, file.uid, file.gid);
   await chmod(temporary, file.mode);
   await rename(temporary, file.path);
+}
+
+/** Moves a file, across filesystems too (/run is a tmpfs, the data directory is not): a copy, then the original removed. */
+async function moveFile(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    await copyFile(from, to);
+    await rm(from);
+  }
 }

@@ -3,7 +3,7 @@
  * themselves; issues are tracked into tasks (one per fingerprint), and open tasks are remediated by a pool of
  * workers. Time and waiting come from the injected clock.
  */
-import type { CompiledConfig } from '../config/compiled.js';
+import type { CompiledConfig, CompiledService } from '../config/compiled.js';
 import type { Clock, IdGenerator } from '../core/ports.js';
 import type { Issue, Task } from '../core/types.js';
 import type { Logger } from '../core/logger.js';
@@ -19,6 +19,7 @@ import type { ConfigKeeper } from './config-keeper.js';
 import type { LastKnownGood } from './last-known-good.js';
 import type { EscalationService } from '../escalation/escalation-service.js';
 import type { MetricsRecorder } from '../core/metrics.js';
+import type { Block } from '../drift/diagnosis.js';
 
 export type CycleSummary = CycleRecord;
 
@@ -38,6 +39,8 @@ export interface OrchestratorDependencies {
   lastKnownGood?: Pick<LastKnownGood, 'refresh'>;
   /** Auto-resolves and re-notifies escalations after each full cycle. */
   escalations?: EscalationService;
+  /** Whether what blocked an escalation is gone (runtime/unblock.ts); then the job is finished, once per clearing. */
+  unblocked?: (block: Block, service: CompiledService, signal: AbortSignal) => Promise<string | undefined>;
   metrics?: MetricsRecorder;
   /**
    * Pushes state changes of the watched services (systemd's D-Bus signals, a supervised child's exit): a change
@@ -61,9 +64,13 @@ export interface StateEvents {
 const EVENT_SETTLE_MS = 10;
 /** While changes are pushed, the watch still looks every so often: a lost signal costs at most this long. */
 export const EVENT_SWEEP_MS = 30_000;
+/** Retries of one escalation when its block clears; past this, a human's `escalation retry` still works. */
+const MAX_UNBLOCKED_RETRIES = 3;
 
 export class Orchestrator {
-  private readonly queue: WorkQueue<{ task: Task; recheck: boolean }>;
+  private readonly queue: WorkQueue<{ task: Task; recheck: boolean; retry?: string }>;
+  /** Retries of each escalation made because its block cleared (a few at most: each one may spend budget). */
+  private readonly unblockedRetries = new Map<string, number>();
   private fixesSinceSummary = 0;
   private escalationsSinceSummary = 0;
   private shutdown = new AbortController();
@@ -79,7 +86,7 @@ export class Orchestrator {
   private watchingNoted: string | undefined;
 
   constructor(private readonly dependencies: OrchestratorDependencies) {
-    this.queue = new WorkQueue(dependencies.config.cycle.workers, (work) => this.work(work.task, work.recheck));
+    this.queue = new WorkQueue(dependencies.config.cycle.workers, (work) => this.work(work.task, work.recheck, work.retry));
   }
 
   /** Re-queues tasks a previous daemon left open or mid-action; they are re-checked before anything is done. */
@@ -124,6 +131,8 @@ export class Orchestrator {
     this.requeueStranded();
     this.noteRecoveries(detection);
     const { created, tracked } = this.track(detection.issues);
+    // A retry asked for is taken at the next cycle, watch or full; whether a block cleared is read every full cycle.
+    await this.retryUnblocked(detection, kind === 'full');
     if (kind === 'full') {
       this.reconcile(detection);
       const healthy = [...detection.healthy].map((name) => detector.service(name)).filter((service) => service !== undefined);
@@ -279,7 +288,11 @@ export class Orchestrator {
         tracked++;
         continue;
       }
-      const sibling = stores.tasks.listTracking().find((task) => task.service === issue.service && (task.status === 'running' || this.queue.has(task.id)));
+      // One task at a time per service: a second symptom of it (failed after inactive) waits for the first, which
+      // may be held (paused) and then fixes both; if it does not, the next cycle opens a task for what remains.
+      const sibling = stores.tasks
+        .listTracking()
+        .find((task) => task.service === issue.service && (task.status === 'running' || task.status === 'open' || this.queue.has(task.id)));
       if (sibling) {
         tracked++;
         continue;
@@ -338,6 +351,41 @@ export class Orchestrator {
     this.dependencies.escalations?.observe(detection.healthy);
   }
 
+  /**
+   * Escalations a human unblocked: the program is back, the config test passes (checked each full cycle), or
+   * someone asked (`escalation retry`). Their task is remediated again, afresh; fixed, the escalation resolves.
+   */
+  private async retryUnblocked(detection: Detection, checkBlocks: boolean): Promise<void> {
+    const { stores, detector, escalations, unblocked, logger } = this.dependencies;
+    if (!escalations || !this.dependencies.remediate) return;
+    for (const escalation of stores.escalations.active()) {
+      const task = [...escalation.taskIds]
+        .reverse()
+        .map((id) => stores.tasks.get(id))
+        .find((candidate) => candidate?.status === 'escalated');
+      const service = detector.service(escalation.service);
+      if (!task || !service || this.queue.has(task.id)) continue;
+      let why: string | undefined;
+      if (escalation.retryRequestedAt) {
+        escalations.retryTaken(escalation);
+        why = 'a human asked for a retry';
+      } else if (
+        checkBlocks &&
+        escalation.evidence.block &&
+        unblocked &&
+        !detection.healthy.has(service.name) &&
+        (this.unblockedRetries.get(escalation.id) ?? 0) < MAX_UNBLOCKED_RETRIES
+      ) {
+        why = await unblocked(escalation.evidence.block, service, this.shutdown.signal).catch(() => undefined);
+        if (why) this.unblockedRetries.set(escalation.id, (this.unblockedRetries.get(escalation.id) ?? 0) + 1);
+      }
+      if (!why) continue;
+      logger.info({ escalation: escalation.id, task: task.id, service: service.name }, `retrying the escalated task: ${why}`);
+      stores.tasks.setStatus(task.id, 'open', task.phase, `retrying: ${why}`);
+      this.enqueue({ ...task, status: 'open' }, true, why);
+    }
+  }
+
   private noteRecoveries(detection: Detection): void {
     const failing = new Set(detection.issues.map((issue) => issue.fingerprint));
     for (const task of this.dependencies.stores.tasks.listTracking()) {
@@ -345,15 +393,15 @@ export class Orchestrator {
     }
   }
 
-  private enqueue(task: Task, recheck: boolean): void {
-    if (this.dependencies.remediate) this.queue.push(task.id, { task, recheck });
+  private enqueue(task: Task, recheck: boolean, retry?: string): void {
+    if (this.dependencies.remediate) this.queue.push(task.id, { task, recheck, retry });
   }
 
-  private async work(task: Task, recheck: boolean): Promise<void> {
+  private async work(task: Task, recheck: boolean, retry?: string): Promise<void> {
     const { pipeline, logger } = this.dependencies;
     let ending: TaskEnding;
     try {
-      ending = await pipeline.remediate(task, { recheck, signal: this.shutdown.signal });
+      ending = await pipeline.remediate(task, { recheck, signal: this.shutdown.signal, retry });
     } catch (error) {
       if (isStorageError(error)) {
         this.stranded.add(task.id);

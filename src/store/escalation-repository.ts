@@ -45,6 +45,8 @@ export interface Escalation {
   fixes: Action[];
   reminders: number;
   lastNotifiedAt: number | null;
+  /** A human asked (`escalation retry`, the dashboard) for the job to be finished now; the daemon clears it. */
+  retryRequestedAt?: number | null;
 }
 
 interface EscalationRow {
@@ -73,6 +75,7 @@ interface EscalationRow {
   fixes: string;
   reminders: number;
   last_notified_at: string | null;
+  retry_requested_at: string | null;
 }
 
 const ACTIVE_SQL = `status IN ('open', 'acknowledged')`;
@@ -86,9 +89,9 @@ export class EscalationRepository {
     this.database
       .prepare(
         `INSERT INTO escalations (id, task_id, task_ids, fingerprint, service, unit, symptom, signature, cause_key, grouped, reason, evidence, attempts,
-           hypotheses, status, occurrences, created_at, updated_at, acknowledged_at, resolved_at, resolution, note, fixes, reminders, last_notified_at)
+           hypotheses, status, occurrences, created_at, updated_at, acknowledged_at, resolved_at, resolution, note, fixes, reminders, last_notified_at, retry_requested_at)
          VALUES (@id, @task_id, @task_ids, @fingerprint, @service, @unit, @symptom, @signature, @cause_key, @grouped, @reason, @evidence, @attempts,
-           @hypotheses, @status, @occurrences, @created_at, @updated_at, @acknowledged_at, @resolved_at, @resolution, @note, @fixes, @reminders, @last_notified_at)`,
+           @hypotheses, @status, @occurrences, @created_at, @updated_at, @acknowledged_at, @resolved_at, @resolution, @note, @fixes, @reminders, @last_notified_at, @retry_requested_at)`,
       )
       .run(toRow(escalation));
   }
@@ -137,9 +140,10 @@ export class EscalationRepository {
   update(escalation: Escalation): void {
     this.database
       .prepare(
-        `UPDATE escalations SET task_ids = @task_ids, grouped = @grouped, reason = @reason, attempts = @attempts, hypotheses = @hypotheses, status = @status,
-           occurrences = @occurrences, updated_at = @updated_at, acknowledged_at = @acknowledged_at, resolved_at = @resolved_at, resolution = @resolution,
-           note = @note, fixes = @fixes, reminders = @reminders, last_notified_at = @last_notified_at WHERE id = @id`,
+        `UPDATE escalations SET task_ids = @task_ids, grouped = @grouped, reason = @reason, evidence = @evidence, attempts = @attempts, hypotheses = @hypotheses,
+           status = @status, occurrences = @occurrences, updated_at = @updated_at, acknowledged_at = @acknowledged_at, resolved_at = @resolved_at,
+           resolution = @resolution, note = @note, fixes = @fixes, reminders = @reminders, last_notified_at = @last_notified_at,
+           retry_requested_at = @retry_requested_at WHERE id = @id`,
       )
       .run(toRow(escalation));
   }
@@ -208,6 +212,7 @@ function toRow(escalation: Escalation): EscalationRow {
     fixes: JSON.stringify(escalation.fixes),
     reminders: escalation.reminders,
     last_notified_at: toSqlTimeOrNull(escalation.lastNotifiedAt),
+    retry_requested_at: toSqlTimeOrNull(escalation.retryRequestedAt),
   };
 }
 
@@ -238,5 +243,6 @@ function fromRow(row: EscalationRow): Escalation {
     fixes: JSON.parse(row.fixes) as Action[],
     reminders: row.reminders,
     lastNotifiedAt: fromSqlTimeOrNull(row.last_notified_at),
+    retryRequestedAt: fromSqlTimeOrNull(row.retry_requested_at ?? null),
   };
 }

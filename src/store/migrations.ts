@@ -176,4 +176,7 @@ export const ESCALATIONS_MIGRATIONS: Migrations = [
   );
   CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
   `,
+  `
+  ALTER TABLE escalations ADD COLUMN retry_requested_at TEXT;
+  `,
 ];

@@ -2,6 +2,7 @@
  * The dashboard's read model: shapes what the stores hold into the API's JSON. All SQL stays in the store's
  * repositories; times are epoch milliseconds like the CLI's --json output, days are UTC.
  */
+import { describeDrift } from '../drift/drift.js';
 import type { Attempt, LearnedPattern, Task } from '../core/types.js';
 import type { CompiledConfig } from '../config/compiled.js';
 import type { Stores } from '../store/stores.js';
@@ -54,6 +55,8 @@ export interface TaskDetail {
   attempts: Attempt[];
   verdicts: VerdictRecord[];
   escalation: Escalation | null;
+  /** What changed since the service was last known good, one readable line each with its time (drift/drift.ts). */
+  drift: string[];
 }
 
 /** A computed overview, the data versions it was computed at, and (once asked for) its JSON without now and daemon. */
@@ -173,7 +176,13 @@ export class DashboardData {
     if (matches.length > 1) throw new UsageError(`"${id}" matches more than one task; give more of the id`);
     const task = matches[0];
     if (!task) return undefined;
-    return { task, attempts: stores.attempts.forTask(task.id), verdicts: stores.verdicts.forTask(task.id), escalation: stores.escalations.forTask(task.id) ?? null };
+    return {
+      task,
+      attempts: stores.attempts.forTask(task.id),
+      verdicts: stores.verdicts.forTask(task.id),
+      escalation: stores.escalations.forTask(task.id) ?? null,
+      drift: task.evidence.drift ? describeDrift(task.evidence.drift, (ms) => new Date(ms).toISOString()) : [],
+    };
   }
 
   /** Escalations, open first, then acknowledged, then the ended ones; newest first within each. */

@@ -220,6 +220,24 @@ function activeCard(escalation, ctx, highlight) {
             h('span', { class: 'hint', text: 'Tells others you are on it and stops the reminders.' }),
           )
         : h('p', { class: 'hint' }, h('strong', { text: 'Acknowledged' }), ' — someone is on it. Resolve it once the service works again.'),
+      h(
+        'div',
+        { class: 'ack-row' },
+        h('button', {
+          type: 'button',
+          class: 'btn',
+          text: escalation.retryRequestedAt ? 'Retry requested' : 'Retry now',
+          disabled: Boolean(escalation.retryRequestedAt),
+          dataset: { action: 'retry' },
+          onclick: (event) => act(event.currentTarget, message, () => api.retry(escalation.id), ctx),
+        }),
+        h('span', {
+          class: 'hint',
+          text: escalation.evidence?.block
+            ? 'Fixed the cause? The orchestrator also re-checks it every cycle, then starts the service, verifies it and resolves this.'
+            : 'Fixed the cause? The orchestrator starts the service, verifies it and resolves this.',
+        }),
+      ),
       form,
       message,
     );

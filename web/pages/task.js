@@ -37,7 +37,7 @@ export async function render(ctx) {
       'div',
       { class: 'task-layout' },
       h('div', { class: 'task-main' }, timeline(task, attempts, verdicts, escalation)),
-      h('aside', { class: 'task-side' }, summary(task, attempts), evidence(task)),
+      h('aside', { class: 'task-side' }, summary(task, attempts), drift(detail.drift ?? []), evidence(task)),
     ),
   );
   return { title: `${task.service} ${task.symptom}`, node };
@@ -91,6 +91,21 @@ function summary(task, attempts) {
       'dl',
       { class: 'facts' },
       rows.map(([label, value]) => [h('dt', { text: label }), h('dd', {}, value)]),
+    ),
+  );
+}
+
+/** What changed since the service was last known good: the first question of anyone on call. */
+function drift(lines) {
+  if (lines.length === 0) return null;
+  return h(
+    'section',
+    { class: 'card drift-card', 'aria-label': 'What changed', id: 'drift' },
+    h('div', { class: 'card-head' }, h('h2', { class: 'card-title', text: 'What changed since it was last known good' })),
+    h(
+      'ol',
+      { class: 'log', id: 'task-drift' },
+      lines.map((line) => h('li', { text: line })),
     ),
   );
 }

@@ -38,7 +38,11 @@ export const killStrayListener = defineAction({
     const { stray } = found;
     const who = `pid ${stray.pid} (${sanitizeText(stray.cmdline || stray.command, 200)})`;
     const term = await signal(stray.pid, 'TERM', runtime);
-    if (!term.ok) return { ok: false, detail: `SIGTERM to ${who} failed: ${term.detail}` };
+    if (!term.ok) {
+      // Gone between the look and the signal (it exited, or someone else stopped it): the port is what matters.
+      if (!(await holds(port, stray.pid, runtime))) return { ok: true, detail: `port ${port} freed: ${who} was gone before the SIGTERM` };
+      return { ok: false, detail: `SIGTERM to ${who} failed: ${term.detail}` };
+    }
     const deadline = runtime.clock.monotonic() + STRAY_GRACE_MS;
     while (runtime.clock.monotonic() < deadline) {
       if (!(await holds(port, stray.pid, runtime))) return { ok: true, detail: `port ${port} freed: ${who} exited on SIGTERM` };

@@ -36,7 +36,8 @@ export function statusFromProperties(name: string, values: ReadonlyMap<string, u
     execMainCode: EXEC_MAIN_CODES[number(values.get('ExecMainCode'))] ?? '',
     restarts: number(values.get('NRestarts')),
     serviceType: text(values.get('Type')),
-    // Microseconds; the polling adapter reads them with second resolution, so round the same way.
-    activeSince: activeEnter > 0 ? Math.floor(activeEnter / 1_000_000) * 1000 : null,
+    // Microseconds, kept to the millisecond: whether a drop-in was written before or after the start often falls
+    // within one second (the polling adapter reads whole seconds: there a change in the start's second is "before").
+    activeSince: activeEnter > 0 ? Math.floor(activeEnter / 1000) : null,
   };
 }

@@ -1,4 +1,4 @@
-/** `orchestrator escalation ack|resolve ID`: a human takes over, and tells what fixed it (which is learned). */
+/** `orchestrator escalation ack|resolve|retry ID`: a human takes over, and tells what fixed it (which is learned). */
 import type { Command } from 'commander';
 import { configFor, globalOptions, output, storesFor } from '../context.js';
 import { createEscalationService, realAdapters } from '../../main.js';
@@ -7,7 +7,7 @@ import { silentLogger } from '../../core/logger.js';
 import type { Escalation } from '../../store/escalation-repository.js';
 
 export function registerEscalation(program: Command): void {
-  const escalation = program.command('escalation').description('acknowledge or resolve an escalation');
+  const escalation = program.command('escalation').description('acknowledge, resolve or retry an escalation');
   escalation
     .command('ack')
     .description('acknowledge: you are on it (stops reminders)')
@@ -30,6 +30,22 @@ export function registerEscalation(program: Command): void {
       withService(command, async (service) => {
         const resolved = await service.resolve(id, { fixes: options.fix ?? [], note: options.note });
         output(options.json, resolved, () => describeResolution(resolved));
+      }),
+    );
+  escalation
+    .command('retry')
+    .description('retry: you fixed the cause; the daemon starts the service and verifies it at its next cycle, and resolves the escalation when it is healthy')
+    .argument('<id>', 'escalation id')
+    .option('--json', 'print JSON')
+    .action((id: string, options: { json?: boolean }, command: Command) =>
+      withService(command, (service) => {
+        const requested = service.requestRetry(id);
+        output(
+          options.json,
+          requested,
+          () =>
+            `Retry of escalation ${requested.id} (${requested.service}) requested: the running daemon finishes the job at its next cycle (see orchestrator task ${requested.taskId}).`,
+        );
       }),
     );
 }

@@ -40,6 +40,13 @@ export function registerWriteRoutes(app: FastifyInstance, context: WebContext): 
     return resolved;
   });
 
+  app.post('/api/escalations/:id/retry', async (request) => {
+    const id = existing(request);
+    const requested = context.escalations().requestRetry(id);
+    logger.info({ escalation: id, service: requested.service, from: request.ip }, 'escalation retry requested from the dashboard');
+    return requested;
+  });
+
   app.post('/api/pause', async (request) => {
     const body = parse(pauseBody, request.body);
     stores.state.setPause(true, clock.now(), body.reason);
