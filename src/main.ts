@@ -33,6 +33,7 @@ import { ConsensusPhase } from './phases/consensus.js';
 import type { RemediationPhase } from './phases/phase.js';
 import type { Agent } from './agents/agent.js';
 import { createAgent } from './agents/create-agent.js';
+import { toolboxFactory } from './investigation/toolbox.js';
 import { EscalationService } from './escalation/escalation-service.js';
 import { scopeOf, serviceOfTask } from './actions/task-scope.js';
 import { hostname } from 'node:os';
@@ -169,12 +170,13 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const { metrics } = options;
   const planRunner = new PlanRunner({ stores, executor, policy, detector, clock: adapters.clock, newId, settleMs: config.verification.settleMs, logger, metrics });
   const agents = { ...createAgents(config, adapters.runner), ...options.agents };
+  const tools = toolboxFactory({ adapter: adapters.adapter, runner: adapters.runner, probes: adapters.probes, config });
   const phases: RemediationPhase[] = [new QuickFixPhase({ config, stores, planRunner, adapter: adapters.adapter, files: adapters.files, clock: adapters.clock })];
   if (config.phases.research.enabled) {
-    phases.push(new ResearchPhase({ config, stores, planRunner, agent: agents.research, files: adapters.files, snapshots, clock: adapters.clock, logger }));
+    phases.push(new ResearchPhase({ config, stores, planRunner, agent: agents.research, files: adapters.files, snapshots, clock: adapters.clock, logger, tools }));
   }
   if (config.phases.consensus.enabled) {
-    phases.push(new ConsensusPhase({ config, stores, planRunner, agents, snapshots, clock: adapters.clock, logger }));
+    phases.push(new ConsensusPhase({ config, stores, planRunner, agents, snapshots, clock: adapters.clock, logger, tools }));
   }
   const configKeeper = new ConfigKeeper({ snapshots, runner: adapters.runner, config, clock: adapters.clock, logger });
   const escalations = createEscalationService(config, stores, logger, adapters.clock, adapters.adapter);

@@ -4,6 +4,7 @@
  * the executor acts.
  */
 import type { Symptom } from '../core/types.js';
+import type { Toolbox } from '../investigation/toolbox.js';
 
 export const PERSPECTIVES = ['general', 'systems', 'application', 'dependencies'] as const;
 /** general: phase 2's single agent; the other three are phase 3's panel. */
@@ -11,6 +12,7 @@ export type Perspective = (typeof PERSPECTIVES)[number];
 
 /** What an agent may propose: a catalog action type with parameters (validated later), or escalate. */
 export type { ProposedAction, Verdict } from '../core/types.js';
+export type { Toolbox } from '../investigation/toolbox.js';
 import type { Verdict } from '../core/types.js';
 
 /** One catalog action the agent may choose, with a description of its parameters. */
@@ -54,6 +56,9 @@ export interface AgentContext {
 export interface Agent {
   /** A name for records and logs, e.g. "heuristic", "command:claude", "openai:llama3". */
   readonly name: string;
-  /** Returns a schema-checked verdict, or throws AgentError when there is none. */
-  diagnose(context: AgentContext, perspective: Perspective, signal: AbortSignal): Promise<Verdict>;
+  /**
+   * Returns a schema-checked verdict, or throws AgentError when there is none. With `tools`, the agent may run
+   * the task's read-only investigation probes first (a model through tool calling, the others directly).
+   */
+  diagnose(context: AgentContext, perspective: Perspective, signal: AbortSignal, tools?: Toolbox): Promise<Verdict>;
 }

@@ -3,10 +3,10 @@
  * verdict comes back on stdout. The program runs through the CommandRunner, so it gets argv only, a timeout that
  * kills its whole process group, and output capped just above the largest reply we would read.
  */
-import type { Agent, AgentContext, Perspective, Verdict } from './agent.js';
+import type { Agent, AgentContext, Perspective, Toolbox, Verdict } from './agent.js';
 import type { CommandRunner } from '../core/ports.js';
 import { AgentError, MAX_REPLY_BYTES, parseVerdict } from './verdict-schema.js';
-import { buildPrompt } from './prompt.js';
+import { buildPrompt, investigationSection } from './prompt.js';
 import { sanitizeText } from '../core/sanitize.js';
 
 export interface CommandAgentOptions {
@@ -26,10 +26,13 @@ export class CommandAgent implements Agent {
     this.name = options.name;
   }
 
-  async diagnose(context: AgentContext, perspective: Perspective, signal: AbortSignal): Promise<Verdict> {
+  async diagnose(context: AgentContext, perspective: Perspective, signal: AbortSignal, tools?: Toolbox): Promise<Verdict> {
     if (signal.aborted) throw new AgentError('timeout', `${this.name}: aborted before the agent started`);
-    const { system, user } = buildPrompt(context, perspective);
-    const stdin = `${system}\n\n==================== TASK ====================\n\n${user}\n`;
+    const { system, user, fence } = buildPrompt(context, perspective, { probed: tools !== undefined });
+    // The program cannot call back into the orchestrator, so it gets the default probes' results up front.
+    const investigation = tools ? `\n\n${investigationSection(await runDefaultProbes(tools, signal), fence)}\n` : '';
+    if (signal.aborted) throw new AgentError('timeout', `${this.name}: aborted while probing, before the agent started`);
+    const stdin = `${system}\n\n==================== TASK ====================\n\n${user}\n${investigation}`;
     const result = await this.options.runner.run(this.options.argv, {
       timeoutMs: this.options.timeoutMs,
       signal,
@@ -55,6 +58,15 @@ export class CommandAgent implements Agent {
       throw error;
     }
   }
+}
+
+/** Runs the toolbox's default probes one after another and returns every call it answered. */
+async function runDefaultProbes(tools: Toolbox, signal: AbortSignal): Promise<Toolbox['calls']> {
+  for (const call of await tools.defaultCalls(signal)) {
+    if (signal.aborted) break;
+    await tools.run(call.name, call.input, signal);
+  }
+  return tools.calls;
 }
 
 /** Reads stdout: a Claude Code result envelope (object, or the array `--verbose` prints) or the bare verdict. */

@@ -1,14 +1,16 @@
 /**
  * Agents behind HTTP model APIs (any OpenAI-compatible server, and Anthropic) through the Vercel AI SDK. The SDK
- * asks for a JSON object of the verdict's schema; whatever comes back still goes through parseVerdict. No retries
- * (the phase decides what a missing vote means), a hard timeout, and error messages that never carry the key.
+ * asks for a JSON object of the verdict's schema; whatever comes back still goes through parseVerdict. With a
+ * toolbox, the model may first call the read-only investigation tools (tool-calling.ts). No retries (the phase
+ * decides what a missing vote means), one hard timeout over every request, and error messages that never carry the key.
  */
 import { readFileSync } from 'node:fs';
 // The AI SDK is loaded on first use: it costs ~18 MB of memory that a daemon on the heuristic backend never needs.
 import type { LanguageModel } from 'ai';
-import type { Agent, AgentContext, Perspective, Verdict } from './agent.js';
+import type { Agent, AgentContext, Perspective, Toolbox, Verdict } from './agent.js';
 import { AgentError, MAX_REPLY_BYTES, parseVerdict, verdictSchema } from './verdict-schema.js';
-import { buildPrompt } from './prompt.js';
+import { buildPrompt, investigationSection } from './prompt.js';
+import { investigateWithTools, MAX_TOOL_STEPS } from './tool-calling.js';
 import { sanitizeText } from '../core/sanitize.js';
 import { OrchestratorError } from '../core/errors.js';
 
@@ -36,9 +38,9 @@ abstract class SdkAgent implements Agent {
 
   protected abstract load(): Promise<LanguageModel>;
 
-  async diagnose(context: AgentContext, perspective: Perspective, signal: AbortSignal): Promise<Verdict> {
+  async diagnose(context: AgentContext, perspective: Perspective, signal: AbortSignal, tools?: Toolbox): Promise<Verdict> {
     this.model ??= this.load();
-    return diagnoseWith(await this.model, { name: this.name, timeoutMs: this.base.timeoutMs, apiKey: this.base.apiKey }, context, perspective, signal);
+    return diagnoseWith(await this.model, { name: this.name, timeoutMs: this.base.timeoutMs, apiKey: this.base.apiKey }, context, perspective, signal, tools);
   }
 }
 
@@ -115,25 +117,38 @@ async function diagnoseWith(
   context: AgentContext,
   perspective: Perspective,
   signal: AbortSignal,
+  toolbox?: Toolbox,
 ): Promise<Verdict> {
   if (signal.aborted) throw new AgentError('timeout', `${agent.name}: aborted before the request`);
   const { generateObject, NoObjectGeneratedError, APICallError } = await import('ai');
-  const { system, user } = buildPrompt(context, perspective);
+  const offered = toolbox && toolbox.tools.length > 0 ? toolbox : undefined;
+  const { system, user, fence } = buildPrompt(context, perspective, offered ? { tools: { names: offered.tools.map((spec) => spec.name), rounds: MAX_TOOL_STEPS } } : {});
   const timeout = AbortSignal.timeout(agent.timeoutMs);
+  const abortSignal = AbortSignal.any([signal, timeout]);
   const redact = (text: string) => {
     const clean = agent.apiKey && agent.apiKey.length >= 4 ? text.split(agent.apiKey).join('[redacted]') : text;
     return sanitizeText(clean, 400);
   };
   let object: unknown;
   try {
+    let finalSystem = system;
+    let finalPrompt = user;
+    if (offered) {
+      // Each step holds tool calls or a verdict: the same bound as the verdict request below.
+      const round = await investigateWithTools(model, { system, prompt: user, toolbox: offered, fence, abortSignal, maxOutputTokens: 4096 });
+      const direct = verdictIn(round.text);
+      if (direct) return direct;
+      finalSystem = `${system}\nThe investigation is over and no tools are offered now: reply with the JSON verdict, using the investigation section as evidence.`;
+      finalPrompt = `${user}\n\n${investigationSection(offered.calls, fence)}\n\nReply with the JSON verdict only.`;
+    }
     const result = await generateObject({
       model,
       schema: verdictSchema,
       schemaName: 'verdict',
       schemaDescription: 'One diagnosis and one proposed catalog action (or escalate) for the failing service.',
-      system,
-      prompt: user,
-      abortSignal: AbortSignal.any([signal, timeout]),
+      system: finalSystem,
+      prompt: finalPrompt,
+      abortSignal,
       maxRetries: 0,
       // A verdict is at most ~8,000 characters; this bounds cost and latency of a runaway reply.
       maxOutputTokens: 4096,
@@ -158,6 +173,16 @@ async function diagnoseWith(
   } catch (error) {
     if (error instanceof AgentError) throw new AgentError(error.kind, `${agent.name}: ${redact(error.message)}`);
     throw error;
+  }
+}
+
+/** The verdict when a reply's text already is one (bare or fenced JSON of the schema), else undefined. */
+function verdictIn(text: string): Verdict | undefined {
+  if (text.trim() === '') return undefined;
+  try {
+    return parseVerdict(text);
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,6 +1,5 @@
 /** Domain types shared by the detector, the pipeline, the store and the CLI. */
-import type { DriftReport } from '../drift/drift.js';
-import type { Block } from '../drift/diagnosis.js';
+import type { Block, DriftReport } from './drift-report.js';
 
 export const CHECK_TYPES = ['unit', 'http', 'tcp', 'command', 'log', 'disk', 'inodes', 'memory'] as const;
 export type CheckType = (typeof CHECK_TYPES)[number];

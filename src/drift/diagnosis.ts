@@ -6,8 +6,8 @@
 import type { Evidence, Plan } from '../core/types.js';
 import type { DriftChange, DriftReport } from './drift.js';
 
-/** A condition only a human can clear; re-checked every cycle while the escalation is open. */
-export type Block = { kind: 'program'; path: string } | { kind: 'path'; path: string } | { kind: 'config-test' } | { kind: 'user'; user: string } | { kind: 'cause'; what: string };
+export type { Block } from '../core/drift-report.js';
+import type { Block } from '../core/drift-report.js';
 
 export interface Diagnosis {
   /** The escalation's headline in an engineer's words. */
@@ -23,6 +23,8 @@ export interface Diagnosis {
   /** Whether phase 1 may use the remedy: the drift is the only change since the service was last healthy. */
   remedyInPhase1: boolean;
   block?: Block;
+  /** It fails for want of space: the path its error names, whose filesystem the allow-listed cleanup may free. */
+  fullPath?: string;
 }
 
 export interface DiagnosisInputs {
@@ -34,7 +36,7 @@ export interface DiagnosisInputs {
   configTestFailure?: string;
 }
 
-const PERMISSION = /permission denied|EACCES|operation not permitted|EPERM/i;
+const PERMISSION = /permission denied|EACCES|operation not permitted|EPERM|has invalid permissions|has wrong ownership/i;
 const TOO_MANY_FILES = /too many open files|EMFILE/i;
 const ADDRESS_IN_USE = /address already in use|EADDRINUSE|bind\(\).*failed \(98/i;
 const NO_SPACE = /no space left on device|ENOSPC/i;
@@ -64,6 +66,8 @@ export function diagnose(inputs: DiagnosisInputs): Diagnosis | undefined {
   const restoreDefinition = (reason: string): Plan => ({
     actions: [
       { type: 'restore_unit_definition', params: { unit } },
+      // A unit that hit its start limit meanwhile refuses a plain start (left out where the adapter has no reset).
+      { type: 'reset_failed', params: { unit } },
       { type: 'start_unit', params: { unit } },
     ],
     source: 'profile',
@@ -72,6 +76,8 @@ export function diagnose(inputs: DiagnosisInputs): Diagnosis | undefined {
   const restorePermissions = (reason: string): Plan => ({
     actions: [
       { type: 'restore_permissions', params: { unit } },
+      // A unit that hit its start limit meanwhile refuses a plain start (left out where the adapter has no reset).
+      { type: 'reset_failed', params: { unit } },
       { type: 'start_unit', params: { unit } },
     ],
     source: 'profile',
@@ -82,13 +88,11 @@ export function diagnose(inputs: DiagnosisInputs): Diagnosis | undefined {
 
   const spawn = SPAWN_STATUSES[status];
   const programFact = drift?.facts.find((fact) => fact.startsWith('the program '));
-  if (spawn || programFact) {
-    const fact =
-      (spawn === 'USER'
-        ? drift?.facts.find((candidate) => candidate.startsWith('the user '))
-        : spawn === 'CHDIR'
-          ? drift?.facts.find((candidate) => candidate.startsWith('the working directory '))
-          : programFact) ?? programFact;
+  const directoryFact = drift?.facts.find((fact) => fact.startsWith('the working directory '));
+  const userFact = drift?.facts.find((fact) => fact.startsWith('the user '));
+  // What is missing now stops the next start as surely as the exit status of the last one would say.
+  if (spawn || programFact || directoryFact || userFact) {
+    const fact = (spawn === 'USER' ? userFact : spawn === 'CHDIR' ? directoryFact : programFact) ?? programFact ?? directoryFact ?? userFact;
     // A directory it cannot enter (200/CHDIR) or a program it may no longer run (203/EXEC) after a chown or chmod.
     const ownership = changes.filter((change) => change.kind === 'owner' || change.kind === 'mode');
     const related = definitionChanges.length > 0 ? definitionChanges : ownership.length > 0 ? ownership : changes.filter((change) => change.kind === 'missing');
@@ -97,7 +101,7 @@ export function diagnose(inputs: DiagnosisInputs): Diagnosis | undefined {
     const user = /^the user (\S+) \(User=\)/.exec(fact ?? '')?.[1];
     const spawnBlock = (): Block | undefined => {
       if (definitionChanges.length > 0 || ownership.length > 0) return undefined;
-      if (path) return spawn === 'CHDIR' ? { kind: 'path', path } : { kind: 'program', path };
+      if (path) return fact === directoryFact ? { kind: 'path', path } : { kind: 'program', path };
       return user ? { kind: 'user', user } : { kind: 'cause', what: headline };
     };
     const removedPackage = drift?.packages.find((event) => event.action === 'remove' || event.action === 'purge');
@@ -160,6 +164,21 @@ export function diagnose(inputs: DiagnosisInputs): Diagnosis | undefined {
     };
   }
 
+  // No change explains it, but the process exited saying so just before: the same start fails the same way.
+  const lastWords = evidence.logs.slice(-5).join('\n');
+  const lastVariable = MISSING_VARIABLE.exec(lastWords);
+  const missing = lastVariable?.[1] ?? lastVariable?.[2];
+  if (missing && evidence.unit?.result === 'exit-code') {
+    return {
+      headline: `${unit} ${exited}: the variable ${missing} it needs is not set; nothing in its last-known-good state explains it`,
+      restartFutile: true,
+      causes: [],
+      command: `systemctl show -p Environment,EnvironmentFiles ${unit}`,
+      remedyInPhase1: false,
+      block: { kind: 'cause', what: `the variable ${missing} is not set` },
+    };
+  }
+
   const limits = changes.filter((change) => change.kind === 'limit' && change.summary.startsWith('LimitNOFILE'));
   if (TOO_MANY_FILES.test(logs) && limits.length > 0) {
     return {
@@ -183,6 +202,7 @@ export function diagnose(inputs: DiagnosisInputs): Diagnosis | undefined {
       remedy: {
         actions: [
           { type: 'kill_stray_listener', params: { port, pid } },
+          { type: 'reset_failed', params: { unit } },
           { type: 'start_unit', params: { unit } },
         ],
         source: 'profile',
@@ -193,35 +213,43 @@ export function diagnose(inputs: DiagnosisInputs): Diagnosis | undefined {
   }
 
   if (NO_SPACE.test(logs)) {
+    const line = firstMatch(evidence.logs, NO_SPACE) ?? '';
+    const fullPath = /(\/[^\s'",:;()]+)/.exec(line)?.[1];
     return {
-      headline: `${unit} ${exited}: no space left on its filesystem (${firstMatch(evidence.logs, NO_SPACE)})`,
+      headline: `${unit} ${exited}: no space left on its filesystem (${line})`,
       restartFutile: true,
       causes: [],
-      command: 'df -h',
+      command: fullPath ? `df -h ${fullPath.replace(/\/[^/]*$/, '') || '/'}` : 'df -h',
       remedyInPhase1: false,
+      fullPath,
     };
   }
 
   if (definitionChanges.length > 0 && evidence.unit && evidence.unit.state !== 'running') {
+    // It exited on its own and its definition is the only thing that changed since it was healthy: the prime suspect.
+    const startFailure = onlyChange && evidence.unit.result === 'exit-code';
     return {
       headline: `${unit} ${exited}${since(definitionChanges)}`,
-      restartFutile: false,
+      restartFutile: startFailure,
       causes: definitionChanges,
       command: `systemctl cat ${unit}`,
       remedy: restoreDefinition(`${unit}'s definition drifted from its last-known-good state${since(definitionChanges)}: restore it, then start`),
-      remedyInPhase1: false,
+      remedyInPhase1: startFailure,
     };
   }
 
   const ownershipOnly = changes.filter((change) => change.kind === 'owner' || change.kind === 'mode');
   if (ownershipOnly.length > 0 && evidence.unit && evidence.unit.state !== 'running') {
+    // It exited on its own, and the only change since it was healthy is the owner or mode of its own files (a
+    // restore from backup as root, a chown -R): that is why, whatever its own log (often a file, not the journal) says.
+    const startFailure = onlyChange && evidence.unit.result === 'exit-code';
     return {
       headline: `${unit} ${exited}${since(ownershipOnly)}`,
-      restartFutile: false,
+      restartFutile: startFailure,
       causes: ownershipOnly,
       command: `ls -ld ${ownershipOnly[0]!.path ?? ''}`.trim(),
       remedy: restorePermissions(`owner or mode of ${unit}'s own paths changed${since(ownershipOnly)}: put back their last-known-good values, then start`),
-      remedyInPhase1: false,
+      remedyInPhase1: startFailure,
     };
   }
   return undefined;

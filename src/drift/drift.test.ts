@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,7 +6,6 @@ import { computeDrift, environmentDiff, textDiff } from './drift.js';
 import { diagnose } from './diagnosis.js';
 import { hashValue, redactEnvironmentText, type ServiceState } from './service-state.js';
 import { parseDpkgLog, recentPackageChanges } from './host-changes.js';
-import { listenersOn } from '../adapters/host/listeners.js';
 
 const state = (overrides: Partial<ServiceState> = {}): ServiceState => ({
   service: 'app',
@@ -94,9 +92,81 @@ describe('diagnosis', () => {
       },
     });
     expect(diagnosis?.restartFutile).toBe(true);
-    expect(diagnosis?.remedy?.actions.map((action) => action.type)).toEqual(['restore_permissions', 'start_unit']);
+    expect(diagnosis?.remedy?.actions.map((action) => action.type)).toEqual(['restore_permissions', 'reset_failed', 'start_unit']);
     expect(diagnosis?.remedyInPhase1).toBe(true);
     expect(diagnosis?.headline).toContain('owner app:app → root:root');
+  });
+
+  it('a working directory that is gone blocks even a process killed by a signal: the block is the directory', () => {
+    const diagnosis = diagnose({
+      unit: 'app.service',
+      evidence: {
+        unit: { ...unit, result: 'signal', execMainCode: 'killed', execMainStatus: 9 },
+        logs: [],
+        checks: [],
+        drift: { knownGoodAt: 1000, changes: [], facts: ['the working directory /srv/app does not exist'], packages: [], modified: [] },
+      },
+    });
+    expect(diagnosis?.restartFutile).toBe(true);
+    expect(diagnosis?.block).toEqual({ kind: 'path', path: '/srv/app' });
+  });
+
+  it('a variable named as missing in its last words, with nothing drifted: no restart, a human is asked', () => {
+    const diagnosis = diagnose({
+      unit: 'app.service',
+      evidence: {
+        unit: { ...unit, execMainStatus: 1 },
+        logs: ['starting', 'fatal: DATABASE_URL is not set'],
+        checks: [],
+        drift: { knownGoodAt: null, changes: [], facts: [], packages: [], modified: [] },
+      },
+    });
+    expect(diagnosis?.headline).toBe('app.service exits with status 1: the variable DATABASE_URL it needs is not set; nothing in its last-known-good state explains it');
+    expect(diagnosis?.restartFutile).toBe(true);
+    expect(diagnosis?.remedy).toBeUndefined();
+  });
+
+  it('a variable mentioned by a process that was killed is not a reason to withhold a restart', () => {
+    const diagnosis = diagnose({
+      unit: 'app.service',
+      evidence: { unit: { ...unit, result: 'signal', execMainCode: 'killed', execMainStatus: 9 }, logs: ['warning: CACHE_DIR not set, using /tmp'], checks: [], drift: undefined },
+    });
+    expect(diagnosis?.restartFutile ?? false).toBe(false);
+  });
+
+  it('a start failure whose only change is the owner of its own file (no log says why): restore it in phase 1', () => {
+    const changes = computeDrift(state(), state({ paths: [{ ...state().paths[0]!, uid: 0, gid: 0, owner: 'root:root', changedAt: 3000 }] }));
+    const diagnosis = diagnose({
+      unit: 'app.service',
+      evidence: {
+        unit: { ...unit, state: 'failed', execMainStatus: 1 },
+        logs: ['app.service: Main process exited, code=exited, status=1/FAILURE'],
+        checks: [],
+        drift: { knownGoodAt: 1000, changes, facts: [], packages: [], modified: [] },
+      },
+    });
+    expect(diagnosis?.remedy?.actions[0]?.type).toBe('restore_permissions');
+    expect(diagnosis?.remedyInPhase1).toBe(true);
+    // Another change on the host since then (a package upgrade): the owner is no longer the only suspect.
+    const upgraded = diagnose({
+      unit: 'app.service',
+      evidence: {
+        unit: { ...unit, state: 'failed', execMainStatus: 1 },
+        logs: [],
+        checks: [],
+        drift: { knownGoodAt: 1000, changes, facts: [], packages: [{ at: 2000, action: 'upgrade', package: 'app' }], modified: [] },
+      },
+    });
+    expect(upgraded?.remedyInPhase1).toBe(false);
+  });
+
+  it('no space left names the path whose filesystem the cleanup may free', () => {
+    const diagnosis = diagnose({
+      unit: 'app.service',
+      evidence: { unit: { ...unit, execMainStatus: 1 }, logs: ['fatal: cannot write data file /srv/full/data/app.dat: ENOSPC: no space left on device, write'], checks: [] },
+    });
+    expect(diagnosis?.fullPath).toBe('/srv/full/data/app.dat');
+    expect(diagnosis?.restartFutile).toBe(true);
   });
 
   it('a process killed by a signal with nothing drifted is left to restarts', () => {
@@ -125,17 +195,5 @@ describe('host changes', () => {
     writeFileSync(file, `${'2020-01-01 00:00:00 install old:amd64 <none> 1\n'.repeat(2000)}2026-12-01 10:00:00 install new:amd64 <none> 2\n`);
     const changes = await recentPackageChanges({ since: new Date(2026, 0, 1).getTime(), logPaths: [file], maxBytes: 4096 });
     expect(changes.map((change) => change.package)).toEqual(['new']);
-  });
-
-  it('finds the pid listening on a port', async () => {
-    const server = createServer().listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const port = (server.address() as { port: number }).port;
-    try {
-      const listeners = await listenersOn(port);
-      expect(listeners.map((listener) => listener.pid)).toContain(process.pid);
-    } finally {
-      server.close();
-    }
   });
 });

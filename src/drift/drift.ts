@@ -2,25 +2,13 @@
  * Drift: what differs between a service's last-known-good state and its state now, in the words an engineer
  * reads in a diff, with the time of each change where the file system knows it. Pure.
  */
+import type { DriftChange, DriftKind, DriftReport } from '../core/drift-report.js';
 import { environmentEntries, isSecretName, type CapturedFile, type ServiceState } from './service-state.js';
 
-export const DRIFT_KINDS = ['unit-file', 'drop-in', 'environment', 'limit', 'user', 'working-directory', 'program', 'owner', 'mode', 'missing', 'added'] as const;
-export type DriftKind = (typeof DRIFT_KINDS)[number];
-
-export interface DriftChange {
-  kind: DriftKind;
-  path?: string;
-  /** One line: "drop-in /etc/systemd/system/app.service.d/limits.conf added". */
-  summary: string;
-  before?: string;
-  after?: string;
-  /** When the file system says it changed (ms), if known. */
-  at?: number;
-  /** Diff lines ("- old", "+ new") of a text file, capped. */
-  lines?: string[];
-}
-
 const MAX_DIFF_LINES = 40;
+
+export type { DriftChange, DriftKind, DriftReport, PackageEvent } from '../core/drift-report.js';
+export { DRIFT_KINDS } from '../core/drift-report.js';
 
 export function computeDrift(good: ServiceState, now: ServiceState): DriftChange[] {
   const changes: DriftChange[] = [];
@@ -142,28 +130,6 @@ export function textDiff(before: string, after: string): string[] {
     else lines.push(`- ${a[i++]}`);
   }
   return lines.filter((line) => line.trim() !== '+' && line.trim() !== '-').slice(0, MAX_DIFF_LINES);
-}
-
-/** A package dpkg installed, upgraded or removed (drift/host-changes.ts). */
-export interface PackageEvent {
-  at: number;
-  action: string;
-  package: string;
-  from?: string;
-  to?: string;
-}
-
-/** What changed for a failed service since it was last known good, and what else changed on the host meanwhile. */
-export interface DriftReport {
-  /** When its last-known-good state was recorded; null when there is none yet. */
-  knownGoodAt: number | null;
-  changes: DriftChange[];
-  /** Facts about its state now that explain a failure whatever the history (the program is gone). */
-  facts: string[];
-  /** Packages installed, upgraded or removed since the last-known-good state (dpkg's log). */
-  packages: PackageEvent[];
-  /** Files in its unit and configuration directories modified since then. */
-  modified: Array<{ path: string; modifiedAt: number }>;
 }
 
 /** The drift as lines a human reads: times first, then the change, diffs indented. */

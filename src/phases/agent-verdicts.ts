@@ -8,7 +8,7 @@ import type { Clock } from '../core/ports.js';
 import type { Action, Phase } from '../core/types.js';
 import type { Logger } from '../core/logger.js';
 import type { Stores } from '../store/stores.js';
-import type { Agent, AgentContext, Perspective, Verdict } from '../agents/agent.js';
+import type { Agent, AgentContext, Perspective, Toolbox, Verdict } from '../agents/agent.js';
 import { AgentError } from '../agents/verdict-schema.js';
 import { judgeProposal } from './proposals.js';
 import type { TaskContext } from './phase.js';
@@ -34,13 +34,16 @@ export async function askAgent(
   perspective: Perspective,
   phase: Phase,
   signal: AbortSignal,
+  tools?: Toolbox,
 ): Promise<AskResult> {
   const { stores, config, clock, logger } = dependencies;
-  const record = (verdict: Verdict | null, error: string | null, accepted: boolean, note: string) =>
+  const record = (verdict: Verdict | null, error: string | null, accepted: boolean, reason: string) => {
+    const note = `${reason}${probesNote(tools)}`;
     stores.verdicts.record({ taskId: context.task.id, phase, agent: agent.name, perspective, verdict, error, accepted, note, createdAt: clock.now() });
+  };
   let verdict: Verdict;
   try {
-    verdict = await agent.diagnose(agentContext, perspective, signal);
+    verdict = await agent.diagnose(agentContext, perspective, signal, tools);
   } catch (error) {
     const reason = error instanceof AgentError ? `${error.kind}: ${error.message}` : `agent error: ${(error as Error).message}`;
     record(null, reason.slice(0, 2000), false, 'no verdict');
@@ -69,6 +72,13 @@ export async function askAgent(
   }
   record(verdict, null, true, 'valid proposal');
   return { kind: 'action', verdict, action: judgement.action };
+}
+
+/** Which probes the agent ran, for the verdict's record ('' when none). */
+function probesNote(tools: Toolbox | undefined): string {
+  if (!tools || tools.calls.length === 0) return '';
+  const names = tools.calls.map((call) => `${call.name}${call.refused ? ' (refused)' : ''}`);
+  return `; probes: ${names.join(', ')}`.slice(0, 300);
 }
 
 /** One line per verdict, for findings and escalations. */

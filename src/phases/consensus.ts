@@ -8,7 +8,7 @@ import type { Clock } from '../core/ports.js';
 import type { Logger } from '../core/logger.js';
 import type { Stores } from '../store/stores.js';
 import type { ConfigSnapshots } from '../store/config-snapshots.js';
-import type { Agent, Perspective } from '../agents/agent.js';
+import type { Agent, Perspective, Toolbox } from '../agents/agent.js';
 import { buildAgentContext } from './agent-context.js';
 import { tallyVotes } from '../agents/vote-tally.js';
 import { actionKey } from '../actions/catalog.js';
@@ -29,6 +29,8 @@ export interface ConsensusDependencies {
   snapshots: ConfigSnapshots;
   clock: Clock;
   logger: Logger;
+  /** The task's read-only investigation tools; each panel member gets its own toolbox (and budget). */
+  tools?: (context: TaskContext) => Toolbox;
 }
 
 export class ConsensusPhase implements RemediationPhase {
@@ -52,7 +54,7 @@ export class ConsensusPhase implements RemediationPhase {
     const results = await Promise.all(
       PANEL.map(async (perspective) => ({
         perspective,
-        result: await askAgent(this.dependencies, context, agents[perspective as keyof typeof agents], agentContext, perspective, 3, signal),
+        result: await askAgent(this.dependencies, context, agents[perspective as keyof typeof agents], agentContext, perspective, 3, signal, this.dependencies.tools?.(context)),
       })),
     );
     const lines = results.map(({ perspective, result }) => describeVerdict(perspective, agents[perspective as keyof typeof agents].name, result));

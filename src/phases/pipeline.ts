@@ -96,6 +96,14 @@ export class Pipeline {
       }
       context.findings.push(`still failing after its dependency ${fixedDependencies.join(', ')} was fixed`);
     }
+    // Restarting a dependent while its dependency's own task still fails helps nobody: it waits for that task.
+    const blocking = await this.failingDependencyTask(task, context, options.signal);
+    if (blocking) {
+      const reason = `waiting: its dependency ${blocking.service} is still failing (task ${blocking.id}, ${blocking.status}); ${service.name} is not restarted meanwhile`;
+      stores.tasks.setStatus(task.id, 'open', task.phase, reason);
+      logger.info({ task: task.id, service: service.name, dependencyTask: blocking.id }, reason);
+      return 'held';
+    }
     let lastReason = '';
     let lastPhase: Phase | null = null;
     for (const phase of this.dependencies.phases) {
@@ -145,6 +153,9 @@ export class Pipeline {
     const { investigate, stores, logger } = this.dependencies;
     const { task, service } = context;
     if (!investigate || task.service === HOST_SERVICE || !service.unit) return;
+    // The state and journal as they are now: what the process printed as it died is often not yet in the journal
+    // at the moment its death was seen, and a task held (paused) meanwhile saw an older state.
+    context.evidence = await this.freshEvidence(context, signal);
     let found: Investigation = {};
     try {
       found = await investigate(service, signal);
@@ -195,6 +206,22 @@ export class Pipeline {
     }
     // Only those that ended fixed (or are still at it) explain this fault; an escalated dependency does not.
     return [...involved].filter((name) => stores.tasks.list({ service: name, limit: 1 })[0]?.status !== 'escalated');
+  }
+
+  /** A tracked task of one of the service's dependencies whose unit is still down, if any. */
+  private async failingDependencyTask(task: Task, context: TaskContext, signal: AbortSignal): Promise<Task | undefined> {
+    const units = context.scope.dependencyUnits;
+    if (units.length === 0 || task.service === HOST_SERVICE) return undefined;
+    const { stores, adapter } = this.dependencies;
+    const candidates = stores.tasks
+      .listTracking()
+      .filter((other) => other.id !== task.id && other.unit !== null && units.includes(other.unit) && ['open', 'running', 'escalated'].includes(other.status));
+    if (candidates.length === 0) return undefined;
+    const statuses = await adapter.statusMany([...new Set(candidates.map((other) => other.unit!))], signal).catch(() => new Map());
+    return candidates.find((other) => {
+      const state = statuses.get(other.unit!)?.state;
+      return state !== 'running' && state !== 'starting';
+    });
   }
 
   /** Current unit state and journal lines, so later phases see what earlier attempts caused. */

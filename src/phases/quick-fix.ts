@@ -33,11 +33,16 @@ export class QuickFixPhase implements RemediationPhase {
     const { task, service } = context;
     if (task.symptom === 'unit_not_found') return { kind: 'escalate', reason: `${service.unit} is not installed: nothing to restart` };
     const plans = await this.plans(context, signal);
+    let cleanedFor: string | undefined;
     const tried = new Set(context.attempts.filter((attempt) => attempt.source !== 'generic').map((attempt) => attempt.planKey));
     // The diagnosis is read before each plan: a failed attempt may have shown (203/EXEC, EACCES) what the first
     // failure did not, so its remedy goes next and restarts that cannot help are dropped from then on.
-    const next = (): Plan | undefined => {
+    const next = async (): Promise<Plan | undefined> => {
       const diagnosis = context.diagnosis;
+      if (diagnosis?.fullPath && diagnosis.fullPath !== cleanedFor) {
+        cleanedFor = diagnosis.fullPath;
+        plans.unshift(...(await this.cleanBeforeStart(context)));
+      }
       if (diagnosis?.remedy && diagnosis.remedyInPhase1 && !tried.has(planKey(diagnosis.remedy))) return diagnosis.remedy;
       while (plans.length > 0) {
         const plan = plans.shift()!;
@@ -45,7 +50,7 @@ export class QuickFixPhase implements RemediationPhase {
       }
       return undefined;
     };
-    if (plans.length === 0 && !(context.diagnosis?.remedy && context.diagnosis.remedyInPhase1)) {
+    if (plans.length === 0 && !(context.diagnosis?.remedy && context.diagnosis.remedyInPhase1) && !context.diagnosis?.fullPath) {
       return context.diagnosis?.restartFutile
         ? { kind: 'unfixed', reason: `no restart was spent: ${context.diagnosis.headline}` }
         : { kind: 'unfixed', reason: `no quick fix known for ${task.symptom} on ${service.name}` };
@@ -53,7 +58,7 @@ export class QuickFixPhase implements RemediationPhase {
 
     let genericTries = context.attempts.filter((attempt) => attempt.source === 'generic').length;
     const dryRunPlans: string[] = [];
-    for (let plan = next(); plan; plan = next()) {
+    for (let plan = await next(); plan; plan = await next()) {
       const key = planKey(plan);
       if (plan.source === 'generic') {
         if (genericTries >= this.dependencies.config.phases.quickFix.restartAttempts) continue;
@@ -74,6 +79,29 @@ export class QuickFixPhase implements RemediationPhase {
     const spent = context.attempts.filter((attempt) => attempt.phase === 1 && attempt.outcome !== 'refused').length;
     if (spent === 0 && context.diagnosis?.restartFutile) return { kind: 'unfixed', reason: `no restart was spent: ${context.diagnosis.headline}` };
     return { kind: 'unfixed', reason: `phase 1 tried ${context.attempts.filter((attempt) => attempt.phase === 1).length} plan(s); none was verified` };
+  }
+
+  /**
+   * The service fails for want of space on the filesystem its error names: clean the allow-listed directories on
+   * that filesystem (their configured age), then start it. Nothing else on that filesystem is touched.
+   */
+  private async cleanBeforeStart(context: TaskContext): Promise<Plan[]> {
+    const full = context.diagnosis?.fullPath;
+    const { service } = context;
+    if (!full || !service.unit) return [];
+    const { config, files } = this.dependencies;
+    const directory = full.replace(/\/[^/]*$/, '') || '/';
+    const entries: CompiledConfig['host']['cleanup'][number][] = [];
+    for (const entry of config.host.cleanup) if (await files.sameFilesystem(entry.path, directory).catch(() => false)) entries.push(entry);
+    if (entries.length === 0) return [];
+    return entries.map((entry): Plan => ({
+      actions: [
+        { type: 'clean_directory', params: { path: entry.path } },
+        { type: 'start_unit', params: { unit: service.unit } },
+      ],
+      source: 'profile',
+      reason: `${service.unit} fails for want of space where it writes (${full}): clean allow-listed ${entry.path} on that filesystem (files older than ${Math.round(entry.olderThanMs / 60_000)} min), then start`,
+    }));
   }
 
   private async plans(context: TaskContext, signal: AbortSignal): Promise<Plan[]> {

@@ -9,7 +9,7 @@ import type { Logger } from '../core/logger.js';
 import type { Plan } from '../core/types.js';
 import type { Stores } from '../store/stores.js';
 import type { ConfigSnapshots } from '../store/config-snapshots.js';
-import type { Agent } from '../agents/agent.js';
+import type { Agent, Toolbox } from '../agents/agent.js';
 import { buildAgentContext } from './agent-context.js';
 import { planKey } from '../actions/catalog.js';
 import { findStaleFiles } from '../actions/stale-files.js';
@@ -30,6 +30,8 @@ export interface ResearchDependencies {
   snapshots: ConfigSnapshots;
   clock: Clock;
   logger: Logger;
+  /** The task's read-only investigation tools, offered to the agent (none: it decides from the context alone). */
+  tools?: (context: TaskContext) => Toolbox;
 }
 
 export class ResearchPhase implements RemediationPhase {
@@ -50,7 +52,7 @@ export class ResearchPhase implements RemediationPhase {
       learned: stores.patterns.lookup(service.name, task.signature, clock.now()),
       hasSnapshot: snapshots.has(service.name),
     });
-    const result = await askAgent(this.dependencies, context, agent, agentContext, 'general', 2, signal);
+    const result = await askAgent(this.dependencies, context, agent, agentContext, 'general', 2, signal, this.dependencies.tools?.(context));
     context.findings.push(`phase 2 ${describeVerdict('agent', agent.name, result)}`);
     const threshold = config.phases.research.minConfidence;
     const shadow = service.autonomy === 'shadow';

@@ -8,6 +8,7 @@ export const postgresql: ServiceProfile = {
   liveness: ['pg_isready', '-q'],
   runtimeFiles: ['/var/run/postgresql/.s.PGSQL.5432.lock', '/var/run/postgresql/.s.PGSQL.5432', '/var/run/postgresql/15-main.pid', '/var/lib/postgresql/15/main/postmaster.pid'],
   runtimeDirs: ['/var/run/postgresql'],
+  dataDirs: ['/var/lib/postgresql/15/main'],
   configPaths: ['/etc/postgresql', '/etc/postgresql-common'],
   port: 5432,
   reloadable: true,

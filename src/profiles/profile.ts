@@ -25,6 +25,8 @@ export interface ServiceProfile {
   runtimeFiles?: readonly string[];
   /** Directories holding such runtime state. */
   runtimeDirs?: readonly string[];
+  /** Directories of the service's own data: their owner and mode are part of its last-known-good state. */
+  dataDirs?: readonly string[];
   /** Configuration files and directories worth snapshotting (last-known-good) while healthy. */
   configPaths?: readonly string[];
   /** Units this service commonly depends on (besides what systemd declares). */

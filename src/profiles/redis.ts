@@ -8,6 +8,7 @@ export const redis: ServiceProfile = {
   liveness: ['redis-cli', 'ping'],
   runtimeFiles: ['/run/redis/redis-server.pid', '/run/redis/redis-server.sock'],
   runtimeDirs: ['/run/redis'],
+  dataDirs: ['/var/lib/redis'],
   configPaths: ['/etc/redis/redis.conf', '/etc/default/redis-server'],
   port: 6379,
   // The Debian unit has no ExecReload; Redis rereads nothing on SIGHUP.

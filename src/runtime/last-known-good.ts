@@ -15,7 +15,7 @@ import { environmentEntries, hashValue, isSecretName, type CapturedFile, type Se
 import type { ActionResult, KnownGoodRestorer } from '../actions/definition.js';
 import { forbiddenRootReason, isSharedRoot, isWithin } from '../core/path-policy.js';
 import { recentlyModified, recentPackageChanges } from '../drift/host-changes.js';
-import { captureServiceState } from './state-capture.js';
+import { captureServiceState } from '../drift/state-capture.js';
 
 /** A healthy service's state is read again at most this often (or when it was restarted). */
 const REFRESH_MS = 5 * 60_000;

@@ -78,7 +78,10 @@ services:
     const task = await daemon.waitForTask('env', (row) => ['fixed', 'escalated'].includes(row.status), 'env task finished', 60_000);
     const attempts = daemon.attempts(task.id);
     expect(task, JSON.stringify(attempts)).toMatchObject({ status: 'fixed', fixed_by_phase: 1 });
-    expect(attempts[0]).toMatchObject({ plan_key: 'restore_unit_definition(unit=lab-env.service) + start_unit(unit=lab-env.service)', outcome: 'success' });
+    expect(attempts[0]).toMatchObject({
+      plan_key: 'restore_unit_definition(unit=lab-env.service) + reset_failed(unit=lab-env.service) + start_unit(unit=lab-env.service)',
+      outcome: 'success',
+    });
     expect(attempts[0]!.detail).toMatch(/moved the drop-in \/run\/systemd\/system\/lab-env\.service\.d\/50-tuning\.conf added since/);
     expect(restartsSpent(attempts)).toEqual([]);
     expect((await lab.exec(['test', '-e', `${DROP_INS}/lab-env.service.d/50-tuning.conf`], { allowFailure: true })).code).not.toBe(0);
@@ -99,7 +102,7 @@ services:
     const task = await daemon.waitForTask('fds', (row) => ['fixed', 'escalated'].includes(row.status), 'fds task finished', 60_000);
     const attempts = daemon.attempts(task.id);
     expect(task, JSON.stringify(attempts)).toMatchObject({ status: 'fixed', fixed_by_phase: 1 });
-    expect(attempts[0]!.plan_key).toBe('restore_unit_definition(unit=lab-fds.service) + start_unit(unit=lab-fds.service)');
+    expect(attempts[0]!.plan_key).toBe('restore_unit_definition(unit=lab-fds.service) + reset_failed(unit=lab-fds.service) + start_unit(unit=lab-fds.service)');
     expect(restartsSpent(attempts)).toEqual([]);
     expect(await lab.unitProperty('lab-fds.service', 'LimitNOFILE')).toBe('4096');
     expect(await answers(18402)).toBe(true);
@@ -112,7 +115,7 @@ services:
     const task = await daemon.waitForTask('perm', (row) => ['fixed', 'escalated'].includes(row.status), 'perm task finished', 60_000);
     const attempts = daemon.attempts(task.id);
     expect(task, JSON.stringify(attempts)).toMatchObject({ status: 'fixed', fixed_by_phase: 1 });
-    expect(attempts[0]!.plan_key).toBe('restore_permissions(unit=lab-perm.service) + start_unit(unit=lab-perm.service)');
+    expect(attempts[0]!.plan_key).toBe('restore_permissions(unit=lab-perm.service) + reset_failed(unit=lab-perm.service) + start_unit(unit=lab-perm.service)');
     expect(attempts[0]!.detail).toMatch(/\/srv\/lab-perm root:root 0700 → nobody:nogroup 0750/);
     expect(restartsSpent(attempts)).toEqual([]);
     expect((await lab.exec(['stat', '-c', '%U:%G %a', '/srv/lab-perm'])).stdout.trim()).toBe('nobody:nogroup 750');
@@ -134,7 +137,7 @@ services:
     const task = await daemon.waitForTask('port', (row) => ['fixed', 'escalated'].includes(row.status), 'port task finished', 60_000);
     const attempts = daemon.attempts(task.id);
     expect(task, JSON.stringify(attempts)).toMatchObject({ status: 'fixed', fixed_by_phase: 1 });
-    expect(attempts[0]!.plan_key).toMatch(/^kill_stray_listener\(pid=\d+,port=18404\) \+ start_unit\(unit=lab-port\.service\)$/);
+    expect(attempts[0]!.plan_key).toMatch(/^kill_stray_listener\(pid=\d+,port=18404\) \+ reset_failed\(unit=lab-port\.service\) \+ start_unit\(unit=lab-port\.service\)$/);
     expect(attempts[0]!.detail).toMatch(/port 18404 freed: pid \d+ \(.*node.*\) exited on SIGTERM/);
     expect(restartsSpent(attempts)).toEqual([]);
     await lab.waitFor(async () => stray.exitCode !== null || stray.signalCode !== null, { what: 'the stray to be gone', timeoutMs: 10_000 });

@@ -14,6 +14,7 @@ export const DEFINITION_PROPERTIES = [
   'Group',
   'WorkingDirectory',
   'ExecStart',
+  'ReadWritePaths',
   ...LIMITS,
   ...Object.keys(DIRECTORY_ROOTS),
 ] as const;
@@ -43,7 +44,13 @@ export function definitionFromShow(stdout: string): ServiceDefinition {
   const exec = /path=(\S+)/.exec(get('ExecStart'))?.[1] ?? '';
   const limits: Record<string, string> = {};
   for (const limit of LIMITS) if (single.has(limit)) limits[limit] = get(limit);
-  const directories = Object.entries(DIRECTORY_ROOTS).flatMap(([key, root]) => splitWords(get(key)).map((name) => `${root}/${name}`));
+  const directories = [
+    ...Object.entries(DIRECTORY_ROOTS).flatMap(([key, root]) => splitWords(get(key)).map((name) => `${root}/${name}`)),
+    // What the sandbox lets it write ("-" marks an optional path): its own directories, when not shared ones.
+    ...splitWords(get('ReadWritePaths'))
+      .map((entry) => entry.replace(/^[-+]+/, ''))
+      .filter((entry) => entry.startsWith('/')),
+  ];
   return {
     unitFiles: [get('FragmentPath'), ...splitWords(get('DropInPaths'))].filter((file) => file.startsWith('/')),
     environmentFiles,

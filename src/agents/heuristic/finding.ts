@@ -7,9 +7,23 @@ import type { AgentContext, Perspective, ProposedAction } from '../agent.js';
 import { validateAction } from '../../actions/catalog.js';
 import { actionDefinition } from '../../actions/definitions/index.js';
 import { catalogPaths, isSafeRuntimePath } from './paths.js';
+import type { ListenerFact, PathFact } from '../../investigation/tool.js';
 
 /** Where a finding's evidence comes from; two different kinds agreeing on one action count as independent signals. */
-export type EvidenceKind = 'unit' | 'logs' | 'checks' | 'findings' | 'attempts';
+export type EvidenceKind = 'unit' | 'logs' | 'checks' | 'findings' | 'attempts' | 'probes';
+
+/** What the agent's own read-only probes found for this diagnosis (nothing when it has no toolbox). */
+export interface ProbeFacts {
+  /** Ports the listeners probe answered for (with or without listeners). */
+  probedPorts: number[];
+  listeners: ListenerFact[];
+  paths: PathFact[];
+}
+
+export const NO_FACTS: ProbeFacts = Object.freeze({ probedPorts: [], listeners: [], paths: [] }) as ProbeFacts;
+
+/** A probe a rule would use, given the evidence: a tool name and its input. */
+export type ProbeRequest = { tool: 'listeners'; input: { port: number } } | { tool: 'path_info'; input: { path: string } };
 
 /** One candidate verdict from one rule: an action and why, with a base confidence from how specific the evidence is. */
 export interface Finding {
@@ -30,7 +44,9 @@ export interface Rule {
   id: string;
   /** What the rule recognises, for documentation and records. */
   summary: string;
-  evaluate(context: AgentContext): Finding[];
+  /** Read-only probes the rule would like answered for this context (run by the agent when it has a toolbox). */
+  wants?(context: AgentContext): ProbeRequest[];
+  evaluate(context: AgentContext, facts: ProbeFacts): Finding[];
 }
 
 /** Outcomes that mean an attempt did not fix the problem (or was not allowed to run). */

@@ -19,11 +19,15 @@
  * resources, runtime files; application: log-derived findings; dependencies: dependency and network findings) and
  * 0.5 otherwise, so the three panel members can genuinely disagree. The reported confidence is the calibrated one,
  * not the score. Actions already tried in this task that failed are skipped unless nothing else remains.
+ *
+ * With a toolbox, the rules first get the read-only probes they ask for (probe-facts.ts): who listens on the port
+ * a bind error names, owner and mode of a path access was denied to. Probe facts are evidence of kind "probes".
  */
-import type { Agent, AgentContext, Perspective, Verdict } from '../agent.js';
+import type { Agent, AgentContext, Perspective, Toolbox, Verdict } from '../agent.js';
 import { AgentError, parseVerdict } from '../verdict-schema.js';
-import { actionKey, escalation, failedAttempts, inadmissible, type Finding } from './finding.js';
-import { runRules } from './rules.js';
+import { actionKey, escalation, failedAttempts, inadmissible, NO_FACTS, type Finding } from './finding.js';
+import { RULES, runRules } from './rules.js';
+import { gatherFacts } from './probe-facts.js';
 
 export const CONFIDENCE_FLOOR = 0.05;
 export const CONFIDENCE_CEILING = 0.95;
@@ -93,9 +97,10 @@ export function perspectiveWeight(perspective: Perspective, candidate: Candidate
 export class HeuristicAgent implements Agent {
   readonly name = 'heuristic';
 
-  async diagnose(context: AgentContext, perspective: Perspective, signal: AbortSignal): Promise<Verdict> {
+  async diagnose(context: AgentContext, perspective: Perspective, signal: AbortSignal, tools?: Toolbox): Promise<Verdict> {
     if (signal.aborted) throw new AgentError('timeout', 'heuristic diagnosis aborted before it started');
-    const { findings, errors } = runRules(context);
+    const facts = tools ? await gatherFacts(context, RULES, tools, signal) : NO_FACTS;
+    const { findings, errors } = runRules(context, RULES, facts);
     const admissible = findings.filter((finding) => inadmissible(context, finding.action) === null);
     const rejected = findings.filter((finding) => inadmissible(context, finding.action) !== null);
     const errorNote = errors.length > 0 ? ` Rules that failed to evaluate: ${errors.join('; ')}.` : '';

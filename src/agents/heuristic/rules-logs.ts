@@ -4,8 +4,9 @@
  * catalog action fixes it. Nothing in a log line can choose the action type; at most it picks among known targets.
  */
 import type { AgentContext } from '../agent.js';
-import { catalogPaths } from './paths.js';
-import { evidenceLines, findingsFor, hintsFor, quote, restartOptions, type EvidenceKind, type Rule } from './finding.js';
+import { absolutePaths, catalogPaths } from './paths.js';
+import { evidenceLines, findingsFor, hintsFor, quote, restartOptions, type EvidenceKind, type Option, type Rule } from './finding.js';
+import type { PathFact } from '../../investigation/tool.js';
 import { profileForUnit } from '../../profiles/catalog.js';
 
 const ADDRESS_IN_USE = /EADDRINUSE|Address already in use|bind\(\).*failed \(98/i;
@@ -34,37 +35,68 @@ function listenerFrom(context: AgentContext, port: number | undefined): { port: 
   return undefined;
 }
 
-/** Another process holds the service's port: kill that listener only when an earlier phase identified it. */
+/** The evidence of an address-in-use failure: its log lines, the port they name, and a listener earlier phases reported. */
+function addressInUseEvidence(context: AgentContext) {
+  const { lines } = evidenceLines(context, ADDRESS_IN_USE, ['address_in_use']);
+  const port = lines.map(portOf).find((value) => value !== undefined);
+  return { lines, port, listener: lines.length > 0 ? listenerFrom(context, port) : undefined };
+}
+
+/**
+ * Another process holds the service's port: kill that listener when an earlier phase identified it, or when the
+ * listeners probe finds a stray on it (preferred over one a unit or a managed service owns, which is escalated).
+ * When the probe finds the port free now, whatever held it is gone and a restart is worth a try.
+ */
 const addressInUse: Rule = {
   id: 'address_in_use',
-  summary: 'EADDRINUSE / bind() failed (98): kill_stray_listener with known port and pid, else escalate',
-  evaluate(context) {
-    const { lines } = evidenceLines(context, ADDRESS_IN_USE, ['address_in_use']);
+  summary: 'EADDRINUSE / bind() failed (98): kill_stray_listener with a known or probed stray, else escalate',
+  wants(context) {
+    const { lines, port, listener } = addressInUseEvidence(context);
+    return lines.length > 0 && port !== undefined && !listener ? [{ tool: 'listeners', input: { port } }] : [];
+  },
+  evaluate(context, facts) {
+    const { lines, port, listener } = addressInUseEvidence(context);
     if (lines.length === 0) return [];
-    const port = lines.map(portOf).find((value) => value !== undefined);
-    const listener = listenerFrom(context, port);
     const where = port !== undefined ? `port ${port}` : 'its port';
+    const probed = !listener && port !== undefined && facts.probedPorts.includes(port);
+    const holders = probed ? facts.listeners.filter((fact) => fact.port === port) : [];
+    const stray = holders.find((fact) => fact.owner === undefined);
+    const owned = holders.filter((fact) => fact.owner !== undefined);
     const base = {
       rule: 'address_in_use',
       symptomClass: 'address_in_use',
       diagnosis: `${context.service.unit} cannot bind ${where}: another process holds it (${quote(lines[0]!)})`,
       rationale: `Restarting cannot help while the port is taken.${hintsFor(context, ['address_in_use'])}`,
       perspectives: ['systems' as const, 'application' as const],
-      evidence: listener ? (['logs', 'findings'] as EvidenceKind[]) : (['logs'] as EvidenceKind[]),
+      evidence: (listener ? ['logs', 'findings'] : probed ? ['logs', 'probes'] : ['logs']) as EvidenceKind[],
     };
-    const options = listener
-      ? [
-          {
-            action: { type: 'kill_stray_listener', params: { port: listener.port, pid: listener.pid } },
-            confidence: 0.65,
-            note: `Earlier checks found pid ${listener.pid} listening on ${listener.port}.`,
-          },
-        ]
-      : [];
-    return findingsFor(context, base, options, {
-      confidence: 0.75,
-      reason: `${where} of ${context.service.unit} is held by another process${listener ? '' : ' whose pid is not known'}; a human must decide which process owns it`,
-    });
+    const options: Option[] = [];
+    if (listener) {
+      options.push({
+        action: { type: 'kill_stray_listener', params: { port: listener.port, pid: listener.pid } },
+        confidence: 0.65,
+        note: `Earlier checks found pid ${listener.pid} listening on ${listener.port}.`,
+      });
+    } else if (stray) {
+      options.push({
+        action: { type: 'kill_stray_listener', params: { port: stray.port, pid: stray.pid } },
+        confidence: 0.7,
+        note: `The listeners probe found pid ${stray.pid} (${quote(stray.command)}) on port ${stray.port}, owned by no unit, managed service or the orchestrator: a stray.`,
+      });
+    } else if (probed && holders.length === 0) {
+      return findingsFor(
+        context,
+        { ...base, diagnosis: `${base.diagnosis}; nothing listens on ${where} now`, rationale: 'Whatever held the port is gone, so the bind should now succeed.' },
+        restartOptions(context, 0.55, `The listeners probe found ${where} free now.`),
+        { confidence: 0.6, reason: `${where} of ${context.service.unit} was taken and is free now, but the unit cannot be restarted here` },
+      );
+    }
+    const holder = owned[0] ? `${owned[0].owner} (${quote(owned[0].command)})` : '';
+    const reason =
+      owned.length > 0
+        ? `${where} of ${context.service.unit} is held by pid ${owned[0]!.pid}: ${holder}; something managed owns it, so it is not a stray to kill and a human must decide`
+        : `${where} of ${context.service.unit} is held by another process${listener || stray ? '' : ' whose pid is not known'}; a human must decide which process owns it`;
+    return findingsFor(context, base, options, { confidence: owned.length > 0 ? 0.8 : 0.75, reason });
   },
 };
 
@@ -98,23 +130,40 @@ const noSpace: Rule = {
   },
 };
 
-/** Access is denied: ownership or mode is wrong, which no restart fixes. */
+/** Absolute paths the permission-denied lines name (at most three), for the path_info probe. */
+function deniedPaths(context: AgentContext): string[] {
+  const { lines } = evidenceLines(context, PERMISSION, ['permission_denied']);
+  return [...new Set(lines.flatMap((line) => absolutePaths(line)))].slice(0, 3);
+}
+
+function describeFact(fact: PathFact): string {
+  if (fact.kind === 'missing' || fact.kind === 'unknown') return `${fact.path} (${fact.kind === 'missing' ? 'missing' : 'cannot be inspected'})`;
+  return `${fact.path} (${fact.kind}, owner ${fact.owner}:${fact.group}, mode ${fact.mode.toString(8).padStart(4, '0')})`;
+}
+
+/** Access is denied: ownership or mode is wrong, which no restart fixes; the path_info probe says which owner and mode. */
 const permissionDenied: Rule = {
   id: 'permission_denied',
-  summary: 'EACCES / Permission denied: escalate (a human must fix ownership or mode)',
-  evaluate(context) {
+  summary: 'EACCES / Permission denied: escalate (a human must fix ownership or mode), naming the probed owner and mode',
+  wants(context) {
+    return deniedPaths(context).map((path) => ({ tool: 'path_info', input: { path } }));
+  },
+  evaluate(context, facts) {
     const { lines } = evidenceLines(context, PERMISSION, ['permission_denied']);
     if (lines.length === 0) return [];
-    const reason = `${context.service.unit} is denied access to a file or socket; a human must fix ownership or mode`;
+    const named = deniedPaths(context);
+    const probed = facts.paths.filter((fact) => named.includes(fact.path));
+    const what = probed.length > 0 ? probed.map(describeFact).join('; ') : 'a file or socket';
+    const reason = `${context.service.unit} is denied access to ${what}; a human must fix ownership or mode`;
     return findingsFor(
       context,
       {
         rule: 'permission_denied',
         symptomClass: 'permission_denied',
-        diagnosis: `permission denied for ${context.service.unit}: ${quote(lines[0]!)}`,
+        diagnosis: `permission denied for ${context.service.unit}: ${quote(lines[0]!)}${probed.length > 0 ? `; ${what}` : ''}`,
         rationale: `A restart fails the same way until ownership or mode is corrected; there is no catalog action for that.${hintsFor(context, ['permission_denied'])}`,
         perspectives: ['systems', 'application'],
-        evidence: ['logs'],
+        evidence: probed.length > 0 ? ['logs', 'probes'] : ['logs'],
       },
       [],
       { confidence: 0.85, reason },

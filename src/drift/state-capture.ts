@@ -10,7 +10,7 @@ import type { CompiledService } from '../config/compiled.js';
 import type { ServiceAdapter, ServiceDefinition } from '../core/ports.js';
 import { adapterOf } from '../core/ports.js';
 import { forbiddenRootReason, isSharedRoot, normalizeAbsolute } from '../core/path-policy.js';
-import { redactAssignment, redactEnvironmentText, type CapturedFile, type CapturedPath, type FileRole, type ServiceState } from '../drift/service-state.js';
+import { redactAssignment, redactEnvironmentText, type CapturedFile, type CapturedPath, type FileRole, type ServiceState } from './service-state.js';
 
 const MAX_FILE_BYTES = 256 * 1024;
 const MAX_FILES = 40;
@@ -66,6 +66,7 @@ export function watchedPaths(service: CompiledService, definition: ServiceDefini
   for (const directory of definition.directories) add(directory, 'directory of the unit');
   if (definition.workingDirectory) add(definition.workingDirectory, 'working directory');
   for (const directory of service.profile?.runtimeDirs ?? []) add(directory, 'runtime directory');
+  for (const directory of service.profile?.dataDirs ?? []) add(directory, 'data directory');
   for (const configPath of service.configPaths) add(configPath, 'configuration');
   if (definition.execPath) entries.push({ path: definition.execPath, role: 'program', children: false });
   return entries;
