@@ -21,6 +21,7 @@ import { clockTimeout } from '../core/clock-timeout.js';
 import type { DriftReport } from '../drift/drift.js';
 import { describeDrift } from '../drift/drift.js';
 import { diagnose, type Diagnosis } from '../drift/diagnosis.js';
+import { startAttempts } from '../investigation/start-attempts.js';
 
 /** What is found out about a failed service before anything is tried (runtime/investigation.ts). */
 export interface Investigation {
@@ -315,6 +316,9 @@ export function escalationReason(lastReason: string, context: TaskContext): stri
   const attempts = context.attempts.filter((attempt) => attempt.outcome !== 'shadow');
   if (attempts.length > 0)
     lines.push('tried:', ...attempts.map((attempt) => `  phase ${attempt.phase} ${attempt.planKey}: ${attempt.outcome ?? 'unfinished'}: ${attempt.detail.slice(0, 400)}`));
+  // What the last start printed, in its own words: the lines of the unit's last start attempt in the journal.
+  const last = startAttempts(context.evidence.logs).at(-1);
+  if (last && last.lines.length > 0) lines.push(`the last start${last.failure ? ` (${last.failure})` : ''} printed:`, ...last.lines.slice(-10).map((line) => `  ${line.slice(0, 300)}`));
   if (diagnosis.command) lines.push(`first thing to run: ${diagnosis.command}`);
   lines.push(`why it stopped here: ${lastReason}`, ...findings);
   return lines.filter(Boolean).join('\n');

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SystemdLab } from './systemd-lab.js';
 import { describeLab } from './describe-lab.js';
-import { appUnit, HTTP_APP, LabDaemon, HOST_CHECKS_OFF, type AttemptRow } from './lab-daemon.js';
+import { appUnit, HTTP_APP, LabDaemon, type AttemptRow } from './lab-daemon.js';
 
 const DROP_INS = '/run/systemd/system';
 /** Exits 0 when something accepts a connection on 127.0.0.1:<argv port>. */
@@ -46,20 +46,26 @@ describeLab('faults that follow a change: drift, cause-aimed fixes, no futile re
     await lab.exec(['cp', HTTP_APP, '/opt/lab-bin/lab-app']);
     await lab.exec(['chmod', '0755', '/opt/lab-bin/lab-app']);
     await lab.writeUnit('lab-bin.service', appUnit('its own binary', { PORT: '18405' }).replace(`ExecStart=/usr/bin/node ${HTTP_APP}`, 'ExecStart=/opt/lab-bin/lab-app'));
-    await lab.systemctl('start', 'lab-env.service', 'lab-fds.service', 'lab-perm.service', 'lab-port.service', 'lab-bin.service');
+    // A small filesystem of its own for the app's data, with an allow-listed cache beside it.
+    await lab.exec(['mkdir', '-p', '/srv/lab-full']);
+    await lab.exec(['mount', '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', '/srv/lab-full']);
+    await lab.exec(['mkdir', '-p', '/srv/lab-full/cache', '/srv/lab-full/data']);
+    await lab.writeUnit('lab-full.service', appUnit('writes its data at start', { PORT: '18406', DATA_FILE: '/srv/lab-full/data/app.dat', DATA_BYTES: '100000' }));
+    await lab.systemctl('start', 'lab-env.service', 'lab-fds.service', 'lab-perm.service', 'lab-port.service', 'lab-bin.service', 'lab-full.service');
     daemon = new LabDaemon(lab, 'drift-faults');
     daemon.writeConfig(`
 cycle: { interval: 3s, watchInterval: 1s, watchFailedUnits: false }
 verification: { settle: 1s }
 phases: { quickFix: { backoff: 500ms } }
 safety: { budget: { actions: 6, window: 15m } }
-${HOST_CHECKS_OFF}
+host: { disk: { enabled: false }, inodes: { enabled: false }, memory: { enabled: false }, cleanup: [{ path: /srv/lab-full/cache, olderThan: 1h }] }
 services:
   - { name: env, unit: lab-env.service, checks: [{ type: http, url: "http://127.0.0.1:18401/", timeout: 2s }] }
   - { name: fds, unit: lab-fds.service, checks: [{ type: http, url: "http://127.0.0.1:18402/", timeout: 2s }] }
   - { name: perm, unit: lab-perm.service, checks: [{ type: http, url: "http://127.0.0.1:18403/", timeout: 2s }] }
   - { name: port, unit: lab-port.service, checks: [{ type: http, url: "http://127.0.0.1:18404/", timeout: 2s }] }
   - { name: bin, unit: lab-bin.service, checks: [{ type: http, url: "http://127.0.0.1:18405/", timeout: 2s }] }
+  - { name: full, unit: lab-full.service, checks: [{ type: http, url: "http://127.0.0.1:18406/", timeout: 2s }] }
 `);
     await daemon.startAndWait();
     for (const service of ['env', 'fds', 'perm', 'port', 'bin']) await knownGood(service);
@@ -67,7 +73,8 @@ services:
 
   afterAll(async () => {
     await daemon?.kill('SIGTERM').catch(() => undefined);
-    await lab?.exec(['rm', '-rf', '/srv/lab-perm', '/opt/lab-bin']).catch(() => undefined);
+    await lab?.exec(['umount', '-l', '/srv/lab-full']).catch(() => undefined);
+    await lab?.exec(['rm', '-rf', '/srv/lab-perm', '/opt/lab-bin', '/srv/lab-full']).catch(() => undefined);
     await lab?.stop();
   });
 
@@ -170,5 +177,52 @@ services:
       /^auto-resolved: the orchestrator finished the job: the program \/opt\/lab-bin\/lab-app is back; /,
     );
     expect(daemon.tasks('bin').at(-1)).toMatchObject({ status: 'fixed' });
+  });
+
+  /** Fills the cache with `count` files of 100 kB, `hoursOld` old. */
+  const fillCache = async (prefix: string, count: number, hoursOld: number) => {
+    for (let index = 0; index < count; index++) {
+      const file = `/srv/lab-full/cache/${prefix}-${index}`;
+      await lab.exec(['dd', 'if=/dev/zero', `of=${file}`, 'bs=100k', 'count=1', 'status=none'], { allowFailure: true });
+      if (hoursOld > 0) await lab.exec(['touch', '-d', `${hoursOld} hours ago`, file]);
+    }
+  };
+  const cacheFiles = async () => (await lab.exec(['ls', '/srv/lab-full/cache'])).stdout.split('\n').filter(Boolean).sort();
+
+  it('its filesystem full of old cache files: the allow-listed cache is cleaned (the configured 1 h), then it starts', async () => {
+    // With its data file (100 kB a start) the 1 MiB filesystem is then full: its next start cannot write.
+    await fillCache('old', 8, 3);
+    await fillCache('fresh', 1, 0);
+    await lab.systemctl('restart', 'lab-full.service');
+    const task = await daemon.waitForTask('full', (row) => ['fixed', 'escalated'].includes(row.status), 'full task finished', 60_000);
+    const attempts = daemon.attempts(task.id);
+    expect(task, JSON.stringify(attempts)).toMatchObject({ status: 'fixed', fixed_by_phase: 1 });
+    expect(attempts[0]!.plan_key).toBe('clean_directory(path=/srv/lab-full/cache) + start_unit(unit=lab-full.service)');
+    expect(attempts[0]!.detail).toMatch(/removed 8 file\(s\), 1 MiB, older than 60 min \(the configured age\) from \/srv\/lab-full\/cache/);
+    expect(restartsSpent(attempts)).toEqual([]);
+    expect(await cacheFiles()).toEqual(['fresh-0']);
+    expect(await answers(18406)).toBe(true);
+  });
+
+  it('full again, but of files younger than the configured age: the clean frees nothing, is not credited, and a human is told why', async () => {
+    await lab.exec(['rm', '-f', '/srv/lab-full/data/app.dat']);
+    await fillCache('recent', 10, 0);
+    const before = await cacheFiles();
+    await lab.systemctl('restart', 'lab-full.service');
+    const task = await daemon.waitForTask(
+      'full',
+      (row) => row.status === 'escalated' || (row.status === 'fixed' && daemon.tasks('full').indexOf(row) > 0),
+      'second full task finished',
+      90_000,
+    );
+    const attempts = daemon.attempts(task.id);
+    expect(task.status, JSON.stringify(attempts)).toBe('escalated');
+    const clean = attempts.find((attempt) => attempt.plan_key.startsWith('clean_directory'))!;
+    expect(clean).toMatchObject({ outcome: 'failure' });
+    expect(clean.detail).toMatch(/nothing older than 60 min \(the configured age\) to remove from \/srv\/lab-full\/cache: no space freed/);
+    expect(restartsSpent(attempts)).toEqual([]);
+    expect(await cacheFiles()).toEqual(before);
+    const [escalation] = daemon.query<{ reason: string }>('escalations', 'SELECT reason FROM escalations WHERE task_id = ?', task.id);
+    expect(escalation!.reason.split('\n')[0]).toMatch(/^lab-full\.service exits with status 1: no space left on its filesystem \(.*ENOSPC/);
   });
 });
