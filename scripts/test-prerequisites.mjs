@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Before `npm test`: the system packages the tests use (a real systemd for the lab, nginx and redis for the
+ * Before `npm test`: the system packages the tests use (a real systemd for the lab, nginx, redis and postgresql for the
  * lab's stacks, Chromium for the dashboard, sqlite3 for the monitoring queries). When one is missing and this runs
  * as root with apt-get, it is installed (with a policy-rc.d that keeps the packages' services from starting on
  * this host); otherwise it says what is missing, and the tests that need it say so and skip.
@@ -17,6 +17,7 @@ const PACKAGES = [
   { name: 'sqlite3', file: '/usr/bin/sqlite3', for: 'the monitoring-query tests' },
   { name: 'nginx', file: '/usr/sbin/nginx', for: 'the nginx lab tests' },
   { name: 'redis-server', file: '/usr/bin/redis-server', for: 'the redis lab tests' },
+  { name: 'postgresql', file: '/usr/lib/postgresql/15/bin/postgres', for: 'the postgresql lab tests' },
   { name: 'chromium', file: '/usr/bin/chromium', for: 'the dashboard browser tests' },
   { name: 'fonts-dejavu-core', file: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', for: 'readable screenshots' },
 ];

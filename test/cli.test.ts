@@ -233,5 +233,12 @@ describe('orchestrator CLI', () => {
     expect(status.stdout).toMatch(/failed: webhook:down .*escalation.opened after 1 attempt/);
     const escalations = JSON.parse((await cli(['escalations', '--json', '-c', file, '-d', dataDir])).stdout);
     expect(escalations[0]).toMatchObject({ service: 'host', symptom: 'disk_full', status: 'open' });
+    // A retry is asked for (the running daemon takes it at its next cycle); an unknown id is a usage error.
+    const retry = await cli(['escalation', 'retry', escalations[0].id, '--json', '-c', file, '-d', dataDir]);
+    expect(retry.code, retry.stderr).toBe(0);
+    expect(JSON.parse(retry.stdout).retryRequestedAt).toEqual(expect.any(Number));
+    const unknown = await cli(['escalation', 'retry', 'no-such-id', '-c', file, '-d', dataDir]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no escalation with id "no-such-id"/);
   });
 });

@@ -35,6 +35,16 @@ describe('SafetyPolicy', () => {
     expect(refusal(() => instance.authorize('web', {}))).toBeUndefined();
   });
 
+  it('lets a retry a person asked for past the exhausted budget, but not past the kill switch or operator intent', () => {
+    const { instance, setPaused } = policy();
+    for (let index = 0; index < 3; index++) instance.authorize('web', {});
+    expect(refusal(() => instance.authorize('web', {}))).toBe('budget');
+    expect(refusal(() => instance.authorize('web', { humanAsked: true }))).toBeUndefined();
+    expect(refusal(() => instance.authorize('web', { humanAsked: true, unitFileState: 'masked' }))).toBe('operator_intent');
+    setPaused(true);
+    expect(refusal(() => instance.authorize('web', { humanAsked: true }))).toBe('paused');
+  });
+
   it('applies a global rate limit across services', () => {
     const { instance } = policy();
     for (const service of ['a', 'b', 'c', 'd', 'e']) instance.authorize(service, {});

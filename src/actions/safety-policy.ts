@@ -41,7 +41,11 @@ export class SafetyPolicy {
   }
 
   /** Throws PolicyRefusal when the action may not run; otherwise reserves budget for it. */
-  authorize(service: string, context: { unitFileState?: string }): void {
+  /**
+   * `humanAsked`: a person asked for this retry (escalation retry, the dashboard): the service's budget, which stops
+   * automation from looping, does not stop it; the kill switch, operator intent, a dry run and the rate limit do.
+   */
+  authorize(service: string, context: { unitFileState?: string; humanAsked?: boolean }): void {
     if (this.options.isPaused()) throw new PolicyRefusal('paused', 'the kill switch is on (orchestrator resume to allow actions)');
     const state = context.unitFileState ?? '';
     if ((OPERATOR_INTENT_STATES as readonly string[]).includes(state)) {
@@ -50,7 +54,7 @@ export class SafetyPolicy {
     if (this.options.dryRun) throw new PolicyRefusal('dry_run', 'dry run: decided and recorded, not done');
     const now = this.options.clock.monotonic();
     const budget = this.budget(service);
-    if (!budget.hasRoom(now)) {
+    if (!context.humanAsked && !budget.hasRoom(now)) {
       throw new PolicyRefusal('budget', `action budget for ${service} exhausted: ${budget.limit} actions in ${Math.round(budget.windowMs / 60_000)} min`);
     }
     if (!this.rate.hasRoom(now)) {

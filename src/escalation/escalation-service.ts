@@ -188,12 +188,18 @@ export class EscalationService {
    * the escalation is resolved and whoever was told is told it is over.
    */
   taskFixed(taskId: string, how: string): Escalation | undefined {
-    const escalation = this.dependencies.stores.escalations.forTask(taskId);
+    const { stores, logger, clock } = this.dependencies;
+    const escalation = stores.escalations.forTask(taskId);
     if (!escalation || (escalation.status !== 'open' && escalation.status !== 'acknowledged')) return undefined;
-    this.healthyStreak.delete(escalation.id);
     const resolution = `auto-resolved: the orchestrator finished the job: ${how}`;
-    this.dependencies.logger.info({ escalation: escalation.id, service: escalation.service, task: taskId }, resolution);
-    return this.close({ ...escalation, retryRequestedAt: null }, 'auto_resolved', resolution, 'escalation.recovered', this.dependencies.clock.now());
+    // Other active escalations of this service alone end with it: the service was just verified healthy.
+    const same = stores.escalations.active().filter((other) => other.id !== escalation.id && other.service === escalation.service && other.grouped.length === 0);
+    for (const other of [escalation, ...same]) {
+      this.healthyStreak.delete(other.id);
+      logger.info({ escalation: other.id, service: other.service, task: taskId }, resolution);
+      this.close({ ...other, retryRequestedAt: null }, 'auto_resolved', resolution, 'escalation.recovered', clock.now());
+    }
+    return stores.escalations.get(escalation.id);
   }
 
   acknowledge(id: string): Escalation {

@@ -21,6 +21,8 @@ export interface TaskContext {
    * failed start printed, an exit status such as 203/EXEC, often says more than the first failure did).
    */
   reconsider?(signal: AbortSignal): Promise<void>;
+  /** A person asked for this run (escalation retry): the service's action budget does not hold it back. */
+  humanAsked?: boolean;
   /** The output of the config test that refused a (re)start, when one did. */
   configTestFailure?: string;
 }

@@ -56,7 +56,7 @@ export class Pipeline {
   constructor(private readonly dependencies: PipelineDependencies) {}
 
   /** Remediates a task. `recheck` first re-runs the checks (for resumed or re-queued tasks). */
-  async remediate(task: Task, options: { recheck: boolean; signal: AbortSignal; retry?: string }): Promise<TaskEnding> {
+  async remediate(task: Task, options: { recheck: boolean; signal: AbortSignal; retry?: { why: string; humanAsked: boolean } }): Promise<TaskEnding> {
     const { stores, detector, clock, logger } = this.dependencies;
     const service = task.service === HOST_SERVICE ? HOST_PSEUDO_SERVICE : (detector.service(task.service) ?? (task.unit ? detector.discover(task.unit) : undefined));
     if (!service) {
@@ -81,7 +81,8 @@ export class Pipeline {
       scope: await this.scope(service, options.signal),
       // A retry once the block cleared starts afresh: what failed before failed against what is gone now.
       attempts: options.retry ? [] : stores.attempts.forTask(task.id),
-      findings: options.retry ? [`retried: ${options.retry}`] : [],
+      findings: options.retry ? [`retried: ${options.retry.why}`] : [],
+      humanAsked: options.retry?.humanAsked,
     };
     // Ask what changed before anything is tried: the drift joins the task's evidence, and the diagnosis decides
     // whether a restart can help at all.
@@ -137,7 +138,7 @@ export class Pipeline {
       lastPhase = phase.phase;
       if (outcome.kind === 'fixed') {
         this.close(task, 'fixed', phase.phase, outcome.attempt.reason);
-        if (options.retry) this.dependencies.escalations.taskFixed(task.id, `${options.retry}; ${outcome.attempt.planKey} verified`);
+        if (options.retry) this.dependencies.escalations.taskFixed(task.id, `${options.retry.why}; ${outcome.attempt.planKey} verified`);
         return 'fixed';
       }
       if (outcome.kind === 'held') {
@@ -305,8 +306,8 @@ export class Pipeline {
  * what each attempt did and printed, and the command they would most likely run first.
  */
 export function escalationReason(lastReason: string, context: TaskContext): string {
-  const diagnosis: Diagnosis | undefined = context.diagnosis;
   const findings = context.findings.filter((finding) => !finding.startsWith('diagnosis: '));
+  const diagnosis: Diagnosis | undefined = context.diagnosis ?? undiagnosed(lastReason, context);
   if (!diagnosis) return [lastReason, ...findings].filter(Boolean).join('\n');
   const lines = [diagnosis.headline];
   const drift = context.evidence.drift;
@@ -318,8 +319,28 @@ export function escalationReason(lastReason: string, context: TaskContext): stri
     lines.push('tried:', ...attempts.map((attempt) => `  phase ${attempt.phase} ${attempt.planKey}: ${attempt.outcome ?? 'unfinished'}: ${attempt.detail.slice(0, 400)}`));
   // What the last start printed, in its own words: the lines of the unit's last start attempt in the journal.
   const last = startAttempts(context.evidence.logs).at(-1);
-  if (last && last.lines.length > 0) lines.push(`the last start${last.failure ? ` (${last.failure})` : ''} printed:`, ...last.lines.slice(-10).map((line) => `  ${line.slice(0, 300)}`));
+  if (last && last.lines.length > 0)
+    lines.push(`the last start${last.failure ? ` (${last.failure})` : ''} printed:`, ...last.lines.slice(-10).map((line) => `  ${line.slice(0, 300)}`));
   if (diagnosis.command) lines.push(`first thing to run: ${diagnosis.command}`);
   lines.push(`why it stopped here: ${lastReason}`, ...findings);
   return lines.filter(Boolean).join('\n');
+}
+
+/** Refusals that say why nothing more was tried, never what is wrong: a fact for the timeline, not a headline. */
+const STOPPED_BY_POLICY = /^(action budget for .* exhausted|global rate limit reached)/;
+
+/**
+ * No diagnosis, and what stopped the phases is the safety policy (the budget ran out): the headline says what the
+ * service does and what was tried, in the task's own words; the budget follows as why it stopped there.
+ */
+function undiagnosed(lastReason: string, context: TaskContext): Diagnosis | undefined {
+  if (!STOPPED_BY_POLICY.test(lastReason)) return undefined;
+  const acted = context.attempts.filter((attempt) => attempt.outcome === 'failure' || attempt.outcome === 'error');
+  const last = acted.at(-1)?.verification?.checks.find((check) => !check.ok)?.message;
+  return {
+    headline: `${context.task.message}: not fixed by ${acted.length} attempt(s)${last ? `; after the last: ${last}` : ''}`,
+    restartFutile: false,
+    causes: [],
+    remedyInPhase1: false,
+  };
 }

@@ -91,7 +91,7 @@ export class PlanRunner {
     try {
       if (plan.actions.some(isStateChanging)) {
         const unitFileState = service.unit ? (await detector.unitStatus(service.unit, signal))?.unitFileState : undefined;
-        policy.authorize(service.name, { unitFileState });
+        policy.authorize(service.name, { unitFileState, humanAsked: context.humanAsked });
       }
     } catch (error) {
       if (!(error instanceof PolicyRefusal)) throw error;

@@ -64,11 +64,17 @@ export interface StateEvents {
 const EVENT_SETTLE_MS = 10;
 /** While changes are pushed, the watch still looks every so often: a lost signal costs at most this long. */
 export const EVENT_SWEEP_MS = 30_000;
+/** Why an escalated task is remediated again, and whether a person asked for it. */
+interface Retry {
+  why: string;
+  humanAsked: boolean;
+}
+
 /** Retries of one escalation when its block clears; past this, a human's `escalation retry` still works. */
 const MAX_UNBLOCKED_RETRIES = 3;
 
 export class Orchestrator {
-  private readonly queue: WorkQueue<{ task: Task; recheck: boolean; retry?: string }>;
+  private readonly queue: WorkQueue<{ task: Task; recheck: boolean; retry?: Retry }>;
   /** Retries of each escalation made because its block cleared (a few at most: each one may spend budget). */
   private readonly unblockedRetries = new Map<string, number>();
   private fixesSinceSummary = 0;
@@ -366,7 +372,8 @@ export class Orchestrator {
       const service = detector.service(escalation.service);
       if (!task || !service || this.queue.has(task.id)) continue;
       let why: string | undefined;
-      if (escalation.retryRequestedAt) {
+      const humanAsked = Boolean(escalation.retryRequestedAt);
+      if (humanAsked) {
         escalations.retryTaken(escalation);
         why = 'a human asked for a retry';
       } else if (
@@ -382,7 +389,7 @@ export class Orchestrator {
       if (!why) continue;
       logger.info({ escalation: escalation.id, task: task.id, service: service.name }, `retrying the escalated task: ${why}`);
       stores.tasks.setStatus(task.id, 'open', task.phase, `retrying: ${why}`);
-      this.enqueue({ ...task, status: 'open' }, true, why);
+      this.enqueue({ ...task, status: 'open' }, true, { why, humanAsked });
     }
   }
 
@@ -393,11 +400,11 @@ export class Orchestrator {
     }
   }
 
-  private enqueue(task: Task, recheck: boolean, retry?: string): void {
+  private enqueue(task: Task, recheck: boolean, retry?: Retry): void {
     if (this.dependencies.remediate) this.queue.push(task.id, { task, recheck, retry });
   }
 
-  private async work(task: Task, recheck: boolean, retry?: string): Promise<void> {
+  private async work(task: Task, recheck: boolean, retry?: Retry): Promise<void> {
     const { pipeline, logger } = this.dependencies;
     let ending: TaskEnding;
     try {

@@ -122,6 +122,28 @@ describe('EscalationService', () => {
     expect(() => service.acknowledge(escalation.id)).toThrow(/already|only an open/);
   });
 
+  it('records a retry request once (only on an active escalation), and resolves when the daemon fixed the task, telling whoever was told', () => {
+    const opened = task('web');
+    const escalation = service.escalate({ task: opened, reason: 'r', causeKey: null, hypotheses: [] });
+    clock.advance(1000);
+    const requested = service.requestRetry(escalation.id);
+    expect(stores.escalations.get(escalation.id)!.retryRequestedAt).toBe(requested.retryRequestedAt);
+    expect(requested.retryRequestedAt).toBe(clock.now());
+    service.retryTaken(stores.escalations.get(escalation.id)!);
+    expect(stores.escalations.get(escalation.id)!.retryRequestedAt).toBeNull();
+    stores.tasks.finish(opened.id, { status: 'fixed', fixSuccessful: true, fixedByPhase: 1, closedAt: clock.now(), durationMs: 1000, reason: 'started' });
+    const resolved = service.taskFixed(opened.id, 'the program /usr/bin/web is back; start_unit(unit=web.service) verified')!;
+    expect(resolved).toMatchObject({
+      status: 'auto_resolved',
+      resolution: 'auto-resolved: the orchestrator finished the job: the program /usr/bin/web is back; start_unit(unit=web.service) verified',
+    });
+    expect(stores.outbox.forDedupKey(`${escalation.id}:escalation.recovered`)).toHaveLength(1);
+    expect(stores.tasks.get(opened.id)!.status).toBe('fixed');
+    expect(() => service.requestRetry(escalation.id)).toThrow(/is auto-resolved; only an open or acknowledged escalation can be retried/);
+    expect(() => service.requestRetry('nope')).toThrow(UsageError);
+    expect(service.taskFixed(opened.id, 'again')).toBeUndefined();
+  });
+
   it('rejects an unknown id or an invalid fix and changes nothing', async () => {
     const escalation = service.escalate({ task: task('web'), reason: 'r', causeKey: null, hypotheses: [] });
     await expect(service.resolve('nope', { fixes: [] })).rejects.toThrow(/no escalation with id "nope"/);

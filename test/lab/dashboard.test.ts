@@ -156,6 +156,25 @@ services:
     await screenshot(page, SHOTS, 'patterns');
   });
 
+  it('retries an escalation from the browser once a person has repaired the cause: the daemon starts it, verifies it and resolves', async () => {
+    await page.goto(`${DASHBOARD}/#/`);
+    await page.locator('.page-overview').waitFor();
+    await lab.exec(['kill', '-9', String(await lab.mainPid('lab-locked.service'))]);
+    await page.locator('#services [data-service="locked"][data-state="escalated"]').waitFor({ timeout: 180_000 });
+    await page.goto(`${DASHBOARD}/#/escalations`);
+    const card = page.locator('article.esc[data-status="open"]').first();
+    await card.waitFor();
+    const escalationId = (await card.getAttribute('data-id'))!;
+    // The person removes the stale lock, and asks the daemon to finish the job instead of starting it by hand.
+    await lab.exec(['rm', '-f', LOCK]);
+    await card.locator('[data-action="retry"]').click();
+    await page.locator(`#escalation-${escalationId}[data-status="auto_resolved"]`).waitFor({ timeout: 60_000 });
+    const stored = daemon.query<{ resolution: string }>('escalations', 'SELECT resolution FROM escalations WHERE id = ?', escalationId)[0]!;
+    expect(stored.resolution).toMatch(/^auto-resolved: the orchestrator finished the job: a human asked for a retry; .* verified$/);
+    expect((await lab.httpGet('http://127.0.0.1:18502/')).status).toBe(200);
+    await screenshot(page, SHOTS, 'escalation-retried');
+  });
+
   it('pauses the daemon from the browser (a fault is detected, not fixed) and resumes it (then it is fixed)', async () => {
     await page.goto(`${DASHBOARD}/#/`);
     await page.locator('#kill-state[data-paused="false"]').waitFor();
