@@ -105,6 +105,8 @@ services:
     expect(await page.locator('#timeline .tl-attempt code.plan').first().textContent()).toMatch(/restart_unit|start_unit/);
     expect(daemon.tasks('crashy').find((task) => task.id === taskId)).toMatchObject({ status: 'fixed', fixed_by_phase: 1 });
     expect(await page.locator('#evidence').textContent()).toMatch(/lab-crashy\.service/);
+    // What changed since it was last known good: asked first, shown beside the evidence (here: nothing but the time).
+    expect(await page.locator('#task-drift').textContent()).toMatch(/last known good at \d{4}-\d\d-\d\dT/);
     await screenshot(page, SHOTS, 'task-fixed-timeline');
   });
 

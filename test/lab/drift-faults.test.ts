@@ -46,12 +46,29 @@ describeLab('faults that follow a change: drift, cause-aimed fixes, no futile re
     await lab.exec(['cp', HTTP_APP, '/opt/lab-bin/lab-app']);
     await lab.exec(['chmod', '0755', '/opt/lab-bin/lab-app']);
     await lab.writeUnit('lab-bin.service', appUnit('its own binary', { PORT: '18405' }).replace(`ExecStart=/usr/bin/node ${HTTP_APP}`, 'ExecStart=/opt/lab-bin/lab-app'));
+    // An environment file with a secret in it (its value is never stored, only a hash), and a unit with its own user.
+    await lab.writeFile('/etc/default/lab-envfile', 'API_URL=http://127.0.0.1:18499/\nAPI_TOKEN=s3cr3t-token-value\n', 0o640);
+    await lab.writeUnit(
+      'lab-envfile.service',
+      appUnit('reads an environment file', { PORT: '18407', REQUIRE_ENV: 'API_URL,API_TOKEN' }, 'EnvironmentFile=/etc/default/lab-envfile'),
+    );
+    await lab.writeUnit('lab-user.service', appUnit('runs as nobody', { PORT: '18408' }, 'User=nobody'));
     // A small filesystem of its own for the app's data, with an allow-listed cache beside it.
     await lab.exec(['mkdir', '-p', '/srv/lab-full']);
     await lab.exec(['mount', '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', '/srv/lab-full']);
     await lab.exec(['mkdir', '-p', '/srv/lab-full/cache', '/srv/lab-full/data']);
     await lab.writeUnit('lab-full.service', appUnit('writes its data at start', { PORT: '18406', DATA_FILE: '/srv/lab-full/data/app.dat', DATA_BYTES: '100000' }));
-    await lab.systemctl('start', 'lab-env.service', 'lab-fds.service', 'lab-perm.service', 'lab-port.service', 'lab-bin.service', 'lab-full.service');
+    await lab.systemctl(
+      'start',
+      'lab-env.service',
+      'lab-fds.service',
+      'lab-perm.service',
+      'lab-port.service',
+      'lab-bin.service',
+      'lab-full.service',
+      'lab-envfile.service',
+      'lab-user.service',
+    );
     daemon = new LabDaemon(lab, 'drift-faults');
     daemon.writeConfig(`
 cycle: { interval: 3s, watchInterval: 1s, watchFailedUnits: false }
@@ -66,15 +83,17 @@ services:
   - { name: port, unit: lab-port.service, checks: [{ type: http, url: "http://127.0.0.1:18404/", timeout: 2s }] }
   - { name: bin, unit: lab-bin.service, checks: [{ type: http, url: "http://127.0.0.1:18405/", timeout: 2s }] }
   - { name: full, unit: lab-full.service, checks: [{ type: http, url: "http://127.0.0.1:18406/", timeout: 2s }] }
+  - { name: envfile, unit: lab-envfile.service, checks: [{ type: http, url: "http://127.0.0.1:18407/", timeout: 2s }] }
+  - { name: user, unit: lab-user.service, checks: [{ type: http, url: "http://127.0.0.1:18408/", timeout: 2s }] }
 `);
     await daemon.startAndWait();
-    for (const service of ['env', 'fds', 'perm', 'port', 'bin']) await knownGood(service);
+    for (const service of ['env', 'fds', 'perm', 'port', 'bin', 'full', 'envfile', 'user']) await knownGood(service);
   });
 
   afterAll(async () => {
     await daemon?.kill('SIGTERM').catch(() => undefined);
     await lab?.exec(['umount', '-l', '/srv/lab-full']).catch(() => undefined);
-    await lab?.exec(['rm', '-rf', '/srv/lab-perm', '/opt/lab-bin', '/srv/lab-full']).catch(() => undefined);
+    await lab?.exec(['rm', '-rf', '/srv/lab-perm', '/opt/lab-bin', '/srv/lab-full', '/etc/default/lab-envfile']).catch(() => undefined);
     await lab?.stop();
   });
 
@@ -224,5 +243,40 @@ services:
     expect(await cacheFiles()).toEqual(before);
     const [escalation] = daemon.query<{ reason: string }>('escalations', 'SELECT reason FROM escalations WHERE task_id = ?', task.id);
     expect(escalation!.reason.split('\n')[0]).toMatch(/^lab-full\.service exits with status 1: no space left on its filesystem \(.*ENOSPC/);
+  });
+
+  it('an environment file edited by hand loses API_URL: it is written back with its secret intact, which no record ever held', async () => {
+    await lab.writeFile('/etc/default/lab-envfile', '# cleaned up\nAPI_TOKEN=s3cr3t-token-value\n', 0o640);
+    await lab.systemctl('restart', 'lab-envfile.service');
+    const task = await daemon.waitForTask('envfile', (row) => ['fixed', 'escalated'].includes(row.status), 'envfile task finished', 60_000);
+    const attempts = daemon.attempts(task.id);
+    expect(task, JSON.stringify(attempts)).toMatchObject({ status: 'fixed', fixed_by_phase: 1 });
+    expect(attempts[0]!.plan_key).toBe('restore_unit_definition(unit=lab-envfile.service) + reset_failed(unit=lab-envfile.service) + start_unit(unit=lab-envfile.service)');
+    expect(attempts[0]!.detail).toMatch(/restored \/etc\/default\/lab-envfile/);
+    expect(restartsSpent(attempts)).toEqual([]);
+    expect((await lab.exec(['cat', '/etc/default/lab-envfile'])).stdout).toBe('API_URL=http://127.0.0.1:18499/\nAPI_TOKEN=s3cr3t-token-value\n');
+    expect(await answers(18407)).toBe(true);
+    // The secret is in no database, no evidence and no escalation: only its hash.
+    const stored = daemon
+      .query<{ state: string }>('tasks', `SELECT state FROM service_states WHERE service = 'envfile'`)
+      .map((row) => row.state)
+      .join('\n');
+    const evidence = daemon.query<{ evidence: string }>('tasks', 'SELECT evidence FROM tasks WHERE id = ?', task.id)[0]!.evidence;
+    expect(stored).toMatch(/API_TOKEN=sha256:[0-9a-f]{16}/);
+    expect(`${stored}${evidence}`).not.toContain('s3cr3t-token-value');
+  });
+
+  it('a drop-in that names a user this host does not have (217/USER): the definition is restored, it runs as before', async () => {
+    await lab.writeFile(`${DROP_INS}/lab-user.service.d/50-user.conf`, '[Service]\nUser=lab-svc-gone\n');
+    await lab.systemctl('daemon-reload');
+    await lab.systemctl('restart', 'lab-user.service').catch(() => undefined);
+    const task = await daemon.waitForTask('user', (row) => ['fixed', 'escalated'].includes(row.status), 'user task finished', 60_000);
+    const attempts = daemon.attempts(task.id);
+    expect(task, JSON.stringify(attempts)).toMatchObject({ status: 'fixed', fixed_by_phase: 1 });
+    expect(task.reason).toMatch(/User= "?nobody"? → "?lab-svc-gone"?|50-user\.conf/);
+    expect(attempts[0]!.plan_key).toBe('restore_unit_definition(unit=lab-user.service) + reset_failed(unit=lab-user.service) + start_unit(unit=lab-user.service)');
+    expect(restartsSpent(attempts)).toEqual([]);
+    expect(await lab.unitProperty('lab-user.service', 'User')).toBe('nobody');
+    expect(await answers(18408)).toBe(true);
   });
 });
