@@ -78,4 +78,20 @@ describe('a service whose dependency is being fixed', () => {
     expect(app[0]).toMatchObject({ status: 'fixed', fixedByPhase: 1 });
     expect(units.actions).toEqual(['restart app.service']);
   });
+
+  it('does not restart the app while its dependency stays broken and its task is escalated: the app waits', async () => {
+    const units = new MemoryAdapter({ restartMs: 10 });
+    units.logLines = [];
+    units.states.set('redis.service', 'failed');
+    units.broken.add('redis.service');
+    const { orchestrator, stores } = start(units);
+    await orchestrator.runOnce();
+    const [redis] = stores.tasks.list({ service: 'redis' });
+    const [app] = stores.tasks.list({ service: 'app' });
+    expect(redis!.status).toBe('escalated');
+    expect(app).toMatchObject({ status: 'open' });
+    expect(app!.reason).toMatch(/^waiting: its dependency redis is still failing \(task .*, escalated\); app is not restarted meanwhile$/);
+    expect(stores.attempts.forTask(app!.id)).toEqual([]);
+    expect(units.actions.filter((action) => action.includes('app.service'))).toEqual([]);
+  });
 });
