@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openStores } from '../src/store/stores.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'main.js');
 const work = mkdtempSync(path.join(tmpdir(), 'orchestrator-cli-'));
@@ -72,6 +73,30 @@ describe('orchestrator CLI', () => {
     expect(run.code).toBe(2);
     expect(existsSync(path.join(work, 'never'))).toBe(false);
     expect((await cli(['config', 'validate', '-c', path.join(work, 'missing.yaml')])).stderr).toMatch(/cannot read the file/);
+    // --json: the same problems as JSON on stdout, exit 2.
+    const json = await cli(['config', 'validate', '-c', bad, '--json']);
+    expect(json.code).toBe(2);
+    const report = JSON.parse(json.stdout);
+    expect(report).toMatchObject({ valid: false, file: bad });
+    expect(report.problems).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'cycle.interval', location: '2:13' })]));
+  });
+
+  it('cuts long reasons in lists unless --wide asks for them whole', async () => {
+    const file = path.join(work, 'wide.yaml');
+    const dataDir = path.join(work, 'data-wide');
+    writeFileSync(file, 'cycle: { watchFailedUnits: false }\nhost: { disk: { maxUsedPercent: 1 }, inodes: { enabled: false }, memory: { enabled: false } }\n');
+    await cli(['run', '--once', '-c', file, '-d', dataDir]);
+    const stores = openStores(dataDir);
+    const [escalation] = stores.escalations.list();
+    stores.escalations.update({ ...escalation!, reason: `${'a long reason '.repeat(12)}ends here` });
+    stores.close();
+    const narrow = await cli(['escalations', '-c', file, '-d', dataDir]);
+    const wide = await cli(['escalations', '--wide', '-c', file, '-d', dataDir]);
+    expect(narrow.code).toBe(0);
+    expect(narrow.stdout).toMatch(/a long reason a long reason.*…$/m);
+    expect(narrow.stdout).not.toMatch(/ends here/);
+    expect(wide.stdout).toMatch(/ends here$/m);
+    expect((await cli(['tasks', '-w', '-c', file, '-d', dataDir])).code).toBe(0);
   });
 
   it('prints the action catalog from the action definitions, as text and JSON', async () => {
@@ -99,7 +124,10 @@ describe('orchestrator CLI', () => {
     expect(run.stdout).toMatch(/Issues detected: +0/);
     expect(run.stdout).toMatch(/Execution time: +[\d.]+s/);
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
-    const status = JSON.parse((await cli(['status', '--json', '-c', hostOnly, '-d', dataDir])).stdout);
+    const statusRun = await cli(['status', '--json', '-c', hostOnly, '-d', dataDir]);
+    // No daemon runs: exit 3, as systemctl status says of a unit that is not active.
+    expect(statusRun.code).toBe(3);
+    const status = JSON.parse(statusRun.stdout);
     expect(status).toMatchObject({ running: false, paused: false, lastCycle: { kind: 'full', issuesDetected: 0 } });
     expect(JSON.parse((await cli(['tasks', '--json', '-c', hostOnly, '-d', dataDir])).stdout)).toEqual([]);
     expect((await cli(['task', 'nope', '-c', hostOnly, '-d', dataDir])).code).toBe(2);

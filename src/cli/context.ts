@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+/** Exit codes: 2 for a usage or configuration error, 3 when `status` finds no daemon running (as systemctl status). */
+export const EXIT = { ok: 0, failure: 1, usage: 2, notRunning: 3 } as const;
 
 export interface GlobalOptions {
   config?: string;

@@ -39,7 +39,14 @@ export function formatStats(stats: TaskStats, days: number, shadow?: { proposals
   ].join('\n');
 }
 
-export function formatTaskList(tasks: readonly Task[]): string {
+/** Reasons in a list are cut to this many characters unless --wide asks for them whole. */
+const REASON_CHARS = 80;
+const reasonCell = (text: string, wide: boolean) => {
+  const line = text.split('\n')[0]!;
+  return wide || line.length <= REASON_CHARS ? line : `${line.slice(0, REASON_CHARS - 1)}…`;
+};
+
+export function formatTaskList(tasks: readonly Task[], wide = false): string {
   if (tasks.length === 0) return 'No tasks.';
   return table(
     ['ID', 'DETECTED', 'SERVICE', 'SYMPTOM', 'STATUS', 'PHASE', 'TIME', 'REASON'],
@@ -51,7 +58,7 @@ export function formatTaskList(tasks: readonly Task[]): string {
       task.status,
       task.fixedByPhase ?? task.phase ?? '-',
       task.durationMs === null ? '-' : formatDuration(task.durationMs),
-      (task.reason ?? task.message).split('\n')[0]!.slice(0, 80),
+      reasonCell(task.reason ?? task.message, wide),
     ]),
   );
 }
@@ -108,7 +115,7 @@ export function formatPatterns(patterns: readonly LearnedPattern[]): string {
   );
 }
 
-export function formatEscalations(escalations: readonly Escalation[]): string {
+export function formatEscalations(escalations: readonly Escalation[], wide = false): string {
   if (escalations.length === 0) return 'No escalations.';
   return table(
     ['ID', 'CREATED', 'SERVICE', 'SYMPTOM', 'STATUS', 'TIMES', 'ALSO', 'REASON'],
@@ -120,7 +127,7 @@ export function formatEscalations(escalations: readonly Escalation[]): string {
       escalation.status,
       escalation.occurrences,
       escalation.grouped.join(',') || '-',
-      (escalation.resolution ?? escalation.reason).split('\n')[0]!.slice(0, 80),
+      reasonCell(escalation.resolution ?? escalation.reason, wide),
     ]),
   );
 }

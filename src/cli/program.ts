@@ -54,6 +54,8 @@ export function reportError(error: unknown): number {
     return EXIT.usage;
   }
   if (error instanceof ConfigError) {
+    // Asked for JSON: the problems as JSON on stdout too, so a script reads them as it reads a valid result.
+    if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ valid: false, file: error.file, problems: error.problems }, null, 2)}\n`);
     process.stderr.write(`error: invalid configuration ${error.file} (${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}):\n`);
     for (const problem of error.problems as ReadonlyArray<{ path: string; location?: string; message: string }>) {
       process.stderr.write(`  ${error.file}${problem.location ? `:${problem.location}` : ''}  ${problem.path || '(file)'}: ${problem.message}\n`);

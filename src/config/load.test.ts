@@ -1,3 +1,4 @@
+import { formatDuration, parseDuration } from './duration.js';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from './load.js';
 import { ConfigError } from '../core/errors.js';
@@ -91,6 +92,34 @@ services:
     expect(problems.map((problem) => problem.path)).toEqual(
       expect.arrayContaining(['verification.settle', 'services[0].runtimeFiles[0]', 'services[0].runtimeFiles[1]', 'services[0].checks[0].argv']),
     );
+  });
+
+  it('reads compound durations the way the daemon prints them and systemd writes them', () => {
+    for (const [text, ms] of [
+      ['1h30m', 5_400_000],
+      ['90min', 5_400_000],
+      ['1h 30min', 5_400_000],
+      ['1w', 604_800_000],
+      ['2 days', 172_800_000],
+      ['1m30s', 90_000],
+      ['250ms', 250],
+      ['1.5h', 5_400_000],
+    ] as const) {
+      expect(parseDuration(text), text).toBe(ms);
+      expect(parseDuration(formatDuration(ms)), formatDuration(ms)).toBe(ms);
+    }
+    for (const text of ['', '5', 'h', '1h30', '1 fortnight', '-5m', '5m;rm', `${'1m'.repeat(40)}`]) expect(parseDuration(text), text).toBeUndefined();
+    expect(parseConfigText('verification: { settle: 1h30m }\n', 'test.yaml').verification.settleMs).toBe(5_400_000);
+    expect(problemsOf('verification: { settle: 1fortnight }\n')[0]!.message).toMatch(/expected a duration such as .*1h30m or 90min/);
+  });
+
+  it('suggests the setting or profile meant by a typo, and nothing for a word far from any', () => {
+    const problems = problemsOf('cycle: { intervall: 5m }\nservices:\n  - { name: web, profile: ngnix, chekcs: [] }\n  - { name: db, unit: db.service, zzzzzz: 1 }\n');
+    const byPath = Object.fromEntries(problems.map((problem) => [problem.path, problem.message]));
+    expect(byPath['cycle.intervall']).toBe('unknown key "intervall"; did you mean "interval"?');
+    expect(byPath['services[0].chekcs']).toBe('unknown key "chekcs"; did you mean "checks"?');
+    expect(byPath['services[0].profile']).toBe('expected one of the known profiles; did you mean "nginx"?');
+    expect(byPath['services[1].zzzzzz']).toBe('unknown key "zzzzzz"');
   });
 
   it('reports YAML syntax errors with their line and kind, never the text', () => {

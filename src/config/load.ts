@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod/v4';
 import { configSchema, crossCheckProblems, LIMITS } from './schema.js';
+import { didYouMean, keysAt } from './did-you-mean.js';
 import { isWithin, normalizeAbsolute } from '../core/path-policy.js';
 import { compileConfig } from './compile.js';
 import type { CompiledConfig } from './compiled.js';
@@ -218,7 +219,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], document: ReturnTyp
   for (const issue of issues) {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
     for (const path of keys) {
-      const message = issue.code === 'unrecognized_keys' ? unknownKeyMessage(path[path.length - 1]) : issue.message;
+      const message = issue.code === 'unrecognized_keys' ? unknownKeyMessage(path[path.length - 1], keysAt(configSchema, issue.path)) : issue.message;
       problems.push({ path: formatPath(path), location: locate(document, lineCounter, path), message });
     }
   }
@@ -226,8 +227,8 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], document: ReturnTyp
 }
 
 /** Names an unknown key only when it looks like a setting name (a typo), never a line of some other file. */
-function unknownKeyMessage(key: PropertyKey | undefined): string {
-  return isSettingName(key) ? `unknown key "${key}"` : 'unknown key (not a setting name, so not shown)';
+function unknownKeyMessage(key: PropertyKey | undefined, known: readonly string[]): string {
+  return isSettingName(key) ? `unknown key "${key}"${didYouMean(key, known)}` : 'unknown key (not a setting name, so not shown)';
 }
 
 function locate(document: ReturnType<typeof parseDocument>, lineCounter: LineCounter, path: PropertyKey[]): string | undefined {

@@ -5,6 +5,7 @@
 import { z } from 'zod/v4';
 import { parseDuration } from './duration.js';
 import { PROFILE_NAMES } from '../profiles/catalog.js';
+import { didYouMean } from './did-you-mean.js';
 import { logPatternProblem } from '../core/log-pattern.js';
 import { lstatSync, realpathSync } from 'node:fs';
 import { forbiddenRootReason, forbiddenRuntimeFileReason, normalizeAbsolute } from '../core/path-policy.js';
@@ -40,7 +41,7 @@ export const DEPENDENCY_UNIT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@:\\-]*\.(service|s
 
 const duration = (example: string) =>
   z
-    .string({ error: (issue) => (issue.input === undefined ? 'required' : `expected a duration such as ${example} (a number with ms, s, m, h or d)`) })
+    .string({ error: (issue) => (issue.input === undefined ? 'required' : `expected a duration such as ${example}, 1h30m or 90min (numbers with ms, s, m, h, d or w)`) })
     .check((context) => {
       const text = context.value;
       const parsed = parseDuration(text);
@@ -52,7 +53,7 @@ const duration = (example: string) =>
             ? `a duration cannot be negative (got ${shown(text)})`
             : parsed === 0
               ? 'expected a duration greater than zero'
-              : `expected a duration such as ${example} (a number with ms, s, m, h or d; got ${shown(text)})`,
+              : `expected a duration such as ${example}, 1h30m or 90min (numbers with ms, s, m, h, d or w; got ${shown(text)})`,
         });
       }
     })
@@ -303,7 +304,7 @@ const serviceSchema = z
     /** Which adapter manages it: systemd (the default) or process (with a process: block). */
     adapter: z.enum(['systemd', 'process'], { error: 'expected systemd or process' }).optional(),
     process: processSchema.optional(),
-    profile: z.enum(PROFILE_NAMES as [string, ...string[]], { error: `expected one of the known profiles` }).optional(),
+    profile: z.enum(PROFILE_NAMES as [string, ...string[]], { error: (issue) => `expected one of the known profiles${didYouMean(issue.input, PROFILE_NAMES)}` }).optional(),
     /** Other services (by name) or units this service needs; when one is down it is fixed first. */
     dependsOn: z
       .array(dependency)

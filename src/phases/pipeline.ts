@@ -326,8 +326,12 @@ export function escalationReason(lastReason: string, context: TaskContext): stri
   return lines.filter(Boolean).join('\n');
 }
 
-/** Refusals that say why nothing more was tried, never what is wrong: a fact for the timeline, not a headline. */
-const STOPPED_BY_POLICY = /^(action budget for .* exhausted|global rate limit reached)/;
+/**
+ * Reasons that say why nothing more was tried (the budget, a phase with nothing to do), never what is wrong: facts
+ * for the timeline, not a headline.
+ */
+const STOPPED_BY_POLICY =
+  /^(action budget for .* exhausted|global rate limit reached|phase 3 has nothing to vote on|no quick fix known for|phase \d+ tried \d+ plan|phase \d+ \(.*\) ran out of its)/;
 
 /**
  * No diagnosis, and what stopped the phases is the safety policy (the budget ran out): the headline says what the
@@ -338,7 +342,10 @@ function undiagnosed(lastReason: string, context: TaskContext): Diagnosis | unde
   const acted = context.attempts.filter((attempt) => attempt.outcome === 'failure' || attempt.outcome === 'error');
   const last = acted.at(-1)?.verification?.checks.find((check) => !check.ok)?.message;
   return {
-    headline: `${context.task.message}: not fixed by ${acted.length} attempt(s)${last ? `; after the last: ${last}` : ''}`,
+    headline:
+      acted.length > 0
+        ? `${context.task.message}: not fixed by ${acted.length} attempt(s)${last ? `; after the last: ${last}` : ''}`
+        : `${context.task.message}: nothing the orchestrator may do fixes it`,
     restartFutile: false,
     causes: [],
     remedyInPhase1: false,

@@ -1,6 +1,6 @@
 /** Read-only reports over the data directory: status, stats, tasks, task, escalations, patterns. */
 import type { Command } from 'commander';
-import { globalOptions, output, positiveInteger, withStores, configFor } from '../context.js';
+import { EXIT, globalOptions, output, positiveInteger, withStores, configFor } from '../context.js';
 import { UsageError } from '../../core/errors.js';
 import { TASK_STATUSES, type TaskStatus } from '../../core/types.js';
 import { formatEscalations, formatPatterns, formatStats, formatTask, formatTaskList } from '../format.js';
@@ -11,7 +11,7 @@ import { ESCALATION_STATUSES, type EscalationStatus } from '../../store/escalati
 export function registerReports(program: Command): void {
   program
     .command('status')
-    .description('is the daemon running, is it paused, what is open')
+    .description('is the daemon running (exit 3 when not, as systemctl status), is it paused, what is open')
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }, command: Command) => {
       const config = configFor(globalOptions(command));
@@ -47,6 +47,8 @@ export function registerReports(program: Command): void {
             ...status.deliveryFailures.map((failure) => `  failed: ${failure.channel} ${failure.dedupKey} after ${failure.attempts} attempt(s): ${failure.error}`),
           ].join('\n'),
         );
+        // As systemctl status: 3 when the daemon is not running, so scripts and monitors can tell.
+        if (!status.running) process.exitCode = EXIT.notRunning;
       });
     });
 
@@ -71,13 +73,14 @@ export function registerReports(program: Command): void {
     .option('--service <name>', 'only tasks of this service')
     .option('--limit <n>', 'how many', positiveInteger('--limit'), 50)
     .option('--json', 'print JSON')
-    .action((options: { status?: string; service?: string; limit: number; json?: boolean }, command: Command) => {
+    .option('-w, --wide', 'print each reason whole (not cut at 80 characters)')
+    .action((options: { status?: string; service?: string; limit: number; json?: boolean; wide?: boolean }, command: Command) => {
       if (options.status && !(TASK_STATUSES as readonly string[]).includes(options.status)) {
         throw new UsageError(`--status must be one of ${TASK_STATUSES.join(', ')} (got "${options.status}")`);
       }
       withStores(configFor(globalOptions(command)), (stores) => {
         const tasks = stores.tasks.list({ status: options.status as TaskStatus | undefined, service: options.service, limit: options.limit });
-        output(options.json, tasks, () => formatTaskList(tasks));
+        output(options.json, tasks, () => formatTaskList(tasks, options.wide));
       });
     });
 
@@ -103,13 +106,14 @@ export function registerReports(program: Command): void {
     .description('what needs a human, open first')
     .option('--status <status>', `only escalations in this status (${ESCALATION_STATUSES.join(', ')})`)
     .option('--json', 'print JSON')
-    .action((options: { status?: string; json?: boolean }, command: Command) => {
+    .option('-w, --wide', 'print each reason whole (not cut at 80 characters)')
+    .action((options: { status?: string; json?: boolean; wide?: boolean }, command: Command) => {
       if (options.status && !(ESCALATION_STATUSES as readonly string[]).includes(options.status)) {
         throw new UsageError(`--status must be one of ${ESCALATION_STATUSES.join(', ')} (got "${options.status}")`);
       }
       withStores(configFor(globalOptions(command)), (stores) => {
         const escalations = stores.escalations.list({ status: options.status as EscalationStatus | undefined });
-        output(options.json, escalations, () => formatEscalations(escalations));
+        output(options.json, escalations, () => formatEscalations(escalations, options.wide));
       });
     });
 
