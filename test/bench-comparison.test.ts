@@ -17,7 +17,7 @@ function healthySnapshot(): StackSnapshot {
   );
   return {
     at: 0,
-    http: { front: 200, nginx_health: 200, app: 200, worker: 200, broken: 200, masked: 200 },
+    http: { front: 200, nginx_health: 200, app: 200, worker: 200, broken: 200, masked: 200, api: 200, files: 200, data: 200, report: 200 },
     redis: 'PONG',
     pg: 'ok',
     spoolPercent: 10,
@@ -40,12 +40,19 @@ describe('the comparison harness', () => {
     expect(timeLimitMs(fault('masked'), monit30)).toBe(40_000);
   });
 
-  it('keeps the second stale lock after the first, the no-fault window first, the leak last', () => {
+  it('keeps the second stale lock after the first, the no-fault window first, the leak after the first thirteen, the faults that follow a change after it', () => {
     const ids = FAULTS.map((candidate) => candidate.id);
     expect(ids[0]).toBe('no-fault');
     expect(ids.indexOf('stale-lock')).toBeLessThan(ids.indexOf('stale-lock-again'));
-    expect(ids.at(-1)).toBe('memory-leak');
-    expect(new Set(ids).size).toBe(13);
+    expect(ids[12]).toBe('memory-leak');
+    expect(ids.slice(13)).toEqual(['env-lost', 'nofile-lowered', 'chown-data-dir', 'binary-removed', 'chown-redis-dir', 'stray-listener', 'nginx-typo-repaired']);
+    expect(new Set(ids).size).toBe(20);
+  });
+
+  it('gives an escalated-then-fixed fault the escalation limit, the repair delay and a fix window', () => {
+    const monit30 = { cycleMs: 30_000, startWaitMs: 30_000 };
+    expect(timeLimitMs(fault('nginx-typo-repaired'), monit30)).toBe(5 * 60_000 + 30_000 + 15_000 + 3_000 + 2 * 60_000 + 15_000);
+    expect(timeLimitMs(fault('nginx-typo-repaired'), { cycleMs: 5_000, startWaitMs: 0 })).toBe(75_000 + 3_000 + 45_000);
   });
 
   it('balances the systems over the lanes, longest first', () => {
@@ -103,6 +110,11 @@ describe('the comparison harness', () => {
       timeLimitMs: 45_000,
       detectMs: 500,
       recoverMs: 1_000,
+      escalateMs: null,
+      outcomeMs: 1_000,
+      repairToFixMs: null,
+      restartCannotHelp: false,
+      futileStarts: null,
       phase: 1,
       wrong: [],
       unnecessary: [],
@@ -112,8 +124,34 @@ describe('the comparison harness', () => {
       durationMs: 1,
       ...overrides,
     });
-    const summary = summarize([result({}), result({ outcome: 'not run', correct: false, fixed: false, detectMs: null, recoverMs: null, error: 'not run' })], null);
-    expect(summary).toMatchObject({ faults: 2, correct: 1, fixExpected: 2, fixed: 1, detectMs: { n: 1, median: 500 } });
+    const summary = summarize(
+      [
+        result({}),
+        result({ outcome: 'not run', correct: false, fixed: false, detectMs: null, recoverMs: null, outcomeMs: null, error: 'not run' }),
+        result({
+          expected: 'escalated',
+          outcome: 'escalated',
+          fixed: false,
+          escalated: true,
+          recoverMs: null,
+          escalateMs: 3_000,
+          outcomeMs: 3_000,
+          restartCannotHelp: true,
+          futileStarts: 0,
+        }),
+        result({ expected: 'escalated', outcome: 'escalated', correct: false, fixed: false, escalated: true, outcomeMs: null, restartCannotHelp: true, futileStarts: 5 }),
+      ],
+      null,
+    );
+    expect(summary).toMatchObject({
+      faults: 4,
+      correct: 2,
+      fixExpected: 2,
+      fixed: 1,
+      detectMs: { n: 3, median: 500 },
+      futileRestarts: { total: 5, faults: 2, faultsWithAny: 1 },
+      correctOutcomeMs: { n: 2, median: 1_000 },
+    });
   });
 
   it('configures Monit as its manual recommends and the orchestrator with a valid configuration', () => {
@@ -122,7 +160,7 @@ describe('the comparison harness', () => {
     expect(rc).toMatch(
       /check process nginx with pidfile \/run\/nginx\.pid\n {2}start program = "\/usr\/bin\/systemctl start nginx\.service"\n {2}stop program = "\/usr\/bin\/systemctl stop nginx\.service"/,
     );
-    expect(rc.match(/if 5 restarts within 5 cycles then unmonitor/g)).toHaveLength(7);
+    expect(rc.match(/if 5 restarts within 5 cycles then unmonitor/g)).toHaveLength(11);
     expect(rc).toMatch(/check process app with pidfile \/run\/lab-app\/app\.pid[\s\S]*?depends on redis/);
     expect(rc).toMatch(/check filesystem spool with path \/run\/lab-spool\n {2}if space usage > 80% then alert/);
     expect(() => parseConfigText(orchestratorConfig(), 'bench')).not.toThrow();

@@ -4,16 +4,38 @@
  * `restoreClean` of the whole stack, verified healthy before the next fault).
  */
 import type { SystemdLab } from '../../test/lab/systemd-lab.js';
-import { NGINX_SITE, MASK_LINK, SPOOL_CACHE, UNITS, sleep, type StackService } from './stack.js';
+import {
+  BROKEN_BIN,
+  DATA_DIR,
+  NGINX_SITE,
+  MASK_LINK,
+  PORTS,
+  REDIS_DIR,
+  REPORT_BIN,
+  REPORT_BIN_MOVED,
+  SPOOL_CACHE,
+  STRAY_PIDFILE,
+  UNITS,
+  sleep,
+  type StackService,
+} from './stack.js';
 import type { Subject } from './systems.js';
 
 /**
  * What the right outcome is: fixed (the checks pass again), escalated (handed to a human, the fault persists),
  * left alone (operator intent), no action (nothing is wrong), fixed in phase 1 (a recurrence of a fault the
  * orchestrator first fixed in phase 2 or 3; for the others simply fixed), fixed then escalated (a fault that
- * recurs after each fix: fixed, and escalated when it comes back).
+ * recurs after each fix: fixed, and escalated when it comes back), escalated then fixed (a cause only a human can
+ * clear: escalated; the harness then clears the cause as the human would, without starting anything, and the
+ * healer must bring the service back by itself).
  */
-export type Expected = 'fixed' | 'escalated' | 'left-alone' | 'no-action' | 'fixed-in-phase-1' | 'fixed-then-escalated';
+export type Expected = 'fixed' | 'escalated' | 'left-alone' | 'no-action' | 'fixed-in-phase-1' | 'fixed-then-escalated' | 'escalated-then-fixed';
+
+/** Whether a fix of the stack is part of the correct outcome. */
+export const expectsFix = (expected: Expected) =>
+  expected === 'fixed' || expected === 'fixed-in-phase-1' || expected === 'fixed-then-escalated' || expected === 'escalated-then-fixed';
+/** Whether an escalation is part of the correct outcome. */
+export const expectsEscalation = (expected: Expected) => expected === 'escalated' || expected === 'fixed-then-escalated' || expected === 'escalated-then-fixed';
 
 export interface FaultContext {
   lab: SystemdLab;
@@ -40,13 +62,27 @@ export interface Fault {
   observeMs?: number;
   /** Runs while no other lab runs an exclusive fault (the load spike: concurrent spikes would be a harsher test). */
   exclusive?: boolean;
-  /** Start attempts of a target above this are a restart loop (a wrong action). */
+  /** Start attempts of a target above this are a restart loop (a wrong action); for escalated-then-fixed, those before the repair. */
   maxStartAttempts?: number;
+  /**
+   * A restart alone cannot fix it (the cause outlives any number of restarts): each start of a target that fails
+   * again is counted as a restart spent in vain (the figure "restarts spent on faults a restart cannot fix").
+   */
+  restartCannotHelp?: boolean;
+  /** The fault follows a change: the orchestrator must have recorded its subjects' last-known-good state first. */
+  needsKnownGood?: boolean;
+  /** Killing (SIGKILL, a fatal signal) a process of any unit of the stack is a wrong action. */
+  noUnitKills?: boolean;
+  /** For escalated-then-fixed: the human's repair of the cause (it starts nothing), run once the healer escalated or gave up. */
+  repair?(ctx: FaultContext): Promise<void>;
   /** An escalation counts only if the escalation (its text, the healer's log or its mail) shows this. */
   escalationMustShow?: { pattern: RegExp; what: string };
   /** Injects the fault; returns the moment the fault took effect (default: when inject returns). */
   inject(ctx: FaultContext): Promise<number | void>;
-  /** Undoes what restoreClean does not know about (it handles drop-ins, the mask, the typo, locks, the cache). */
+  /**
+   * Undoes what restoreClean does not know about (it handles the faults' 50-*.conf drop-ins, the mask, the typo,
+   * locks, the cache, the stray listener, the renamed program and the owner and mode of the data and redis directories).
+   */
   restore?(ctx: FaultContext): Promise<void>;
   /** A note on what the injection did (read after the window), for the report. */
   describe?(ctx: FaultContext): Promise<string | undefined>;
@@ -70,11 +106,25 @@ const ESCALATION_TIMEOUT = 75_000;
  * times are measured all the same).
  */
 export function timeLimitMs(fault: Fault, healer: { cycleMs: number; startWaitMs: number }): number {
+  const { escalateBy, fixWithin } = repairLimitsMs(fault, healer);
+  if (fault.expected === 'escalated-then-fixed') return escalateBy + REPAIR_DELAY_MS + fixWithin;
   const round = healer.cycleMs + healer.startWaitMs;
   if (fault.observeMs !== undefined) return Math.max(fault.observeMs, healer.cycleMs + 10_000);
   const late = fault.manifestsAsKillOf ? 20_000 : 0;
   if (fault.expected === 'escalated' || fault.expected === 'fixed-then-escalated') return Math.max(fault.timeoutMs, 5 * round + healer.cycleMs + 15_000 + late);
   return Math.max(fault.timeoutMs, 2 * round + 15_000 + late);
+}
+
+/** For escalated-then-fixed: the repair comes this long after the escalation (or the healer giving up). */
+export const REPAIR_DELAY_MS = 3_000;
+
+/**
+ * For escalated-then-fixed: the escalation is awaited as for an escalated fault (the repair comes at that limit
+ * at the latest, escalated or not); after the repair the fix gets what a fix gets (two rounds and 15 s).
+ */
+export function repairLimitsMs(fault: Fault, healer: { cycleMs: number; startWaitMs: number }): { escalateBy: number; fixWithin: number } {
+  const round = healer.cycleMs + healer.startWaitMs;
+  return { escalateBy: Math.max(fault.timeoutMs, 5 * round + healer.cycleMs + 15_000), fixWithin: Math.max(FIX_TIMEOUT, 2 * round + 15_000) };
 }
 
 const kill9 =
@@ -87,14 +137,42 @@ const kill9 =
     return at;
   };
 
-const dropIn = (unit: string, body: string) => async (lab: SystemdLab) => {
-  await lab.writeFile(`/run/systemd/system/${unit}.d/50-bench-fault.conf`, `[Service]\n${body}\n`, 0o644);
-  await lab.systemctl('daemon-reload');
-};
+const dropIn =
+  (unit: string, body: string, name = '50-bench-fault.conf') =>
+  async (lab: SystemdLab) => {
+    await lab.writeFile(`/run/systemd/system/${unit}.d/${name}`, `[Service]\n${body}\n`, 0o644);
+    await lab.systemctl('daemon-reload');
+  };
+
+/** A change rolled out with a restart of the unit (the restart is the injection's, not the healer's). */
+const changeThenRestart =
+  (unit: string, change: (lab: SystemdLab) => Promise<unknown>) =>
+  async ({ lab }: FaultContext) => {
+    await change(lab);
+    const at = Date.now();
+    // `timeout` inside the lab: a stop that never ends (TimeoutStopSec=0) must not hang the harness.
+    await lab.exec(['timeout', '60', 'systemctl', 'restart', unit], { allowFailure: true, timeoutMs: 70_000 });
+    return at;
+  };
+
+const NGINX_TYPO_EVIDENCE = { pattern: /proxy_pas_typo|unknown directive/, what: 'nginx -t\'s output (unknown directive "proxy_pas_typo")' };
+
+/** A node listener someone left running: it retries binding the port until it gets it, then holds it, never answering. */
+const STRAY_SCRIPT = (port: number) =>
+  `require('fs').writeFileSync(${JSON.stringify(STRAY_PIDFILE)}, String(process.pid)); const net = require('net'); ` +
+  `const grab = () => { const s = net.createServer(() => {}); s.once('error', () => setTimeout(grab, 10)); s.listen(${port}, '127.0.0.1'); }; grab();`;
+
+/** The pid listening on 127.0.0.1:port inside the lab (ss), or 0. */
+async function listenerPid(lab: SystemdLab, port: number): Promise<number> {
+  const res = await lab.exec(['ss', '-Hltnp', `sport = :${port}`], { allowFailure: true });
+  return Number(/pid=(\d+)/.exec(res.stdout)?.[1] ?? 0);
+}
 
 /**
  * In this order. The order spaces the faults on one service apart (the orchestrator's budget window, see
- * systems.ts), keeps the second stale lock well after the first, and ends with the leak (it leaves an escalation).
+ * systems.ts), keeps the second stale lock well after the first, and puts the leak (it leaves an escalation) after
+ * the first thirteen; the faults that follow a change (issue 12) come after it, each on a unit of its own except
+ * redis, the app and nginx, which come last so that the earlier faults' budget windows have passed.
  */
 export const FAULTS: Fault[] = [
   {
@@ -146,6 +224,7 @@ export const FAULTS: Fault[] = [
     subjects: ['worker'],
     targets: [UNITS.worker],
     timeoutMs: FIX_TIMEOUT,
+    restartCannotHelp: true,
     inject: kill9(UNITS.worker),
   },
   {
@@ -174,7 +253,7 @@ export const FAULTS: Fault[] = [
   },
   {
     id: 'exits-at-start',
-    title: 'a bad deploy: the unit exits 1 on every start',
+    title: 'a bad deploy: a new version of the program exits 1 on every start',
     expected: 'escalated',
     expectation: 'escalated once, budget respected',
     subjects: ['broken'],
@@ -182,8 +261,10 @@ export const FAULTS: Fault[] = [
     timeoutMs: ESCALATION_TIMEOUT,
     maxStartAttempts: 5,
     injectStartsTargets: true,
+    restartCannotHelp: true,
     inject: async ({ lab }) => {
-      await dropIn(UNITS.broken, 'Environment=FAIL_AT_START=1')(lab);
+      // The deploy installs a new version of the program (same path, owner and mode): nothing in the unit changed.
+      await lab.writeFile(BROKEN_BIN, '#!/bin/sh\necho "fatal: database schema 7 expected, found 6" >&2\nexit 1\n', 0o755);
       const at = Date.now();
       await lab.exec(['systemctl', 'restart', UNITS.broken], { allowFailure: true });
       return at;
@@ -209,7 +290,8 @@ export const FAULTS: Fault[] = [
     targets: [UNITS.nginx],
     timeoutMs: ESCALATION_TIMEOUT,
     maxStartAttempts: 2,
-    escalationMustShow: { pattern: /proxy_pas_typo|unknown directive/, what: 'nginx -t\'s output (unknown directive "proxy_pas_typo")' },
+    escalationMustShow: NGINX_TYPO_EVIDENCE,
+    restartCannotHelp: true,
     inject: async (ctx) => {
       await ctx.lab.exec(['sed', '-i', 's/proxy_pass /proxy_pas_typo /', NGINX_SITE]);
       return kill9(UNITS.nginx)(ctx);
@@ -274,6 +356,7 @@ export const FAULTS: Fault[] = [
     subjects: ['worker'],
     targets: [UNITS.worker],
     timeoutMs: FIX_TIMEOUT,
+    restartCannotHelp: true,
     inject: kill9(UNITS.worker),
   },
   {
@@ -291,6 +374,143 @@ export const FAULTS: Fault[] = [
       await dropIn(UNITS.app, 'Environment=LEAK_MB_PER_SEC=4')(lab);
       await lab.exec(['systemctl', 'restart', UNITS.app]);
       await sleep(200);
+    },
+  },
+  // ---- Faults that follow a change (issue 12): what changed since the service was last known good.
+  {
+    id: 'env-lost',
+    title: 'a drop-in that "tidies" Environment= loses UPSTREAM_URL, rolled out with a restart (the API exits "UPSTREAM_URL is not set")',
+    expected: 'fixed',
+    expectation: 'fixed by restoring the last-known-good definition (the drop-in removed)',
+    subjects: ['api'],
+    targets: [UNITS.api],
+    timeoutMs: FIX_TIMEOUT,
+    restartCannotHelp: true,
+    needsKnownGood: true,
+    injectStartsTargets: true,
+    inject: changeThenRestart(
+      UNITS.api,
+      dropIn(
+        UNITS.api,
+        `# tidy up: one Environment= line instead of five\nEnvironment=\nEnvironment=PORT=${PORTS.api} HOST=127.0.0.1 PIDFILE=/run/lab-api/api.pid REQUIRE_ENV=UPSTREAM_URL`,
+        '50-tidy-environment.conf',
+      ),
+    ),
+  },
+  {
+    id: 'nofile-lowered',
+    title: 'a drop-in lowers LimitNOFILE to 128 (the service opens 300 files), rolled out with a restart',
+    expected: 'fixed',
+    expectation: 'fixed by restoring the last-known-good definition (the drop-in removed)',
+    subjects: ['files'],
+    targets: [UNITS.files],
+    timeoutMs: FIX_TIMEOUT,
+    restartCannotHelp: true,
+    needsKnownGood: true,
+    injectStartsTargets: true,
+    inject: changeThenRestart(UNITS.files, dropIn(UNITS.files, '# hardening, copied from another service\nLimitNOFILE=128', '50-limits.conf')),
+  },
+  {
+    id: 'chown-data-dir',
+    title: `\`chown -R root:root ${DATA_DIR}\` (the service runs as nobody in it), then the service is restarted`,
+    expected: 'fixed',
+    expectation: 'fixed by putting back owner and mode',
+    subjects: ['data'],
+    targets: [UNITS.data],
+    timeoutMs: FIX_TIMEOUT,
+    restartCannotHelp: true,
+    needsKnownGood: true,
+    injectStartsTargets: true,
+    inject: changeThenRestart(UNITS.data, (lab) => lab.exec(['chown', '-R', 'root:root', DATA_DIR])),
+    describe: async ({ lab }) => `${DATA_DIR} at the end: ${(await lab.exec(['stat', '-c', '%U:%G %a', DATA_DIR], { allowFailure: true })).stdout.trim()}`,
+  },
+  {
+    id: 'binary-removed',
+    title: `an "upgrade" renames the program away (${REPORT_BIN} → .dpkg-old), then the process dies (kill -9)`,
+    expected: 'escalated',
+    expectation: 'escalated naming the missing program, no restart attempted (a restart gets 203/EXEC)',
+    subjects: ['report'],
+    targets: [UNITS.report],
+    timeoutMs: ESCALATION_TIMEOUT,
+    maxStartAttempts: 0,
+    restartCannotHelp: true,
+    needsKnownGood: true,
+    escalationMustShow: {
+      pattern: new RegExp(`${REPORT_BIN.replace(/[/.]/g, '\\$&')}\\b[^\\n]{0,40}(does not exist|[Nn]o such file)`),
+      what: `that the program ${REPORT_BIN} does not exist`,
+    },
+    inject: async (ctx) => {
+      await ctx.lab.exec(['mv', REPORT_BIN, REPORT_BIN_MOVED]);
+      return kill9(UNITS.report)(ctx);
+    },
+  },
+  {
+    // What really fails: a running redis cannot save into the directory any more, so a stop never ends
+    // ("Error trying to save the DB, can't exit", and Debian's unit has TimeoutStopSec=0); once the process is
+    // gone (killed, here as by the OOM killer), every start fails: redis cannot chdir to its `dir` (Permission denied).
+    id: 'chown-redis-dir',
+    title: `\`chown root:root ${REDIS_DIR}; chmod 0700 ${REDIS_DIR}\`, then redis dies (kill -9) and cannot start again`,
+    expected: 'fixed',
+    expectation: "fixed by putting back owner and mode of redis's directory",
+    subjects: ['redis', 'app'],
+    targets: [UNITS.redis],
+    dependents: [UNITS.app],
+    timeoutMs: FIX_TIMEOUT,
+    restartCannotHelp: true,
+    needsKnownGood: true,
+    inject: async (ctx) => {
+      await ctx.lab.exec(['chown', 'root:root', REDIS_DIR]);
+      await ctx.lab.exec(['chmod', '0700', REDIS_DIR]);
+      return kill9(UNITS.redis)(ctx);
+    },
+    describe: async ({ lab }) => `${REDIS_DIR} at the end: ${(await lab.exec(['stat', '-c', '%U:%G %a', REDIS_DIR], { allowFailure: true })).stdout.trim()}`,
+  },
+  {
+    id: 'stray-listener',
+    title: "a node listener someone left running takes the app's port while the app is restarted (the app exits EADDRINUSE)",
+    expected: 'fixed',
+    expectation: 'fixed by stopping the stray, no process of a unit killed',
+    subjects: ['app'],
+    targets: [UNITS.app],
+    timeoutMs: FIX_TIMEOUT,
+    restartCannotHelp: true,
+    needsKnownGood: true,
+    noUnitKills: true,
+    injectStartsTargets: true,
+    inject: async ({ lab }) => {
+      await lab.exec(['rm', '-f', STRAY_PIDFILE]);
+      lab.spawn(['/usr/bin/node', '-e', STRAY_SCRIPT(PORTS.app)]);
+      await lab.waitFor(async () => (await lab.exec(['test', '-s', STRAY_PIDFILE], { allowFailure: true })).code === 0, { what: 'the stray to run', timeoutMs: 15_000 });
+      const at = Date.now();
+      await lab.exec(['systemctl', 'restart', UNITS.app], { allowFailure: true });
+      const stray = Number((await lab.exec(['cat', STRAY_PIDFILE])).stdout.trim());
+      await lab.waitFor(async () => (await listenerPid(lab, PORTS.app)) === stray, { what: `the stray (pid ${stray}) to hold port ${PORTS.app}`, timeoutMs: 5_000 });
+      return at;
+    },
+    describe: async ({ lab }) => {
+      const stray = Number((await lab.exec(['cat', STRAY_PIDFILE], { allowFailure: true })).stdout.trim()) || 0;
+      const alive = stray > 0 && (await lab.exec(['kill', '-0', String(stray)], { allowFailure: true })).code === 0;
+      const holder = await listenerPid(lab, PORTS.app);
+      return `stray pid ${stray || '?'} ${alive ? 'still running' : 'gone'} at the end; port ${PORTS.app} held by ${holder ? `pid ${holder}${holder === stray ? ' (the stray)' : ''}` : 'nobody'}`;
+    },
+  },
+  {
+    id: 'nginx-typo-repaired',
+    title: "a typo in nginx's config, then nginx dies; the human fixes the typo while the escalation is open (and starts nothing)",
+    expected: 'escalated-then-fixed',
+    expectation: "escalated with the config test's output, then fixed by the healer once the typo is repaired",
+    subjects: ['nginx'],
+    targets: [UNITS.nginx],
+    timeoutMs: ESCALATION_TIMEOUT,
+    maxStartAttempts: 2,
+    restartCannotHelp: true,
+    escalationMustShow: NGINX_TYPO_EVIDENCE,
+    inject: async (ctx) => {
+      await ctx.lab.exec(['sed', '-i', 's/proxy_pass /proxy_pas_typo /', NGINX_SITE]);
+      return kill9(UNITS.nginx)(ctx);
+    },
+    repair: async ({ lab }) => {
+      await lab.exec(['sed', '-i', 's/proxy_pas_typo/proxy_pass/', NGINX_SITE]);
     },
   },
 ];

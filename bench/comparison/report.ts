@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FAULTS, type Fault } from './faults.js';
+import { FAULTS, REPAIR_DELAY_MS, type Fault } from './faults.js';
 import type { ComparisonResults, SystemResult } from './run-comparison.js';
 import { ORCHESTRATOR_BUDGET_WINDOW_S, ORCHESTRATOR_CYCLE } from './systems.js';
 import { SPOOL_MAX_PERCENT } from './stack.js';
@@ -31,6 +31,14 @@ function summaryRows(systems: readonly SystemResult[]): string[][] {
   const s = systems.map((system) => system.summary);
   return [
     ['correct outcomes', ...s.map((x) => `**${x.correct} / ${x.faults}**`)],
+    [
+      'median time to a correct outcome (injection → verified fix or escalation; correct outcomes only)',
+      ...s.map((x) => (x.correctOutcomeMs ? `${sec(x.correctOutcomeMs.median)} (n=${x.correctOutcomeMs.n})` : '–')),
+    ],
+    [
+      'restarts spent on faults a restart cannot fix (starts that failed again)',
+      ...s.map((x) => (x.futileRestarts ? `**${x.futileRestarts.total}** (on ${x.futileRestarts.faultsWithAny} of ${x.futileRestarts.faults} such faults)` : '–')),
+    ],
     ['faults fixed (verified by the harness)', ...s.map((x) => `${x.fixed} / ${x.fixExpected}`)],
     ['correctly escalated', ...s.map((x) => `${x.correctlyEscalated} / ${x.escalationExpected}`)],
     ['left alone / no action, correctly', ...s.map((x) => `${x.leftAloneCorrectly} / ${x.leaveAloneExpected}`)],
@@ -140,10 +148,12 @@ export function renderMarkdown(comparison: ComparisonResults, faults: readonly F
       result.expectation,
       `${result.correct ? '✅' : '❌'} ${result.outcome}`,
       sec(result.detectMs),
-      sec(result.recoverMs),
+      result.repairToFixMs !== null && result.repairToFixMs !== undefined ? `${sec(result.repairToFixMs)} after the repair` : sec(result.recoverMs),
+      sec(result.escalateMs),
       Object.entries(result.startAttempts)
         .map(([unit, n]) => `${unit.replace('.service', '')} ${n}`)
         .join(', ') || '–',
+      result.futileStarts === null || result.futileStarts === undefined ? '–' : String(result.futileStarts),
       [
         ...(result.error ? [`harness: ${result.error.split('\n')[0]}`] : []),
         ...result.wrong.map((w) => `⚠ ${w}`),
@@ -155,7 +165,7 @@ export function renderMarkdown(comparison: ComparisonResults, faults: readonly F
 
 ${system.config}.
 
-${system.error ? `**The run did not complete normally:** \`${system.error.split('\n')[0]}\` (see the raw logs).\n\n` : ''}${table(['fault', 'correct outcome', 'outcome', 'detect', 'recover', 'start jobs seen', 'wrong / notes'], rows)}
+${system.error ? `**The run did not complete normally:** \`${system.error.split('\n')[0]}\` (see the raw logs).\n\n` : ''}${table(['fault', 'correct outcome', 'outcome', 'detect', 'recover', 'escalate', 'start jobs seen', 'starts in vain', 'wrong / notes'], rows)}
 
 Raw records: \`${system.rawDir}/\` (harness timeline \`harness.txt\`, the lab's journal \`journal.txt\`, the healer's own records, mail received).
 `;
@@ -169,9 +179,12 @@ Linux ${machine.kernel}, Node ${machine.node}, ${machine.systemd}, ${machine.mon
 
 Each system ran in its own fresh systemd lab (a real systemd as PID 1 in private namespaces) on the same stack: nginx (Debian) as a reverse
 proxy in front of a node HTTP app that uses redis (Debian's redis-server), postgresql 15 (Debian) used by a node worker, a unit a bad deploy
-breaks, a unit the operator masks, and a 16 MB tmpfs with an allow-listed cache directory and a data file that must never be deleted.
-The same ${faults.length} faults were injected one at a time in the same order; each was restored whatever the outcome and the whole stack
-verified healthy before the next one. To keep the whole comparison near 25 minutes the labs ran in ${lanes.length} parallel lane(s)
+breaks, a unit the operator masks, four small node units for the faults that follow a change (an API service that needs UPSTREAM_URL,
+one that opens 300 files under LimitNOFILE=4096, one that runs as nobody in its data directory /srv/lab-data, one whose program is
+installed under /opt), and a 16 MB tmpfs with an allow-listed cache directory and a data file that must never be deleted. /opt, /srv
+and /var/lib/redis are private to each lab. The same ${faults.length} faults were injected one at a time in the same order; each was
+restored whatever the outcome (drop-ins removed and systemd reloaded, owners and modes, the program and the typo put back, the stray
+listener killed) and the whole stack verified healthy, with no leftover of any fault, before the next one. To keep the whole comparison near 25 minutes the labs ran in ${lanes.length} parallel lane(s)
 (${lanes.map((lane) => lane.join(' → ')).join(' | ')}), each lab with its own processes and network; the no-fault window with its load
 spike never overlapped another lab's.
 
@@ -198,10 +211,22 @@ ${ownFiguresSection()}
   Monit's \`unmonitor\` after "5 restarts within 5 cycles" (with its alert mail), or for the filesystem its space-usage alert (mailed).
   Monit also mails an alert for every failed check while it keeps restarting; that is a notification, not an escalation. systemd alone
   has no way to tell anyone: a unit that hits its start limit is recorded as "gave up", not escalated. For the nginx typo the escalation
-  must carry \`nginx -t\`'s output.
+  must carry \`nginx -t\`'s output, for the removed program the fact that the program does not exist.
+- **Escalated, then fixed** (the nginx typo repaired): once the system escalated (or gave up), the harness waits ${REPAIR_DELAY_MS / 1000} s and
+  repairs the cause as the human would (the typo corrected, nothing started); the system must then bring the service back by itself.
+  Its time to recover is counted from the repair.
+- **Restarts spent on faults a restart cannot fix**: on the faults whose cause outlives any restart (the stale locks, the unit that exits
+  at start, the nginx typos, the lost variable, the lowered limit, the chowns, the stray listener, the removed program), every start of
+  the fault's unit (PID 1's journal) that failed again (its process exited non-zero or was killed, its start job failed or hit the start
+  limit) before the next start. A start made after the cause was removed (the definition restored, the owner put back, the stray stopped,
+  the typo repaired) succeeds and is not counted.
+- **Time to a correct outcome**: for the faults judged correct, from the fault taking effect to the moment the outcome was complete: the
+  verified fix; the escalation; for the leak (fixed, then escalated) the escalation; for the repaired typo the verified fix after the repair.
+  Left alone and no action have no such time.
 - **Wrong or harmful**: a start or stop job (PID 1's journal) of a unit the fault did not affect, or of the app while its dependency was
   still down; any action on the masked unit or during the no-fault window; more start attempts than the fault allows (nginx with a broken
-  config: more than 2; the unit that exits at start: more than 5); the data file deleted. Stopping the app just before restarting
+  config: more than 2, before the repair when it is repaired; the unit that exits at start: more than 5; the removed program: any); a
+  process of a unit killed while freeing the app's port from the stray; the data file deleted. Stopping the app just before restarting
   redis and starting it again after (Monit's \`depends on\` does that) is listed as an unnecessary restart, not as wrong.
 - **Time limits** depend on how often a system looks, so that Monit's default 30 s cycle is judged on what it does and not cut off before
   it can do it: a fix gets two rounds of (cycle + start wait), an escalation after "5 restarts within 5 cycles" five rounds and a cycle,

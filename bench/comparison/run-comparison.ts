@@ -7,6 +7,7 @@
  *   npm run build && npx tsx bench/comparison/run-comparison.ts [orchestrator monit-30s monit-5s systemd]
  *   BENCH_COMPARISON_FAULTS=kill-app,masked   only these faults (ids from faults.ts)
  *   BENCH_COMPARISON_LANES=3                  labs run side by side in this many lanes (default 3; 1 = one after the other)
+ *   BENCH_COMPARISON_OUT=test-output/cmp      write the reports and raw records there (a partial run leaves bench/ alone)
  */
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,16 +15,24 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labAvailability, SystemdLab } from '../../test/lab/systemd-lab.js';
 import { percentile } from '../stats.js';
-import { FAULTS, timeLimitMs, type Fault } from './faults.js';
+import { expectsEscalation, expectsFix, FAULTS, REPAIR_DELAY_MS, repairLimitsMs, timeLimitMs, type Fault } from './faults.js';
 import { ALL_UNITS, installStack, journal, problems, restoreClean, snapshot, unitEvents, UNITS, type StackSnapshot, type UnitEvent } from './stack.js';
 import { MonitHealer, OrchestratorHealer, SystemdHealer, type Healer, type HealerEvent, type Usage } from './systems.js';
 import { renderMarkdown, summaryTable } from './report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BENCH_DIR = path.resolve(here, '..');
-export const RAW_DIR = path.join(BENCH_DIR, 'results', 'raw');
-export const RESULTS_JSON = path.join(BENCH_DIR, 'comparison-results.json');
-export const REPORT_MD = path.join(BENCH_DIR, 'comparison.md');
+/**
+ * BENCH_COMPARISON_OUT=dir: a partial run writes its reports and raw records there instead of over the committed
+ * ones. The labs write into the raw directory too (the mail sinks), so it must not be under /tmp, /var/tmp or
+ * /run, which are private to each lab.
+ */
+const OUT_DIR = process.env.BENCH_COMPARISON_OUT ? path.resolve(process.env.BENCH_COMPARISON_OUT) : undefined;
+if (OUT_DIR && /^\/(tmp|var\/tmp|run)(\/|$)/.test(OUT_DIR))
+  throw new Error(`BENCH_COMPARISON_OUT=${OUT_DIR}: /tmp, /var/tmp and /run are private to each lab; name a directory such as test-output/comparison`);
+export const RAW_DIR = OUT_DIR ? path.join(OUT_DIR, 'raw') : path.join(BENCH_DIR, 'results', 'raw');
+export const RESULTS_JSON = path.join(OUT_DIR ?? BENCH_DIR, 'comparison-results.json');
+export const REPORT_MD = path.join(OUT_DIR ?? BENCH_DIR, 'comparison.md');
 
 export type SystemId = Healer['id'];
 export const SYSTEM_IDS: SystemId[] = ['orchestrator', 'monit-30s', 'monit-5s', 'systemd'];
@@ -52,8 +61,22 @@ export interface FaultResult {
   error?: string;
   /** Injection → the healer's first reaction to this fault (ms). */
   detectMs: number | null;
-  /** Injection → the verifier's first pass of the two that confirmed the fix (ms). */
+  /** Injection → the verifier's first pass of the two that confirmed the fix (ms); not for escalated-then-fixed (see repairToFixMs). */
   recoverMs: number | null;
+  /** Injection → the healer's escalation of this fault (ms). */
+  escalateMs: number | null;
+  /**
+   * For a correct outcome only: injection → the moment the outcome was complete (the verified fix; the escalation;
+   * for fixed-then-escalated the escalation, for escalated-then-fixed the verified fix after the repair). Null for
+   * left alone / no action (nothing to time) and for wrong outcomes.
+   */
+  outcomeMs: number | null;
+  /** escalated-then-fixed: the human's repair → the verified fix by the healer (ms). */
+  repairToFixMs: number | null;
+  /** A restart alone cannot fix this fault (see Fault.restartCannotHelp). */
+  restartCannotHelp: boolean;
+  /** On such a fault: starts of a target that failed again (the cause still in place); null on other faults. */
+  futileStarts: number | null;
   /** Orchestrator: the phase of the fix. */
   phase: number | null;
   wrong: string[];
@@ -75,6 +98,10 @@ export interface SystemSummary {
   leftAloneCorrectly: number;
   wrongActions: number;
   unnecessaryRestarts: number;
+  /** Restarts spent on faults a restart cannot fix: starts of a target that failed again, summed over those faults. */
+  futileRestarts: { total: number; faults: number; faultsWithAny: number };
+  /** Injection → the correct outcome, over the faults with a correct (timed) outcome. */
+  correctOutcomeMs: { n: number; median: number | null; p95: number | null };
   detectMs: { n: number; median: number | null; p95: number | null };
   recoverMs: { n: number; median: number | null; p95: number | null };
   usage: Usage | null;
@@ -195,6 +222,11 @@ function unjudged(fault: Fault, healer: Healer, outcome: string, error: string, 
     error,
     detectMs: null,
     recoverMs: null,
+    escalateMs: null,
+    outcomeMs: null,
+    repairToFixMs: null,
+    restartCannotHelp: fault.restartCannotHelp ?? false,
+    futileStarts: null,
     phase: null,
     wrong: [],
     unnecessary: [],
@@ -240,7 +272,7 @@ async function restoreAfter(ctx: RunContext, fault: Fault): Promise<void> {
 
 async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult> {
   const { lab, healer, keepSha, log, trace } = ctx;
-  await healer.prepare(fault.subjects, log);
+  await healer.prepare(fault.subjects, log, { knownGood: fault.needsKnownGood });
   const pre = await snapshot(lab);
   if (problems(pre, keepSha).length > 0) throw new Error(`stack not healthy before ${fault.id}: ${problems(pre, keepSha).join('; ')}`);
   const mailsBefore = mailsOf(healer).length;
@@ -253,8 +285,14 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
   // Jobs the injection itself ran (the deploy's restart) are not the healer's: the window starts after the last
   // journal entry of the targets at this point (journald stamps entries when it receives them, a little late).
   const windowStart = fault.injectStartsTargets ? Math.max(tInj - 20, (await lastJournalAt(lab, fault.targets)) + 1) : tInj - 20;
-  const deadline = tInj + limitMs;
-  const fixExpected = fault.expected === 'fixed' || fault.expected === 'fixed-in-phase-1' || fault.expected === 'fixed-then-escalated';
+  let deadline = tInj + limitMs;
+  const fixExpected = expectsFix(fault.expected);
+  // escalated-then-fixed: the human repairs the cause once the healer escalated (or gave up), at the escalation's
+  // time limit at the latest; the fix is then awaited from the repair.
+  const repairs = fault.expected === 'escalated-then-fixed';
+  const repairLimits = repairLimitsMs(fault, healer);
+  let repairedAt: number | null = null;
+  let gaveUpAt: number | null = null;
 
   let faultSeenAt: number | null = null;
   let passStart: number | null = null;
@@ -282,7 +320,7 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
     const healthy = state === 'healthy';
     history.push({ at: snap.at, healthy });
     if (!healthy && faultSeenAt === null) faultSeenAt = snap.at;
-    if (healthy && faultSeenAt !== null) {
+    if (healthy && faultSeenAt !== null && (!repairs || (repairedAt !== null && snap.at > repairedAt))) {
       passStart ??= snap.at;
       passes++;
       if (passes >= 2 && recoveredAt === null) {
@@ -300,13 +338,25 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
     if (escalation && escalatedAt === null) {
       escalatedAt = escalation.at;
       trace(`  +${Date.now() - tInj} ms escalated: ${escalation.text.slice(0, 200)}`);
-      if (fault.observeMs === undefined) endAt = Math.min(endAt ?? Infinity, Date.now() + ESCALATED_GRACE_MS);
+      if (fault.observeMs === undefined && !repairs) endAt = Math.min(endAt ?? Infinity, Date.now() + ESCALATED_GRACE_MS);
     }
     // systemd alone after start-limit-hit does nothing more for that unit until someone intervenes: no need to wait on.
     const gaveUp = events.find((event) => event.kind === 'gave-up' && (fault.subjects as string[]).includes(event.subject));
-    if (gaveUp && escalatedAt === null && endAt === null && fault.observeMs === undefined && recoveredAt === null) {
+    if (gaveUp && gaveUpAt === null) gaveUpAt = gaveUp.at;
+    if (gaveUp && escalatedAt === null && endAt === null && fault.observeMs === undefined && recoveredAt === null && !repairs) {
       trace(`  +${Date.now() - tInj} ms gave up: ${gaveUp.text.slice(0, 200)}`);
       endAt = Date.now() + ESCALATED_GRACE_MS;
+    }
+    if (repairs && repairedAt === null) {
+      const trigger = escalatedAt ?? gaveUpAt;
+      if ((trigger !== null && Date.now() >= trigger + REPAIR_DELAY_MS) || Date.now() >= tInj + repairLimits.escalateBy) {
+        trace(`  +${Date.now() - tInj} ms repair (the human clears the cause${trigger === null ? ', not told by the healer' : ''})`);
+        await fault.repair!({ lab, log });
+        repairedAt = Date.now();
+        deadline = repairedAt + repairLimits.fixWithin;
+        passStart = null;
+        passes = 0;
+      }
     }
     const now = Date.now();
     if (endAt !== null && now >= endAt) break;
@@ -353,7 +403,9 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
   const reaction = relevant.find((event) => event.kind !== 'fixed');
   const detectMs = reaction ? Math.max(0, Math.round(reaction.at - faultAt)) : null;
   const fixed = recoveredAt !== null;
-  const recoverMs = fixed ? Math.round(recoveredAt! - faultAt) : null;
+  const recoverMs = fixed && !repairs ? Math.round(recoveredAt! - faultAt) : null;
+  const repairToFixMs = fixed && repairedAt !== null ? Math.round(recoveredAt! - repairedAt) : null;
+  const escalateMs = escalatedAt !== null ? Math.max(0, Math.round(escalatedAt - faultAt)) : null;
 
   // Escalation and its evidence.
   const escalated = escalatedAt !== null;
@@ -414,9 +466,37 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
   }
   if (fault.maxStartAttempts !== undefined) {
     for (const unit of fault.targets) {
-      const n = attempts[unit] ?? 0;
-      if (n > fault.maxStartAttempts) wrong.push(`restart loop: ${unit} started ${n}× (more than ${fault.maxStartAttempts})`);
+      // escalated-then-fixed: the starts after the human's repair are the fix, not a loop.
+      const n =
+        repairedAt === null
+          ? (attempts[unit] ?? 0)
+          : startAttempts(
+              windowEvents.filter((event) => event.at < repairedAt!),
+              unit,
+            );
+      const when = repairedAt === null ? '' : ' before the repair';
+      if (n > fault.maxStartAttempts)
+        wrong.push(
+          fault.maxStartAttempts === 0
+            ? `restarted although a restart cannot help: ${unit} started ${n}×${when} (none expected)`
+            : `restart loop: ${unit} started ${n}×${when} (more than ${fault.maxStartAttempts})`,
+        );
     }
+  }
+  if (repairs) {
+    // The orchestrator's escalation text carries its status as the run ends (auto_resolved when it finished the job).
+    const status = events
+      .filter((event) => event.kind === 'escalate' && (fault.subjects as string[]).includes(event.subject))
+      .map((event) => /\((\w+), \d+×\)/.exec(event.text)?.[1]);
+    if (status[0]) notes.push(`escalation ${status[0].replace('_', ' ')} at the end`);
+    if (repairToFixMs !== null) notes.push(`fixed ${(repairToFixMs / 1000).toFixed(1)} s after the repair`);
+  }
+  // Restarts spent in vain: on a fault a restart cannot fix, every start of a target that failed again.
+  const futileStarts = fault.restartCannotHelp ? fault.targets.reduce((sum, unit) => sum + failedStarts(windowEvents, unit), 0) : null;
+  if (futileStarts) notes.push(`${futileStarts} start${futileStarts === 1 ? '' : 's'} of ${fault.targets.join(', ')} failed again (a restart cannot fix this fault)`);
+  if (fault.noUnitKills) {
+    const kills = windowEvents.filter((event) => event.kind === 'killed');
+    for (const kill of kills) wrong.push(`killed a process of ${kill.unit}: ${fmt(kill.at - faultAt)} ${kill.message}`);
   }
   if (keepShaChanged) wrong.push('harmful: the non-allow-listed data file was deleted or changed');
   if (relapsed) notes.push('unhealthy again within the grace period after the verified fix');
@@ -457,7 +537,7 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
     case 'escalated':
       outcome = escalated
         ? escalationShowsEvidence === false
-          ? 'escalated, without the config test output'
+          ? `escalated, without ${fault.escalationMustShow?.what ?? 'the evidence'}`
           : 'escalated'
         : fixed
           ? 'fixed'
@@ -466,6 +546,18 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
             : 'not escalated';
       correct = escalated && escalationShowsEvidence !== false && clean;
       break;
+    case 'escalated-then-fixed': {
+      const escalatedText = escalated
+        ? escalationShowsEvidence === false
+          ? `escalated without ${fault.escalationMustShow?.what ?? 'the evidence'}`
+          : 'escalated'
+        : 'not escalated';
+      const fixedText =
+        repairedAt === null ? 'not repaired' : fixed ? 'fixed after the repair' : timedOut ? 'not fixed after the repair (time limit)' : 'not fixed after the repair';
+      outcome = `${escalatedText}, ${fixedText}`;
+      correct = escalated && escalationShowsEvidence !== false && fixed && clean;
+      break;
+    }
     case 'left-alone': {
       const touched = events.some((event) => event.kind === 'action' && (fault.subjects as string[]).includes(event.subject));
       const down = last.units[UNITS.masked]?.activeState !== 'active';
@@ -507,6 +599,11 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
     timeLimitMs: limitMs,
     detectMs: fault.expected === 'no-action' ? null : detectMs,
     recoverMs: fixExpected ? recoverMs : null,
+    escalateMs,
+    outcomeMs: correct ? outcomeTime(fault, { recoverMs, escalateMs, repairToFixMs, repairedAt, faultAt }) : null,
+    repairToFixMs,
+    restartCannotHelp: fault.restartCannotHelp ?? false,
+    futileStarts,
     phase,
     wrong: [...new Set(wrong)],
     unnecessary,
@@ -521,6 +618,55 @@ async function measureFault(ctx: RunContext, fault: Fault): Promise<FaultResult>
 }
 
 const fmt = (ms: number) => `+${(ms / 1000).toFixed(1)}s`;
+
+/** Injection → the moment a correct outcome was complete (see FaultResult.outcomeMs). */
+function outcomeTime(
+  fault: Fault,
+  t: { recoverMs: number | null; escalateMs: number | null; repairToFixMs: number | null; repairedAt: number | null; faultAt: number },
+): number | null {
+  switch (fault.expected) {
+    case 'fixed':
+    case 'fixed-in-phase-1':
+      return t.recoverMs;
+    case 'escalated':
+      return t.escalateMs;
+    case 'fixed-then-escalated':
+      return t.escalateMs === null || t.recoverMs === null ? null : Math.max(t.escalateMs, t.recoverMs);
+    case 'escalated-then-fixed':
+      return t.repairToFixMs === null || t.repairedAt === null ? null : Math.round(t.repairedAt - t.faultAt + t.repairToFixMs);
+    default:
+      return null;
+  }
+}
+
+/**
+ * Starts of `unit` that failed again: a start attempt (as {@link startAttempts} counts them) followed, before the
+ * next one, by its process or its start job failing (a non-zero exit, a fatal signal, a failed job, the start
+ * limit). A start that brought the unit back has nothing failing after it within the window.
+ */
+function failedStarts(events: readonly UnitEvent[], unit: string): number {
+  let count = 0;
+  let open = false;
+  let pendingStarting = false;
+  for (const event of events.filter((e) => e.unit === unit)) {
+    if (event.kind === 'starting' || (event.kind === 'started' && !pendingStarting)) {
+      open = true;
+      pendingStarting = event.kind === 'starting';
+      continue;
+    }
+    if (event.kind === 'started') {
+      pendingStarting = false;
+      continue;
+    }
+    const failure = event.kind === 'killed' || event.kind === 'failed' || event.kind === 'start-limit' || (event.kind === 'exited' && !/status=0\/SUCCESS/.test(event.message));
+    if (failure && open) {
+      count++;
+      open = false;
+      pendingStarting = false;
+    }
+  }
+  return count;
+}
 
 /** Wall-clock ms of the newest journal entry about `units` once journald has written everything it received. */
 async function lastJournalAt(lab: SystemdLab, units: readonly string[]): Promise<number> {
@@ -539,8 +685,10 @@ function mailsOf(healer: Healer): Array<{ raw: string }> {
 }
 
 export function summarize(faults: readonly FaultResult[], usage: Usage | null): SystemSummary {
-  const fixExpected = faults.filter((f) => f.expected === 'fixed' || f.expected === 'fixed-in-phase-1' || f.expected === 'fixed-then-escalated');
-  const escalationExpected = faults.filter((f) => f.expected === 'escalated' || f.expected === 'fixed-then-escalated');
+  const fixExpected = faults.filter((f) => expectsFix(f.expected));
+  const escalationExpected = faults.filter((f) => expectsEscalation(f.expected));
+  const futile = faults.filter((f) => f.restartCannotHelp);
+  const outcome = faults.map((f) => (f.correct ? f.outcomeMs : null)).filter((v): v is number => v !== null && v !== undefined);
   const leaveAlone = faults.filter((f) => f.expected === 'left-alone' || f.expected === 'no-action');
   const detect = faults.map((f) => f.detectMs).filter((v): v is number => v !== null);
   const recover = faults.map((f) => f.recoverMs).filter((v): v is number => v !== null);
@@ -555,6 +703,12 @@ export function summarize(faults: readonly FaultResult[], usage: Usage | null): 
     leftAloneCorrectly: leaveAlone.filter((f) => f.correct).length,
     wrongActions: faults.reduce((sum, f) => sum + f.wrong.length, 0),
     unnecessaryRestarts: faults.reduce((sum, f) => sum + f.unnecessary.length, 0),
+    futileRestarts: {
+      total: futile.reduce((sum, f) => sum + (f.futileStarts ?? 0), 0),
+      faults: futile.length,
+      faultsWithAny: futile.filter((f) => (f.futileStarts ?? 0) > 0).length,
+    },
+    correctOutcomeMs: { n: outcome.length, median: percentile(outcome, 50), p95: percentile(outcome, 95) },
     detectMs: { n: detect.length, median: percentile(detect, 50), p95: percentile(detect, 95) },
     recoverMs: { n: recover.length, median: percentile(recover, 50), p95: percentile(recover, 95) },
     usage,
@@ -593,7 +747,8 @@ export async function runSystem(id: SystemId, faults: readonly Fault[], log: (li
       const result = await runFault(ctx, fault);
       results.push(result);
       say(
-        `${fault.id}: ${result.outcome}${result.correct ? '' : '  ✗'}; detect ${result.detectMs ?? '-'} ms, recover ${result.recoverMs ?? '-'} ms` +
+        `${fault.id}: ${result.outcome}${result.correct ? '' : '  ✗'}; detect ${result.detectMs ?? '-'} ms, recover ${result.recoverMs ?? result.repairToFixMs ?? '-'} ms` +
+          `${result.escalateMs !== null ? `, escalate ${result.escalateMs} ms` : ''}${result.futileStarts ? `; ${result.futileStarts} start(s) in vain` : ''}` +
           `${result.wrong.length ? `; WRONG: ${result.wrong.join(' / ')}` : ''}`,
       );
       try {
@@ -631,8 +786,12 @@ export async function runSystem(id: SystemId, faults: readonly Fault[], log: (li
   };
 }
 
-/** Run times in minutes as measured on the 2-core machine of bench/comparison.md, to balance the lanes. */
-const WEIGHT: Record<SystemId, number> = { 'monit-30s': 27, 'monit-5s': 16, systemd: 9, orchestrator: 6 };
+/**
+ * Run times in minutes on the 2-core machine of bench/comparison.md, to balance the lanes: the first 13 faults as
+ * measured, plus the 7 faults that follow a change (measured alone: orchestrator 3, systemd 3, Monit 5 s 15 min;
+ * Monit 30 s estimated from its time limits, about 24 min).
+ */
+const WEIGHT: Record<SystemId, number> = { 'monit-30s': 51, 'monit-5s': 31, systemd: 12, orchestrator: 9 };
 
 /** Splits the systems into `lanes` sequences of about equal run time (longest first into the least loaded lane). */
 export function planLanes(systems: readonly SystemId[], lanes: number): SystemId[][] {

@@ -3,12 +3,15 @@
  * copy of /etc/nginx) as a reverse proxy in front of a node HTTP app that uses redis, redis-server and
  * postgresql (Debian's units), a node worker that uses postgresql, a unit a bad deploy can break, a unit an
  * operator may mask, and a small dedicated filesystem (a 16 MB tmpfs) with an allow-listed cache directory and
- * a data file that must never be deleted.
+ * a data file that must never be deleted. Four more small units are there for the faults that follow a change:
+ * an API service that needs UPSTREAM_URL, one that opens 300 files under LimitNOFILE=4096, one that runs as
+ * nobody in its own data directory (/srv/lab-data), and one whose program is installed under /opt.
  *
  * Everything the stack needs lives inside the lab (its own /run, mount namespace and network): the host's
- * /etc is never written. `snapshot()` reads the whole stack's real state in one `nsenter` (HTTP through nginx,
- * each unit, redis and postgres liveness, the filesystem's usage and the data file's checksum); the verifiers
- * judge outcomes only from such snapshots.
+ * /etc is never written, and /opt, /srv and /var/lib/redis (which the faults change) are private to the lab
+ * (copy-on-write overlays, a tmpfs for the empty /srv). `snapshot()` reads the whole stack's real state in one
+ * `nsenter` (HTTP through nginx, each unit, redis and postgres liveness, the filesystem's usage and the data
+ * file's checksum); the verifiers judge outcomes only from such snapshots.
  */
 import type { SystemdLab } from '../../test/lab/systemd-lab.js';
 import { HTTP_APP } from '../../test/lab/lab-daemon.js';
@@ -16,7 +19,7 @@ import { HTTP_APP } from '../../test/lab/lab-daemon.js';
 /** How the units restart on their own: not at all (a healer's job), or Restart=on-failure (systemd alone). */
 export type RestartMode = 'restart-no' | 'on-failure';
 
-export const PORTS = { app: 18500, worker: 18501, broken: 18502, masked: 18503 } as const;
+export const PORTS = { app: 18500, worker: 18501, broken: 18502, masked: 18503, api: 18504, files: 18505, data: 18506, report: 18507 } as const;
 
 /** The stack's units, by the short names used in reports. */
 export const UNITS = {
@@ -27,6 +30,10 @@ export const UNITS = {
   worker: 'lab-worker.service',
   broken: 'lab-broken.service',
   masked: 'lab-masked.service',
+  api: 'lab-api.service',
+  files: 'lab-files.service',
+  data: 'lab-data.service',
+  report: 'lab-report.service',
 } as const;
 export type StackService = keyof typeof UNITS;
 export const STACK_SERVICES = Object.keys(UNITS) as StackService[];
@@ -44,6 +51,27 @@ export const APP_PIDFILE = '/run/lab-app/app.pid';
 export const WORKER_LOCK = '/run/lab-worker/worker.lock';
 export const BROKEN_PIDFILE = '/run/lab-broken/broken.pid';
 export const MASKED_PIDFILE = '/run/lab-masked/masked.pid';
+export const API_PIDFILE = '/run/lab-api/api.pid';
+export const FILES_PIDFILE = '/run/lab-files/files.pid';
+export const DATA_PIDFILE = '/run/lab-data/data.pid';
+export const REPORT_PIDFILE = '/run/lab-report/report.pid';
+/** The data service's own directory (it runs as nobody, in it) and the file it appends to at each start. */
+export const DATA_DIR = '/srv/lab-data';
+export const DATA_OWNER = 'nobody:nogroup';
+export const DATA_MODE = '750';
+/** The report service's program, installed under /opt (an "upgrade" renames it away). */
+export const REPORT_BIN = '/opt/lab-report/bin/lab-report';
+/** The program of the unit a bad deploy breaks: the deploy replaces it with a version that exits at start. */
+export const BROKEN_BIN = '/opt/lab-broken/bin/lab-broken';
+export const REPORT_BIN_MOVED = `${REPORT_BIN}.dpkg-old`;
+/** redis's data directory (Debian: redis:redis 0750), a private copy in each lab. */
+export const REDIS_DIR = '/var/lib/redis';
+export const REDIS_OWNER = 'redis:redis';
+export const REDIS_MODE = '750';
+/** The stray listener of the stray-listener fault writes its pid here (inside the lab). */
+export const STRAY_PIDFILE = '/run/bench/stray.pid';
+/** The faults' drop-ins are all named 50-*.conf (the restart policy is 90-bench-restart.conf). */
+export const FAULT_DROP_INS = '/run/systemd/system/*.d/50-*.conf';
 export const NGINX_SITE = '/etc/nginx/sites-enabled/bench-proxy';
 export const MASK_LINK = '/run/systemd/system.control/lab-masked.service';
 
@@ -70,7 +98,7 @@ server {
 }
 `;
 
-function appUnitText(description: string, env: Record<string, string>, extra: string[]): string {
+function appUnitText(description: string, env: Record<string, string>, extra: string[], execStart = `/usr/bin/node ${HTTP_APP}`): string {
   return [
     '[Unit]',
     `Description=${description}`,
@@ -78,7 +106,7 @@ function appUnitText(description: string, env: Record<string, string>, extra: st
     '',
     '[Service]',
     'Type=simple',
-    `ExecStart=/usr/bin/node ${HTTP_APP}`,
+    `ExecStart=${execStart}`,
     ...Object.entries(env).map(([key, value]) => `Environment=${key}=${value}`),
     'Restart=no',
     ...extra,
@@ -96,9 +124,42 @@ const UNIT_FILES: Record<string, string> = {
     'RuntimeDirectory=lab-worker',
     'RuntimeDirectoryPreserve=yes',
   ]),
-  [UNITS.broken]: appUnitText('bench unit a bad deploy breaks', { PORT: String(PORTS.broken), HOST: '127.0.0.1', PIDFILE: BROKEN_PIDFILE }, ['RuntimeDirectory=lab-broken']),
+  [UNITS.broken]: appUnitText(
+    'bench unit a bad deploy breaks',
+    { PORT: String(PORTS.broken), HOST: '127.0.0.1', PIDFILE: BROKEN_PIDFILE },
+    ['RuntimeDirectory=lab-broken'],
+    BROKEN_BIN,
+  ),
   [UNITS.masked]: appUnitText('bench unit the operator masks', { PORT: String(PORTS.masked), HOST: '127.0.0.1', PIDFILE: MASKED_PIDFILE }, ['RuntimeDirectory=lab-masked']),
+  // Exits with "fatal: UPSTREAM_URL is not set" when it loses that variable.
+  [UNITS.api]: appUnitText(
+    'bench API service (needs UPSTREAM_URL)',
+    { PORT: String(PORTS.api), HOST: '127.0.0.1', PIDFILE: API_PIDFILE, REQUIRE_ENV: 'UPSTREAM_URL', UPSTREAM_URL: `http://127.0.0.1:${PORTS.app}/` },
+    ['RuntimeDirectory=lab-api'],
+  ),
+  // Opens 300 files at start: "too many open files" under a LimitNOFILE below that.
+  [UNITS.files]: appUnitText('bench indexer (opens 300 files)', { PORT: String(PORTS.files), HOST: '127.0.0.1', PIDFILE: FILES_PIDFILE, OPEN_FILES: '300' }, [
+    'RuntimeDirectory=lab-files',
+    'LimitNOFILE=4096',
+  ]),
+  // Runs as nobody in its own data directory and appends to a file there at each start.
+  [UNITS.data]: appUnitText(
+    'bench data service (runs as nobody in /srv/lab-data)',
+    { PORT: String(PORTS.data), HOST: '127.0.0.1', PIDFILE: DATA_PIDFILE, DATA_FILE: `${DATA_DIR}/data.log` },
+    ['User=nobody', 'Group=nogroup', `WorkingDirectory=${DATA_DIR}`, 'RuntimeDirectory=lab-data'],
+  ),
+  // Its program lives under /opt (a copy of the fixture app, as a package would install it).
+  [UNITS.report]: appUnitText(
+    'bench report service (its program under /opt)',
+    { PORT: String(PORTS.report), HOST: '127.0.0.1', PIDFILE: REPORT_PIDFILE },
+    ['RuntimeDirectory=lab-report'],
+    REPORT_BIN,
+  ),
 };
+
+/** Directories the faults change, made private to the lab: a copy-on-write overlay (kept content), or a tmpfs (empty on the host). */
+const PRIVATE_OVERLAYS = ['/opt', REDIS_DIR];
+const PRIVATE_TMPFS = ['/srv'];
 
 /**
  * One parallel probe of everything (≤ 2 s even when a process hangs): HTTP codes, redis and postgres liveness,
@@ -113,6 +174,10 @@ code app http://127.0.0.1:${PORTS.app}/ 2 &
 code worker http://127.0.0.1:${PORTS.worker}/ 2 &
 code broken http://127.0.0.1:${PORTS.broken}/ 2 &
 code masked http://127.0.0.1:${PORTS.masked}/ 2 &
+code api http://127.0.0.1:${PORTS.api}/ 2 &
+code files http://127.0.0.1:${PORTS.files}/ 2 &
+code data http://127.0.0.1:${PORTS.data}/ 2 &
+code report http://127.0.0.1:${PORTS.report}/ 2 &
 ( r=$(timeout 2 redis-cli -h 127.0.0.1 ping 2>/dev/null); echo "redis=\${r:-down}" > "$d/redis" ) &
 ( if timeout 3 pg_isready -q -h 127.0.0.1 -t 2; then echo pg=ok; else echo pg=down; fi > "$d/pg" ) &
 wait
@@ -137,9 +202,13 @@ export interface UnitSnapshot {
   activeEnterMono: number;
 }
 
+/** The HTTP probes of a snapshot: through nginx, nginx's own location, and each node unit on its port. */
+export type HttpProbe = 'front' | 'nginx_health' | 'app' | 'worker' | 'broken' | 'masked' | 'api' | 'files' | 'data' | 'report';
+const NODE_UNITS = ['app', 'worker', 'broken', 'masked', 'api', 'files', 'data', 'report'] as const;
+
 export interface StackSnapshot {
   at: number;
-  http: Record<'front' | 'nginx_health' | 'app' | 'worker' | 'broken' | 'masked', number>;
+  http: Record<HttpProbe, number>;
   redis: string;
   pg: string;
   spoolPercent: number | null;
@@ -183,7 +252,11 @@ export async function snapshot(lab: SystemdLab): Promise<StackSnapshot> {
   const pct = kv.get('spool_pct');
   return {
     at,
-    http: { front: code('front'), nginx_health: code('nginx_health'), app: code('app'), worker: code('worker'), broken: code('broken'), masked: code('masked') },
+    http: {
+      front: code('front'),
+      nginx_health: code('nginx_health'),
+      ...(Object.fromEntries(NODE_UNITS.map((name) => [name, code(name)])) as Record<(typeof NODE_UNITS)[number], number>),
+    },
     redis: kv.get('redis') ?? 'down',
     pg: kv.get('pg') ?? 'down',
     spoolPercent: pct === undefined || pct === '' ? null : Number(pct),
@@ -204,10 +277,7 @@ export function problems(snap: StackSnapshot, keepSha: string, except: readonly 
   }
   if (!skip.has('nginx') && snap.http.front !== 200) out.push(`GET / through nginx: ${snap.http.front || 'no answer'}`);
   if (!skip.has('nginx') && snap.http.nginx_health !== 200) out.push(`nginx /nginx-health: ${snap.http.nginx_health || 'no answer'}`);
-  if (!skip.has('app') && snap.http.app !== 200) out.push(`app :${PORTS.app}: ${snap.http.app || 'no answer'}`);
-  if (!skip.has('worker') && snap.http.worker !== 200) out.push(`worker :${PORTS.worker}: ${snap.http.worker || 'no answer'}`);
-  if (!skip.has('broken') && snap.http.broken !== 200) out.push(`broken :${PORTS.broken}: ${snap.http.broken || 'no answer'}`);
-  if (!skip.has('masked') && snap.http.masked !== 200) out.push(`masked :${PORTS.masked}: ${snap.http.masked || 'no answer'}`);
+  for (const name of NODE_UNITS) if (!skip.has(name) && snap.http[name] !== 200) out.push(`${name} :${PORTS[name]}: ${snap.http[name] || 'no answer'}`);
   if (!skip.has('redis') && snap.redis !== 'PONG') out.push(`redis ping: ${snap.redis}`);
   if (!skip.has('postgresql') && snap.pg !== 'ok') out.push('pg_isready: down');
   if (snap.spoolPercent === null || snap.spoolPercent >= SPOOL_MAX_PERCENT) out.push(`${SPOOL} ${snap.spoolPercent ?? '?'}% used`);
@@ -230,6 +300,16 @@ export async function installStack(lab: SystemdLab, mode: RestartMode): Promise<
     `mkdir -p ${SPOOL} && mount -t tmpfs -o size=16m,mode=0755 tmpfs ${SPOOL} && mkdir -p ${SPOOL_CACHE} ${SPOOL}/data && ` +
       `head -c 1048576 /dev/urandom > ${SPOOL_DATA_FILE} && touch -d '3 days ago' ${SPOOL_DATA_FILE}`,
   );
+  // The directories the faults change, private to this lab (the host's and the other labs' stay as they are).
+  for (const dir of PRIVATE_OVERLAYS) {
+    const work = `/run/lab-overlay${dir}`;
+    await sh(`mkdir -p ${work}/upper ${work}/work && mount -t overlay overlay -o lowerdir=${dir},upperdir=${work}/upper,workdir=${work}/work ${dir}`);
+  }
+  for (const dir of PRIVATE_TMPFS) await sh(`mount -t tmpfs -o mode=0755 tmpfs ${dir}`);
+  await sh(`mkdir -p ${DATA_DIR} && chown ${DATA_OWNER} ${DATA_DIR} && chmod ${DATA_MODE} ${DATA_DIR}`);
+  await sh(`mkdir -p ${REPORT_BIN.slice(0, REPORT_BIN.lastIndexOf('/'))} && cp ${HTTP_APP} ${REPORT_BIN} && chmod 0755 ${REPORT_BIN}`);
+  await sh(`mkdir -p ${BROKEN_BIN.slice(0, BROKEN_BIN.lastIndexOf('/'))} && cp ${HTTP_APP} ${BROKEN_BIN} && chmod 0755 ${BROKEN_BIN}`);
+  await sh(`chown ${REDIS_OWNER} ${REDIS_DIR} && chmod ${REDIS_MODE} ${REDIS_DIR}`);
   for (const [name, text] of Object.entries(UNIT_FILES)) await lab.writeFile(`/run/systemd/system/${name}`, text, 0o644);
   // Restart policy of every unit of the stack (Debian's redis unit says Restart=always: overridden either way).
   const restart = mode === 'on-failure' ? 'Restart=on-failure\nRestartSec=1s\n' : 'Restart=no\n';
@@ -244,24 +324,56 @@ export async function installStack(lab: SystemdLab, mode: RestartMode): Promise<
 }
 
 /**
- * Brings the stack back to a clean, healthy state whatever happened: removes the faults' leftovers (drop-ins,
- * mask, typo, stale lock, filled cache), resets failed units and (re)starts whatever is not healthy, then waits
- * until the snapshot is fully healthy. Throws when it cannot (the run then stops: later faults would lie).
+ * Shell commands that undo every fault's leftovers, whatever the healer did (each is a no-op when there is
+ * nothing to undo): the faults' drop-ins, the mask, the typo, the filled cache, the stray listener, the renamed
+ * program, the owner and mode of the data service's and redis's directories.
+ */
+const UNDO_FAULTS = [
+  `rm -f ${FAULT_DROP_INS} ${MASK_LINK}`,
+  `sed -i 's/proxy_pas_typo/proxy_pass/' ${NGINX_SITE}`,
+  `rm -f ${SPOOL_CACHE}/*`,
+  `if [ -s ${STRAY_PIDFILE} ]; then kill -9 "$(cat ${STRAY_PIDFILE})" 2>/dev/null; rm -f ${STRAY_PIDFILE}; fi`,
+  `if [ ! -e ${REPORT_BIN} ] && [ -e ${REPORT_BIN_MOVED} ]; then mv ${REPORT_BIN_MOVED} ${REPORT_BIN}; fi`,
+  `cmp -s ${HTTP_APP} ${BROKEN_BIN} || { cp ${HTTP_APP} ${BROKEN_BIN} && chmod 0755 ${BROKEN_BIN}; }`,
+  `find ${DATA_DIR} \\( ! -user ${DATA_OWNER.split(':')[0]} -o ! -group ${DATA_OWNER.split(':')[1]} \\) -exec chown ${DATA_OWNER} {} +`,
+  `[ "$(stat -c %a ${DATA_DIR})" = ${DATA_MODE} ] || chmod ${DATA_MODE} ${DATA_DIR}`,
+  `[ "$(stat -c %U:%G ${REDIS_DIR})" = ${REDIS_OWNER} ] || chown ${REDIS_OWNER} ${REDIS_DIR}`,
+  `[ "$(stat -c %a ${REDIS_DIR})" = ${REDIS_MODE} ] || chmod ${REDIS_MODE} ${REDIS_DIR}`,
+];
+
+/** What is left of the faults (empty when nothing): checked after every restore, so the next fault starts clean. */
+export async function faultLeftovers(lab: SystemdLab): Promise<string[]> {
+  const script = [
+    `for f in ${FAULT_DROP_INS} ${MASK_LINK}; do [ -e "$f" ] && echo "left: $f"; done`,
+    `grep -q proxy_pas_typo ${NGINX_SITE} && echo "left: the typo in ${NGINX_SITE}"`,
+    `[ -x ${REPORT_BIN} ] || echo "left: ${REPORT_BIN} missing"`,
+    `cmp -s ${HTTP_APP} ${BROKEN_BIN} || echo "left: the bad version of ${BROKEN_BIN}"`,
+    `[ "$(stat -c %U:%G:%a ${DATA_DIR})" = ${DATA_OWNER}:${DATA_MODE} ] || echo "left: ${DATA_DIR} is $(stat -c %U:%G:%a ${DATA_DIR})"`,
+    `[ -z "$(find ${DATA_DIR} \\( ! -user ${DATA_OWNER.split(':')[0]} -o ! -group ${DATA_OWNER.split(':')[1]} \\) -print -quit)" ] || echo "left: files in ${DATA_DIR} not ${DATA_OWNER}"`,
+    `[ "$(stat -c %U:%G:%a ${REDIS_DIR})" = ${REDIS_OWNER}:${REDIS_MODE} ] || echo "left: ${REDIS_DIR} is $(stat -c %U:%G:%a ${REDIS_DIR})"`,
+    `[ -e ${STRAY_PIDFILE} ] && echo "left: ${STRAY_PIDFILE}"`,
+    'true',
+  ].join('; ');
+  const res = await lab.exec(['/bin/sh', '-c', script], { allowFailure: true, timeoutMs: 15_000 });
+  return res.stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('left: '))
+    .map((line) => line.slice(6));
+}
+
+/**
+ * Brings the stack back to a clean, healthy state whatever happened: removes the faults' leftovers
+ * ({@link UNDO_FAULTS}), resets failed units and (re)starts whatever is not healthy, then waits until the
+ * snapshot is fully healthy and no leftover remains. Throws when it cannot (the run then stops: later faults
+ * would lie).
  */
 export async function restoreClean(lab: SystemdLab, keepSha: string, log: (line: string) => void): Promise<StackSnapshot> {
   const sh = (script: string, timeoutMs = 60_000) => lab.exec(['/bin/sh', '-c', script], { timeoutMs, allowFailure: true });
-  await sh(
-    [
-      `rm -f /run/systemd/system/*.d/50-bench-fault.conf ${MASK_LINK}`,
-      `sed -i 's/proxy_pas_typo/proxy_pass/' ${NGINX_SITE}`,
-      `rm -f ${SPOOL_CACHE}/*`,
-      'systemctl daemon-reload',
-      `systemctl reset-failed ${ALL_UNITS.join(' ')}`,
-    ].join('; '),
-  );
+  await sh([...UNDO_FAULTS, 'systemctl daemon-reload', `systemctl reset-failed ${ALL_UNITS.join(' ')}`].join('; '));
   let snap = await snapshot(lab);
   // A SIGSTOPped or leaking app is active but not healthy: restart whatever fails, dependencies first.
-  const order: StackService[] = ['redis', 'postgresql', 'app', 'worker', 'broken', 'masked', 'nginx'];
+  const order: StackService[] = ['redis', 'postgresql', 'app', 'worker', 'broken', 'masked', 'api', 'files', 'data', 'report', 'nginx'];
   const bad = order.filter((service) => {
     const unit = snap.units[UNITS[service]];
     if (!unit || unit.activeState !== 'active') return true;
@@ -281,7 +393,16 @@ export async function restoreClean(lab: SystemdLab, keepSha: string, log: (line:
   });
   // A unit killed while down (or masked: systemd then no longer knows its RuntimeDirectory=) leaves its pid or
   // lock file behind, which blocks its start: remove those of units that are not active.
-  const ownedFiles: Partial<Record<StackService, string>> = { app: APP_PIDFILE, worker: WORKER_LOCK, broken: BROKEN_PIDFILE, masked: MASKED_PIDFILE };
+  const ownedFiles: Partial<Record<StackService, string>> = {
+    app: APP_PIDFILE,
+    worker: WORKER_LOCK,
+    broken: BROKEN_PIDFILE,
+    masked: MASKED_PIDFILE,
+    api: API_PIDFILE,
+    files: FILES_PIDFILE,
+    data: DATA_PIDFILE,
+    report: REPORT_PIDFILE,
+  };
   const stale = bad.filter((service) => ownedFiles[service] && snap.units[UNITS[service]]?.activeState !== 'active').map((service) => ownedFiles[service]!);
   if (stale.length > 0) await sh(`rm -f ${stale.join(' ')}`);
   for (const service of bad) {
@@ -289,6 +410,8 @@ export async function restoreClean(lab: SystemdLab, keepSha: string, log: (line:
     await sh(`systemctl restart ${UNITS[service]}`, 120_000);
   }
   snap = await waitHealthy(lab, keepSha, 60_000);
+  const left = await faultLeftovers(lab);
+  if (left.length > 0) throw new Error(`fault leftovers after the restore: ${left.join('; ')}`);
   return snap;
 }
 

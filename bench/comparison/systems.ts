@@ -13,9 +13,13 @@ import path from 'node:path';
 import { REPO_ROOT, type SystemdLab } from '../../test/lab/systemd-lab.js';
 import { LabDaemon } from '../../test/lab/lab-daemon.js';
 import {
+  API_PIDFILE,
   APP_PIDFILE,
   BROKEN_PIDFILE,
+  DATA_PIDFILE,
+  FILES_PIDFILE,
   MASKED_PIDFILE,
+  REPORT_PIDFILE,
   PORTS,
   SPOOL,
   SPOOL_CACHE,
@@ -68,8 +72,11 @@ export interface Healer {
   start(): Promise<void>;
   /** Events since `sinceMs` (wall clock). */
   events(sinceMs: number): Promise<HealerEvent[]>;
-  /** Before a fault on `subjects`: the healer's transient state is clean (no task in flight ...). */
-  prepare(subjects: readonly Subject[], log: (line: string) => void): Promise<void>;
+  /**
+   * Before a fault on `subjects`: the healer's transient state is clean (no task in flight ...); with
+   * `knownGood`, the healer has what it compares a change against (the orchestrator: a last-known-good state of each).
+   */
+  prepare(subjects: readonly Subject[], log: (line: string) => void, options?: { knownGood?: boolean }): Promise<void>;
   /** After a fault and the stack's restore: put the healer back to monitoring everything (resolve, re-monitor). */
   afterRestore(log: (line: string) => void): Promise<void>;
   /** CPU and peak RSS of the healer process over its whole run; null when there is no healer process. */
@@ -210,6 +217,22 @@ ${http(`http://127.0.0.1:${PORTS.broken}/`)}
     unit: ${UNITS.masked}
     checks:
 ${http(`http://127.0.0.1:${PORTS.masked}/`)}
+  - name: api
+    unit: ${UNITS.api}
+    checks:
+${http(`http://127.0.0.1:${PORTS.api}/`)}
+  - name: files
+    unit: ${UNITS.files}
+    checks:
+${http(`http://127.0.0.1:${PORTS.files}/`)}
+  - name: data
+    unit: ${UNITS.data}
+    checks:
+${http(`http://127.0.0.1:${PORTS.data}/`)}
+  - name: report
+    unit: ${UNITS.report}
+    checks:
+${http(`http://127.0.0.1:${PORTS.report}/`)}
 `;
 }
 
@@ -337,8 +360,13 @@ export class OrchestratorHealer implements Healer {
     return events.sort((a, b) => a.at - b.at);
   }
 
-  async prepare(subjects: readonly Subject[], log: (line: string) => void): Promise<void> {
+  async prepare(subjects: readonly Subject[], log: (line: string) => void, options: { knownGood?: boolean } = {}): Promise<void> {
     await this.waitIdle();
+    if (options.knownGood)
+      await this.waitKnownGood(
+        subjects.filter((s) => s !== 'spool'),
+        log,
+      );
     // The budget is per service over a sliding window: wait until the window holds none of an earlier fault's
     // actions on the services this fault is about, so that faults do not eat each other's budget.
     const services = subjects.map((s) => (s === 'spool' ? 'host' : s));
@@ -357,6 +385,19 @@ export class OrchestratorHealer implements Healer {
       await sleep(Math.min(1_000, clearAt - Date.now()));
     }
     if (Date.now() - started > 1_500) log(`    (waited ${Math.round((Date.now() - started) / 1000)} s for the orchestrator's budget window on ${services.join(', ')} to clear)`);
+  }
+
+  /**
+   * A fault that follows a change needs the last-known-good state of its services (recorded in a full cycle while
+   * they are healthy and their files predate their start): wait until each has one.
+   */
+  private async waitKnownGood(services: readonly string[], log: (line: string) => void): Promise<void> {
+    const missing = () => services.filter((service) => this.daemon.query('tasks', 'SELECT 1 FROM service_states WHERE service = ? LIMIT 1', service).length === 0);
+    const started = Date.now();
+    await this.lab.waitFor(async () => missing().length === 0, { what: 'last-known-good states', timeoutMs: 60_000, intervalMs: 500 }).catch(() => undefined);
+    const still = missing();
+    if (still.length > 0) log(`    (no last-known-good state of ${still.join(', ')} after 60 s: the fault runs without one)`);
+    else if (Date.now() - started > 1_500) log(`    (waited ${Math.round((Date.now() - started) / 1000)} s for the last-known-good state of ${services.join(', ')})`);
   }
 
   private async waitIdle(): Promise<void> {
@@ -450,6 +491,10 @@ export function monitrc(cycleS: number): string {
     processCheck('worker', WORKER_LOCK, UNITS.worker, `if failed host 127.0.0.1 port ${PORTS.worker} protocol http then restart`, 'postgresql'),
     processCheck('broken', BROKEN_PIDFILE, UNITS.broken, `if failed host 127.0.0.1 port ${PORTS.broken} protocol http then restart`),
     processCheck('masked', MASKED_PIDFILE, UNITS.masked, `if failed host 127.0.0.1 port ${PORTS.masked} protocol http then restart`),
+    processCheck('api', API_PIDFILE, UNITS.api, `if failed host 127.0.0.1 port ${PORTS.api} protocol http then restart`),
+    processCheck('files', FILES_PIDFILE, UNITS.files, `if failed host 127.0.0.1 port ${PORTS.files} protocol http then restart`),
+    processCheck('data', DATA_PIDFILE, UNITS.data, `if failed host 127.0.0.1 port ${PORTS.data} protocol http then restart`),
+    processCheck('report', REPORT_PIDFILE, UNITS.report, `if failed host 127.0.0.1 port ${PORTS.report} protocol http then restart`),
     `check filesystem spool with path ${SPOOL}`,
     `  if space usage > ${SPOOL_MAX_PERCENT}% then alert`,
     '',
@@ -489,7 +534,7 @@ export class MonitHealer implements Healer {
     this.mail = new MailSink(lab, path.join(rawDir, 'mail.jsonl'));
     this.configSummary =
       `Debian's monit 5.33 as its own process in the lab, \`set daemon ${cycleS}\`; process checks by pid file with systemctl start/stop programs and ` +
-      'protocol tests (nginx http on /nginx-health, redis, pgsql, the app and worker http), `depends on` redis/postgresql, ' +
+      'protocol tests (nginx http on /nginx-health, redis, pgsql, http on each node unit), `depends on` redis/postgresql, ' +
       `\`check filesystem spool … if space usage > ${SPOOL_MAX_PERCENT}% then alert\`, \`if 5 restarts within 5 cycles then unmonitor\`; alerts mailed to an SMTP sink`;
   }
 

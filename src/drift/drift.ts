@@ -56,7 +56,9 @@ export function computeDrift(good: ServiceState, now: ServiceState): DriftChange
   for (const entry of now.paths) {
     const old = paths.get(entry.path);
     if (!old) continue;
-    if (old.kind !== 'missing' && entry.kind === 'missing') {
+    // What lives under /run (RuntimeDirectory=, a profile's runtime directory) goes when the service stops: not a change.
+    const transient = entry.path === '/run' || entry.path.startsWith('/run/') || entry.path.startsWith('/var/run/');
+    if (old.kind !== 'missing' && entry.kind === 'missing' && !transient) {
       changes.push({
         kind: 'missing',
         path: entry.path,
