@@ -63,26 +63,21 @@ export function diagnose(inputs: DiagnosisInputs): Diagnosis | undefined {
       change.kind === 'program' ||
       change.kind === 'working-directory',
   );
-  const restoreDefinition = (reason: string): Plan => ({
-    actions: [
-      { type: 'restore_unit_definition', params: { unit } },
-      // A unit that hit its start limit meanwhile refuses a plain start (left out where the adapter has no reset).
-      { type: 'reset_failed', params: { unit } },
-      { type: 'start_unit', params: { unit } },
-    ],
-    source: 'profile',
-    reason,
-  });
-  const restorePermissions = (reason: string): Plan => ({
-    actions: [
-      { type: 'restore_permissions', params: { unit } },
-      // A unit that hit its start limit meanwhile refuses a plain start (left out where the adapter has no reset).
-      { type: 'reset_failed', params: { unit } },
-      { type: 'start_unit', params: { unit } },
-    ],
-    source: 'profile',
-    reason,
-  });
+  // A restore, then start: reset-failed between, as a unit that hit its start limit meanwhile refuses a plain start
+  // (left out where the adapter has no reset).
+  const restoreThenStart =
+    (type: 'restore_unit_definition' | 'restore_permissions') =>
+    (reason: string): Plan => ({
+      actions: [
+        { type, params: { unit } },
+        { type: 'reset_failed', params: { unit } },
+        { type: 'start_unit', params: { unit } },
+      ],
+      source: 'profile',
+      reason,
+    });
+  const restoreDefinition = restoreThenStart('restore_unit_definition');
+  const restorePermissions = restoreThenStart('restore_permissions');
   const since = (list: readonly DriftChange[]) =>
     list.length > 0 ? `, since ${list.map((change) => (change.at ? `${change.summary} (at ${new Date(change.at).toISOString()})` : change.summary)).join('; ')}` : '';
 

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SystemdLab } from './systemd-lab.js';
 import { describeLab } from './describe-lab.js';
-import { appUnit, HTTP_APP, LabDaemon, type AttemptRow } from './lab-daemon.js';
+import { appUnit, HTTP_APP, LabDaemon, restartsSpent } from './lab-daemon.js';
 
 const DROP_INS = '/run/systemd/system';
 /** Exits 0 when something accepts a connection on 127.0.0.1:<argv port>. */
@@ -19,16 +19,7 @@ describeLab('faults that follow a change: drift, cause-aimed fixes, no futile re
   let lab: SystemdLab;
   let daemon: LabDaemon;
 
-  /** Attempts that acted with nothing but a (re)start of the unit: restarts spent. */
-  const restartsSpent = (attempts: AttemptRow[]) =>
-    attempts.filter((attempt) => attempt.acted === 1 && attempt.plan_key.split(' + ').every((action) => /^(restart_unit|start_unit|reset_failed)\(/.test(action)));
   const answers = async (port: number) => (await lab.httpGet(`http://127.0.0.1:${port}/`)).status === 200;
-  /** Waits until the daemon has recorded a last-known-good state of the service. */
-  const knownGood = (service: string) =>
-    lab.waitFor(async () => daemon.query('tasks', 'SELECT 1 FROM service_states WHERE service = ?', service).length > 0, {
-      what: `last-known-good state of ${service}`,
-      timeoutMs: 30_000,
-    });
 
   beforeAll(async () => {
     lab = await SystemdLab.boot({ name: 'drift-faults' });
@@ -87,7 +78,7 @@ services:
   - { name: user, unit: lab-user.service, checks: [{ type: http, url: "http://127.0.0.1:18408/", timeout: 2s }] }
 `);
     await daemon.startAndWait();
-    for (const service of ['env', 'fds', 'perm', 'port', 'bin', 'full', 'envfile', 'user']) await knownGood(service);
+    for (const service of ['env', 'fds', 'perm', 'port', 'bin', 'full', 'envfile', 'user']) await daemon.knownGood(service);
   });
 
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { SystemdLab } from './systemd-lab.js';
 import { describeLab } from './describe-lab.js';
-import { appUnit, LabDaemon, HOST_CHECKS_OFF, type AttemptRow, type TaskRow } from './lab-daemon.js';
+import { appUnit, LabDaemon, HOST_CHECKS_OFF, restartsSpent, type TaskRow } from './lab-daemon.js';
 
 const NGINX = existsSync('/usr/sbin/nginx');
 const REDIS = existsSync('/usr/bin/redis-server');
@@ -28,18 +28,8 @@ describeLab("Debian's services after a change: restore what drifted, never a fut
 
   const finished = (service: string, timeoutMs = 60_000) =>
     daemon.waitForTask(service, (row) => ['fixed', 'escalated'].includes(row.status), `${service} task finished`, timeoutMs);
-  /** Attempts that acted with nothing but (re)starts of the unit. */
-  const restartsSpent = (attempts: AttemptRow[]) =>
-    attempts.filter(
-      (attempt) => attempt.acted === 1 && attempt.plan_key.split(' + ').every((action) => /^(restart_unit|start_unit|reset_failed|kill_process_tree)\(/.test(action)),
-    );
   const escalationOf = (task: TaskRow) =>
     daemon.query<{ id: string; reason: string; status: string; resolution: string | null }>('escalations', 'SELECT * FROM escalations WHERE task_id = ?', task.id)[0]!;
-  const knownGood = (service: string) =>
-    lab.waitFor(async () => daemon.query('tasks', 'SELECT 1 FROM service_states WHERE service = ?', service).length > 0, {
-      what: `last-known-good state of ${service}`,
-      timeoutMs: 30_000,
-    });
 
   beforeAll(async () => {
     lab = await SystemdLab.boot({ name: 'drift-services' });
@@ -79,7 +69,7 @@ ${NGINX ? '  - { name: nginx, profile: nginx }\n' : ''}${REDIS ? '  - { name: re
   - { name: ro, unit: lab-ro.service, checks: [{ type: http, url: "http://127.0.0.1:18503/", timeout: 2s }] }
 `);
     await daemon.startAndWait();
-    for (const service of ['wd', ...(NGINX ? ['nginx'] : []), ...(REDIS ? ['redis'] : []), ...(POSTGRES ? ['postgresql'] : [])]) await knownGood(service);
+    for (const service of ['wd', ...(NGINX ? ['nginx'] : []), ...(REDIS ? ['redis'] : []), ...(POSTGRES ? ['postgresql'] : [])]) await daemon.knownGood(service);
   });
 
   afterAll(async () => {

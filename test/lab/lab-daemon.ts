@@ -45,6 +45,13 @@ export function appUnit(description: string, environment: Record<string, string>
   return `[Unit]\nDescription=${description}\n\n[Service]\nType=simple\nExecStart=/usr/bin/node ${HTTP_APP}\n${lines.join('\n')}\nRestart=no\n${extra}\n`;
 }
 
+/** Attempts that acted with nothing but (re)starts of the unit, however hard: the restarts spent on a fault. */
+export function restartsSpent(attempts: readonly AttemptRow[]): AttemptRow[] {
+  return attempts.filter(
+    (attempt) => attempt.acted === 1 && attempt.plan_key.split(' + ').every((action) => /^(restart_unit|start_unit|reset_failed|kill_process_tree)\(/.test(action)),
+  );
+}
+
 export class LabDaemon {
   readonly dataDir: string;
   readonly configPath: string;
@@ -121,6 +128,14 @@ export class LabDaemon {
 
   attempts(taskId: string): AttemptRow[] {
     return this.query<AttemptRow>('tasks', 'SELECT * FROM attempts WHERE task_id = ? ORDER BY started_at, rowid', taskId);
+  }
+
+  /** Waits until a last-known-good state of the service is recorded. */
+  async knownGood(service: string): Promise<void> {
+    await this.lab.waitFor(async () => this.query('tasks', 'SELECT 1 FROM service_states WHERE service = ?', service).length > 0, {
+      what: `last-known-good state of ${service} (daemon log: ${this.logPath})`,
+      timeoutMs: 30_000,
+    });
   }
 
   /** Waits for a task of `service` matching `predicate` and returns it. */
