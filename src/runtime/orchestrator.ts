@@ -81,7 +81,8 @@ export class Orchestrator {
   private escalationsSinceSummary = 0;
   private shutdown = new AbortController();
   private readonly running = new Set<DetectionKind>();
-  private lastProgress = Number.NEGATIVE_INFINITY;
+  /** When the engine last made progress; its start counts, so the watchdog is fed while the first cycle runs. */
+  private lastProgress: number;
   /** Escalated tasks whose service was seen healthy since their fault was last seen: a new failure is a recurrence. */
   private readonly recoveredEscalated = new Set<string>();
   /** Tasks whose remediation stopped because the store could not be written; re-queued once it can. */
@@ -92,6 +93,7 @@ export class Orchestrator {
   private watchingNoted: string | undefined;
 
   constructor(private readonly dependencies: OrchestratorDependencies) {
+    this.lastProgress = dependencies.clock.monotonic();
     this.queue = new WorkQueue(dependencies.config.cycle.workers, (work) => this.work(work.task, work.recheck, work.retry));
   }
 

@@ -110,4 +110,9 @@ describe('the watch loop and pushed changes', () => {
     expect(clock.sleeps.filter((ms) => ms === 1_000).length).toBeGreaterThan(1);
     expect(clock.sleeps).not.toContain(EVENT_SWEEP_MS);
   });
+
+  it('counts as alive from its start, before the first cycle has finished (the watchdog is fed, no error at a normal start)', () => {
+    const { orchestrator } = start(new PushingAdapter(), new RecordingClock());
+    expect(orchestrator.madeProgress(60_000)).toBe(true);
+  });
 });
