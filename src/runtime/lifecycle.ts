@@ -53,10 +53,11 @@ export class DaemonLifecycle {
   }
 
   /**
-   * Runs `loops` until shutdown: says ready with `status`, feeds the watchdog while `alive()`, then runs the
+   * Runs `loops` until shutdown: says ready with `status`, feeds the watchdog while `alive()` (keeping Status= to
+   * `liveStatus()`), then runs the
    * closers. Resolves when everything has stopped.
    */
-  async run(loops: ReadonlyArray<(signal: AbortSignal) => Promise<void>>, status: string, alive: () => boolean): Promise<void> {
+  async run(loops: ReadonlyArray<(signal: AbortSignal) => Promise<void>>, status: string, alive: () => boolean, liveStatus?: () => string): Promise<void> {
     const signals = this.options.signals ?? process;
     const { notifier, logger } = this.options;
     const onTerm = () => this.onSignal('SIGTERM');
@@ -64,7 +65,7 @@ export class DaemonLifecycle {
     signals.on('SIGTERM', onTerm);
     signals.on('SIGINT', onInt);
     try {
-      await Promise.all([...loops.map((loop) => loop(this.signal)), notifier.ready(status).then(() => notifier.watchdog(alive, this.signal))]);
+      await Promise.all([...loops.map((loop) => loop(this.signal)), notifier.ready(status).then(() => notifier.watchdog(alive, this.signal, liveStatus))]);
     } finally {
       signals.off('SIGTERM', onTerm);
       signals.off('SIGINT', onInt);

@@ -8,10 +8,17 @@ import type { Logger } from '../core/logger.js';
 
 export interface SystemdNotifier {
   ready(status: string): Promise<void>;
-  /** Feeds the watchdog until `signal` aborts, as long as `alive()` says the engine made progress. */
-  watchdog(alive: () => boolean, signal: AbortSignal): Promise<void>;
+  /**
+   * Feeds the watchdog until `signal` aborts, as long as `alive()` says the engine made progress, and keeps the
+   * unit's Status= (what `systemctl status` shows) to `status()` when it changed: with the watchdog's message, or
+   * every 30 s without a watchdog.
+   */
+  watchdog(alive: () => boolean, signal: AbortSignal, status?: () => string): Promise<void>;
   stopping(): Promise<void>;
 }
+
+/** Without a watchdog, Status= is brought up to date this often (one systemd-notify each time it changed). */
+const STATUS_EVERY_MS = 30_000;
 
 export function systemdNotifier(options: { runner: CommandRunner; clock: Clock; logger: Logger; env?: NodeJS.ProcessEnv }): SystemdNotifier {
   const env = options.env ?? process.env;
@@ -25,12 +32,22 @@ export function systemdNotifier(options: { runner: CommandRunner; clock: Clock; 
   return {
     ready: (status) => send('--ready', `--status=${status}`),
     stopping: () => send('STOPPING=1'),
-    async watchdog(alive, signal) {
-      if (!enabled || !watchdogUsec) return;
-      const intervalMs = Math.max(1_000, watchdogUsec / 1000 / 2);
+    async watchdog(alive, signal, status) {
+      if (!enabled || (!watchdogUsec && !status)) return;
+      const intervalMs = watchdogUsec ? Math.max(1_000, watchdogUsec / 1000 / 2) : STATUS_EVERY_MS;
+      let shown = '';
       while (!signal.aborted) {
-        if (alive()) await send('WATCHDOG=1');
-        else options.logger.error({}, 'the cycle engine made no progress: not feeding the watchdog');
+        const messages: string[] = [];
+        const now = status?.().slice(0, 200);
+        if (now && now !== shown) {
+          messages.push(`STATUS=${now}`);
+          shown = now;
+        }
+        if (watchdogUsec) {
+          if (alive()) messages.push('WATCHDOG=1');
+          else options.logger.error({}, 'the cycle engine made no progress: not feeding the watchdog');
+        }
+        if (messages.length > 0) await send(...messages);
         await options.clock.sleep(intervalMs, signal).catch(() => undefined);
       }
     },

@@ -56,6 +56,12 @@ describeLab('deployment as a hardened systemd service (systemd lab)', () => {
     await lab.exec(['kill', '-9', String(await lab.mainPid('lab-app.service'))]);
     const task = await reader.waitForTask('app', (row) => row.status === 'fixed' || row.status === 'escalated', 'app fixed by the service', 60_000);
     expect(task).toMatchObject({ status: 'fixed', fixed_by_phase: 1 });
+    // systemctl status shows a live summary, not the status it had when it became ready.
+    await lab.waitFor(async () => /^\d+ services, \d+ being fixed, \d+ escalated, last cycle .* ago/.test(await lab.unitProperty(UNIT, 'StatusText')), {
+      what: 'a live Status=',
+      timeoutMs: 60_000,
+    });
+    expect(await lab.unitProperty(UNIT, 'StatusText')).not.toMatch(/^watching/);
   });
 
   it('survives kill -9 of itself: systemd restarts it and it resumes healing', async () => {

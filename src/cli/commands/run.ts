@@ -4,7 +4,8 @@ import { configFor, globalOptions, output } from '../context.js';
 import { createDaemon } from '../../main.js';
 import { createLogger } from '../../runtime/logger.js';
 import { acquireInstanceLock } from '../../runtime/instance-lock.js';
-import { openStores } from '../../store/stores.js';
+import { openStores, type Stores } from '../../store/stores.js';
+import { formatDuration } from '../../config/duration.js';
 import { formatCycleSummary } from '../format.js';
 import { systemdNotifier } from '../../runtime/systemd-notify.js';
 import { ProcessCommandRunner } from '../../runtime/command-runner.js';
@@ -72,6 +73,7 @@ export function registerRun(program: Command): void {
           [(signal) => daemon.orchestrator.runForever(signal), (signal) => daemon.dispatcher.run(signal), (signal) => runDailyBackups(config, systemClock, logger, signal)],
           `watching ${config.services.length} service(s)`,
           alive,
+          () => liveStatus(config.services.length, stores),
         );
         logger.info('orchestrator stopped');
       } finally {
@@ -79,4 +81,14 @@ export function registerRun(program: Command): void {
         stores.close();
       }
     });
+}
+
+/** What `systemctl status` shows as Status=: "12 services, 1 being fixed, 0 escalated, last cycle 3s ago". */
+function liveStatus(services: number, stores: Stores): string {
+  const tracking = stores.tasks.listTracking();
+  const fixing = tracking.filter((task) => task.status === 'open' || task.status === 'running').length;
+  const last = stores.state.lastCycle('full');
+  const paused = stores.state.pause().paused ? ', PAUSED (no actions)' : '';
+  const ago = last ? `last cycle ${formatDuration(Math.max(0, Date.now() - last.startedAt))} ago` : 'no cycle yet';
+  return `${services} services, ${fixing} being fixed, ${stores.escalations.countActive()} escalated, ${ago}${paused}`;
 }
