@@ -57,11 +57,24 @@ describeLab('deployment as a hardened systemd service (systemd lab)', () => {
     const task = await reader.waitForTask('app', (row) => row.status === 'fixed' || row.status === 'escalated', 'app fixed by the service', 60_000);
     expect(task).toMatchObject({ status: 'fixed', fixed_by_phase: 1 });
     // systemctl status shows a live summary, not the status it had when it became ready.
-    await lab.waitFor(async () => /^\d+ services, \d+ being fixed, \d+ escalated, last cycle .* ago/.test(await lab.unitProperty(UNIT, 'StatusText')), {
+    await lab.waitFor(async () => /^\d+ services, \d+ being fixed, \d+ escalated, (last cycle .* ago|no cycle yet)/.test(await lab.unitProperty(UNIT, 'StatusText')), {
       what: 'a live Status=',
       timeoutMs: 60_000,
     });
     expect(await lab.unitProperty(UNIT, 'StatusText')).not.toMatch(/^watching/);
+    // journald has each line's priority (what -p warning filters on), and a normal start logs no error.
+    const entries = (await lab.exec(['journalctl', '-u', UNIT, '-o', 'json', '--no-pager'])).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { _TRANSPORT?: string; PRIORITY?: string; MESSAGE?: string })
+      .filter((entry) => entry._TRANSPORT === 'stdout' && typeof entry.MESSAGE === 'string' && entry.MESSAGE.startsWith('{'));
+    expect(entries.length).toBeGreaterThan(3);
+    const syslog: Record<number, string> = { 20: '7', 30: '6', 40: '4', 50: '3', 60: '2' };
+    for (const entry of entries) {
+      const level = (JSON.parse(entry.MESSAGE!) as { level: number }).level;
+      expect(entry.PRIORITY, entry.MESSAGE).toBe(syslog[level]);
+      expect(level, entry.MESSAGE).toBeLessThan(50);
+    }
   });
 
   it('survives kill -9 of itself: systemd restarts it and it resumes healing', async () => {
