@@ -237,6 +237,8 @@ export function diagnose(inputs: DiagnosisInputs): Diagnosis | undefined {
   if (ownershipOnly.length > 0 && evidence.unit && evidence.unit.state !== 'running') {
     // It exited on its own, and the only change since it was healthy is the owner or mode of its own files (a
     // restore from backup as root, a chown -R): that is why, whatever its own log (often a file, not the journal) says.
+    // Killed instead (kill -9, OOM): a restart may help, but it would start on the changed files; the known-good
+    // owner and mode of its own paths go back first either way.
     const startFailure = onlyChange && evidence.unit.result === 'exit-code';
     return {
       headline: `${unit} ${exited}${since(ownershipOnly)}`,
@@ -244,7 +246,7 @@ export function diagnose(inputs: DiagnosisInputs): Diagnosis | undefined {
       causes: ownershipOnly,
       command: `ls -ld ${ownershipOnly[0]!.path ?? ''}`.trim(),
       remedy: restorePermissions(`owner or mode of ${unit}'s own paths changed${since(ownershipOnly)}: put back their last-known-good values, then start`),
-      remedyInPhase1: startFailure,
+      remedyInPhase1: onlyChange,
     };
   }
   return undefined;

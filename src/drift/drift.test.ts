@@ -158,6 +158,17 @@ describe('diagnosis', () => {
       },
     });
     expect(upgraded?.remedyInPhase1).toBe(false);
+    // Killed (kill -9) with its own file chowned since: the owner goes back before any start, a restart is not ruled out.
+    const killed = diagnose({
+      unit: 'app.service',
+      evidence: {
+        unit: { ...unit, state: 'failed', result: 'signal', execMainCode: 'killed', execMainStatus: 9 },
+        logs: [],
+        checks: [],
+        drift: { knownGoodAt: 1000, changes, facts: [], packages: [], modified: [] },
+      },
+    });
+    expect(killed).toMatchObject({ restartFutile: false, remedyInPhase1: true });
   });
 
   it('no space left names the path whose filesystem the cleanup may free', () => {
