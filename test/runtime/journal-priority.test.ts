@@ -14,7 +14,7 @@ describe('journald priorities', () => {
     expect(written[2]).toBe('<4>{"level":40,"msg":"m"}\n');
   });
 
-  it('knows journald\'s stream by the device and inode systemd names in JOURNAL_STREAM, and nothing else', () => {
+  it("knows journald's stream by the device and inode systemd names in JOURNAL_STREAM, and nothing else", () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'orchestrator-journal-'));
     const fd = openSync(path.join(dir, 'out'), 'w');
     try {
