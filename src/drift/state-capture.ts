@@ -10,6 +10,7 @@ import type { CompiledService } from '../config/compiled.js';
 import type { ServiceAdapter, ServiceDefinition } from '../core/ports.js';
 import { adapterOf } from '../core/ports.js';
 import { forbiddenRootReason, isSharedRoot, normalizeAbsolute } from '../core/path-policy.js';
+import { readAccountNames, type AccountNames } from './account-names.js';
 import { redactAssignment, redactEnvironmentText, type CapturedFile, type CapturedPath, type FileRole, type ServiceState } from './service-state.js';
 
 const MAX_FILE_BYTES = 256 * 1024;
@@ -49,7 +50,7 @@ export async function captureServiceState(service: CompiledService, at: number, 
     limits: definition.limits,
     environment: definition.environment.map(redactAssignment),
     files,
-    paths: await capturePaths(watchedPaths(service, definition, options.dataDir), await accountNames()),
+    paths: await capturePaths(watchedPaths(service, definition, options.dataDir), await readAccountNames()),
   };
 }
 
@@ -93,25 +94,6 @@ async function captureFile(file: string, role: FileRole): Promise<CapturedFile |
   }
 }
 
-interface AccountNames {
-  users: Map<number, string>;
-  groups: Map<number, string>;
-}
-
-/** uid and gid → name from /etc/passwd and /etc/group (the numbers stay when a name is not there). */
-async function accountNames(): Promise<AccountNames> {
-  const table = async (file: string) => {
-    const names = new Map<number, string>();
-    const text = await readFile(file, 'utf8').catch(() => '');
-    for (const line of text.split('\n').slice(0, 5000)) {
-      const [name, , id] = line.split(':');
-      if (name && id && /^\d+$/.test(id) && !names.has(Number(id))) names.set(Number(id), name);
-    }
-    return names;
-  };
-  return { users: await table('/etc/passwd'), groups: await table('/etc/group') };
-}
-
 async function capturePaths(entries: ReadonlyArray<{ path: string; role: string; children: boolean }>, names: AccountNames): Promise<CapturedPath[]> {
   const captured: CapturedPath[] = [];
   for (const entry of entries) {
@@ -132,7 +114,7 @@ async function capturePath(file: string, role: string, names: AccountNames): Pro
   try {
     const info = await lstat(file);
     const kind = info.isDirectory() ? 'directory' : info.isFile() ? 'file' : info.isSymbolicLink() ? 'link' : 'other';
-    const owner = `${names.users.get(info.uid) ?? info.uid}:${names.groups.get(info.gid) ?? info.gid}`;
+    const owner = `${names.user(info.uid)}:${names.group(info.gid)}`;
     return { path: file, role, kind, uid: info.uid, gid: info.gid, mode: info.mode & 0o7777, owner, changedAt: Math.max(info.mtimeMs, info.ctimeMs) };
   } catch {
     return { path: file, role, kind: 'missing', uid: -1, gid: -1, mode: 0, owner: '', changedAt: 0 };

@@ -8,7 +8,7 @@ import type { Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { z } from 'zod/v4';
 import { normalizeAbsolute } from '../core/path-policy.js';
-import { readAccountNames, type AccountNames } from './account-names.js';
+import { readAccountNames, type AccountNames } from '../drift/account-names.js';
 import { defineTool, type PathFact } from './tool.js';
 
 const MAX_PARENTS = 16;

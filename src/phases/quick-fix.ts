@@ -89,11 +89,7 @@ export class QuickFixPhase implements RemediationPhase {
     const full = context.diagnosis?.fullPath;
     const { service } = context;
     if (!full || !service.unit) return [];
-    const { config, files } = this.dependencies;
-    const directory = full.replace(/\/[^/]*$/, '') || '/';
-    const entries: CompiledConfig['host']['cleanup'][number][] = [];
-    for (const entry of config.host.cleanup) if (await files.sameFilesystem(entry.path, directory).catch(() => false)) entries.push(entry);
-    if (entries.length === 0) return [];
+    const entries = await cleanupOnFilesystemOf(this.dependencies.config, this.dependencies.files, full.replace(/\/[^/]*$/, '') || '/');
     return entries.map((entry): Plan => ({
       actions: [
         { type: 'clean_directory', params: { path: entry.path } },
@@ -132,8 +128,12 @@ export class QuickFixPhase implements RemediationPhase {
  */
 export async function cleanupOnFullFilesystem(config: CompiledConfig, files: FileSystem, checkId: string): Promise<CompiledConfig['host']['cleanup']> {
   const mount = /^(?:disk|inodes):(\/.*)$/.exec(checkId)?.[1];
-  if (!mount) return [];
-  const onMount: Array<CompiledConfig['host']['cleanup'][number]> = [];
-  for (const entry of config.host.cleanup) if (await files.sameFilesystem(entry.path, mount)) onMount.push(entry);
-  return onMount;
+  return mount ? cleanupOnFilesystemOf(config, files, mount) : [];
+}
+
+/** The allow-listed cleanup directories on the filesystem that holds `path` (a mount, or where a service writes). */
+export async function cleanupOnFilesystemOf(config: CompiledConfig, files: FileSystem, path: string): Promise<CompiledConfig['host']['cleanup']> {
+  const onFilesystem: Array<CompiledConfig['host']['cleanup'][number]> = [];
+  for (const entry of config.host.cleanup) if (await files.sameFilesystem(entry.path, path)) onFilesystem.push(entry);
+  return onFilesystem;
 }

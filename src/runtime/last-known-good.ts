@@ -16,6 +16,7 @@ import type { ActionResult, KnownGoodRestorer } from '../actions/definition.js';
 import { forbiddenRootReason, isSharedRoot, isWithin } from '../core/path-policy.js';
 import { recentlyModified, recentPackageChanges } from '../drift/host-changes.js';
 import { captureServiceState } from '../drift/state-capture.js';
+import { userExists } from '../drift/account-names.js';
 
 /** A healthy service's state is read again at most this often (or when it was restarted). */
 const REFRESH_MS = 5 * 60_000;
@@ -132,11 +133,6 @@ export class LastKnownGood implements KnownGoodRestorer {
     return { ok: true, detail: `restored owner and mode: ${done.join('; ')}${skipped.length > 0 ? `; left alone: ${skipped.join(', ')}` : ''}` };
   }
 
-  /** Forgets when each service was last read, so the next refresh reads them all (tests, a reload). */
-  invalidate(): void {
-    this.lastRead.clear();
-  }
-
   private async recordIfLoaded(service: CompiledService, activeSince: number, signal?: AbortSignal): Promise<void> {
     const { states, clock, logger } = this.dependencies;
     const state = await this.capture(service, signal);
@@ -176,14 +172,15 @@ export class LastKnownGood implements KnownGoodRestorer {
     // What touches this unit: its drop-in directories (where a new drop-in appears) and its configuration, not its neighbours' units.
     const unitDirectories = [...new Set(now.files.filter((file) => file.role !== 'environment').map((file) => path.dirname(file.path)))];
     const dropInDirectories = [...new Set(unitDirectories.map((directory) => (directory.endsWith('.d') ? directory : path.join(directory, `${service.unit}.d`))))];
-    const changed = new Set(good ? computeDrift(good, now).map((change) => change.path) : []);
+    const changes = good ? computeDrift(good, now) : [];
+    const changed = new Set(changes.map((change) => change.path));
     const modified = (await recentlyModified({ roots: [...dropInDirectories, ...service.configPaths], since, maxFiles: 20 }).catch(() => [])).filter(
       (entry) => !changed.has(entry.path) && !dropInDirectories.includes(entry.path),
     );
     const packages = await recentPackageChanges({ since, logPaths: this.dependencies.packageLogs }).catch(() => []);
     return {
       knownGoodAt: good?.takenAt ?? null,
-      changes: good ? computeDrift(good, now) : [],
+      changes,
       facts: await factsOf(now),
       packages: packages.slice(-20).map((event) => ({ at: event.at, action: event.action, package: event.package, from: event.from, to: event.to })),
       modified: modified.map((entry) => ({ path: entry.path, modifiedAt: entry.modifiedAt })),
@@ -200,10 +197,7 @@ async function factsOf(state: ServiceState): Promise<string[]> {
     facts.push(`the program ${program.path} (ExecStart=) is not executable (mode 0${program.mode.toString(8)})`);
   const workingDirectory = state.paths.find((entry) => entry.role === 'working directory' && entry.path === state.workingDirectory);
   if (workingDirectory?.kind === 'missing') facts.push(`the working directory ${workingDirectory.path} does not exist`);
-  if (state.user && !/^\d+$/.test(state.user)) {
-    const passwd = await readFile('/etc/passwd', 'utf8').catch(() => undefined);
-    if (passwd !== undefined && !passwd.split('\n').some((line) => line.split(':')[0] === state.user)) facts.push(`the user ${state.user} (User=) does not exist on this host`);
-  }
+  if (state.user && !/^\d+$/.test(state.user) && !(await userExists(state.user))) facts.push(`the user ${state.user} (User=) does not exist on this host`);
   return facts;
 }
 

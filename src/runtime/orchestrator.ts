@@ -366,7 +366,11 @@ export class Orchestrator {
   private async retryUnblocked(detection: Detection, checkBlocks: boolean): Promise<void> {
     const { stores, detector, escalations, unblocked, logger } = this.dependencies;
     if (!escalations || !this.dependencies.remediate) return;
-    for (const escalation of stores.escalations.active()) {
+    const active = stores.escalations.active();
+    // Escalations that ended take their retry counts with them.
+    for (const id of this.unblockedRetries.keys()) if (!active.some((escalation) => escalation.id === id)) this.unblockedRetries.delete(id);
+    // Watch cycles run often: only an escalation that may be retried now costs its task lookups.
+    for (const escalation of active.filter((candidate) => candidate.retryRequestedAt || (checkBlocks && candidate.evidence.block))) {
       const task = [...escalation.taskIds]
         .reverse()
         .map((id) => stores.tasks.get(id))

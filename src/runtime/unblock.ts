@@ -4,7 +4,8 @@
  * ("permission denied") cannot be told cleared and waits for a human's `escalation retry`.
  */
 import { constants } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
+import { userExists } from '../drift/account-names.js';
 import type { CompiledService } from '../config/compiled.js';
 import type { CommandRunner } from '../core/ports.js';
 import type { Block } from '../drift/diagnosis.js';
@@ -27,10 +28,8 @@ export async function blockCleared(block: Block, service: CompiledService, depen
         : undefined;
     case 'path':
       return (await stat(block.path).catch(() => undefined))?.isDirectory() ? `the directory ${block.path} exists again` : undefined;
-    case 'user': {
-      const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
-      return passwd.split('\n').some((line) => line.split(':')[0] === block.user) ? `the user ${block.user} exists again` : undefined;
-    }
+    case 'user':
+      return (await userExists(block.user)) ? `the user ${block.user} exists again` : undefined;
     case 'config-test': {
       if (!service.configTest) return undefined;
       const result = await dependencies.runner.run(service.configTest, { timeoutMs: dependencies.commandTimeoutMs, maxOutputBytes: dependencies.maxOutputBytes, signal });

@@ -1,4 +1,8 @@
-/** uid and gid → name, from /etc/passwd and /etc/group (read capped; a number stays a number when no name is found). */
+/**
+ * Host accounts from /etc/passwd and /etc/group, read capped and without NSS: uid and gid → name (a number stays a
+ * number when no name is found), and whether a user exists. One reader for the state capture, the probes, the
+ * diagnosis's facts and the check that a blocked escalation's user is back.
+ */
 import { readFile } from 'node:fs/promises';
 
 const MAX_TABLE_BYTES = 1024 * 1024;
@@ -22,4 +26,13 @@ async function table(file: string): Promise<Map<number, string>> {
     if (name && id && /^\d+$/.test(id) && !names.has(Number(id))) names.set(Number(id), name.slice(0, 64));
   }
   return names;
+}
+
+/** Whether /etc/passwd (or the file given) has the user; false when it cannot be read. */
+export async function userExists(name: string, passwd = '/etc/passwd'): Promise<boolean> {
+  const text = (await readFile(passwd, 'utf8').catch(() => '')).slice(0, MAX_TABLE_BYTES);
+  return text
+    .split('\n')
+    .slice(0, MAX_ENTRIES)
+    .some((line) => line.split(':')[0] === name);
 }
