@@ -6,6 +6,7 @@ import { openStores, type Stores } from '../store/stores.js';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
+import { userInfo } from 'node:os';
 
 /** Exit codes: 2 for a usage or configuration error, 3 when `status` finds no daemon running (as systemctl status). */
 export const EXIT = { ok: 0, failure: 1, usage: 2, notRunning: 3 } as const;
@@ -67,4 +68,15 @@ export function positiveInteger(name: string) {
     if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`${name} must be a positive whole number (got "${value}")`);
     return Number(value);
   };
+}
+
+/** Who runs a CLI command, for the record of every change: the local user (`cli:root`). */
+export function cliActor(): string {
+  let user = process.env.SUDO_USER ?? process.env.USER;
+  try {
+    user ??= userInfo().username;
+  } catch {
+    user ??= String(process.getuid?.() ?? 'unknown');
+  }
+  return `cli:${user}`;
 }

@@ -44,3 +44,8 @@ export function withoutEmpty(query: unknown): Record<string, unknown> {
 
 /** `:id` path parameters: ids are short; anything else cannot exist. */
 export const idParams = z.object({ id: z.string().min(1).max(100) });
+
+/** Who made a request, for the record of every change ("dashboard" until named tokens say more). */
+export function actorOf(_request: unknown): string {
+  return 'dashboard';
+}
