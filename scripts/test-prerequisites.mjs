@@ -18,6 +18,8 @@ const PACKAGES = [
   { name: 'nginx', file: '/usr/sbin/nginx', for: 'the nginx lab tests' },
   { name: 'redis-server', file: '/usr/bin/redis-server', for: 'the redis lab tests' },
   { name: 'postgresql', file: '/usr/lib/postgresql/15/bin/postgres', for: 'the postgresql lab tests' },
+  { name: 'prometheus', file: '/usr/bin/prometheus', for: 'the Alertmanager lab test' },
+  { name: 'prometheus-alertmanager', file: '/usr/bin/prometheus-alertmanager', for: 'the Alertmanager lab test' },
   { name: 'chromium', file: '/usr/bin/chromium', for: 'the dashboard browser tests' },
   { name: 'fonts-dejavu-core', file: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', for: 'readable screenshots' },
 ];

@@ -41,6 +41,10 @@ import { channelNames, createNotifiers, type CreateNotifiersOptions } from './no
 export { channelNames } from './notify/create-notifiers.js';
 import { OutboxDispatcher } from './notify/dispatcher.js';
 import type { MetricsRecorder } from './core/metrics.js';
+import { Silences, describeSilence } from './control/silences.js';
+import { AlertIntake } from './alerts/alert-intake.js';
+import { describeAutonomy, effectiveAutonomy } from './control/autonomy.js';
+import type { CompiledService } from './config/compiled.js';
 
 export interface Adapters {
   runner: CommandRunner;
@@ -94,6 +98,10 @@ export interface Daemon {
   detector: Detector;
   policy: SafetyPolicy;
   escalations: EscalationService;
+  /** Silences and maintenance windows. */
+  silences: Silences;
+  /** Alertmanager's alerts, when the config has an alertmanager: receiver. */
+  alerts?: AlertIntake;
   /** Delivers queued notifications; runs beside the cycle engine and never blocks it. */
   dispatcher: OutboxDispatcher;
 }
@@ -146,12 +154,14 @@ export function createDaemon(options: DaemonOptions): Daemon {
       );
   }
   const isPaused = () => stores.state.pause().paused;
+  const silences = new Silences({ repository: stores.silences, config, clock: adapters.clock, newId });
   const policy = new SafetyPolicy({
     clock: adapters.clock,
     dryRun: options.dryRun ?? config.safety.dryRun,
     budget: config.safety.budget,
     rateLimit: config.safety.rateLimit,
     isPaused,
+    heldBack: (name) => heldBack(detector.service(name), silences, stores),
   });
   const windowStart = adapters.clock.now() - Math.max(config.safety.budget.windowMs, config.safety.rateLimit.windowMs);
   policy.seed(stores.attempts.actedSince(windowStart));
@@ -179,9 +189,11 @@ export function createDaemon(options: DaemonOptions): Daemon {
     phases.push(new ConsensusPhase({ config, stores, planRunner, agents, snapshots, clock: adapters.clock, logger, tools }));
   }
   const configKeeper = new ConfigKeeper({ snapshots, runner: adapters.runner, config, clock: adapters.clock, logger });
-  const escalations = createEscalationService(config, stores, logger, adapters.clock, adapters.adapter);
+  const escalations = createEscalationService(config, stores, logger, adapters.clock, adapters.adapter, silences);
   const investigate = createInvestigator({ lastKnownGood, probes: adapters.probes, adapter: adapters.adapter, config });
-  const pipeline = new Pipeline({ stores, detector, adapter: adapters.adapter, phases, clock: adapters.clock, newId, logger, isPaused, escalations, config, metrics, investigate });
+  const pipeline = new Pipeline({ stores, detector, adapter: adapters.adapter, phases, clock: adapters.clock, newId, logger, isPaused, escalations, config, metrics, investigate,
+    silenced: (service) => silences.active(service),
+  });
   const watched = [...new Set(config.services.flatMap((service) => [service.unit, ...service.dependsOn]))];
   const { adapter } = adapters;
   const watchFailedUnits = watchesFailedUnits(config);
@@ -212,6 +224,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       blockCleared(block, service, { runner: adapters.runner, commandTimeoutMs: config.safety.commandTimeoutMs, maxOutputBytes: config.safety.maxOutputBytes }, signal),
     metrics,
     stateEvents,
+    silences,
   });
   const dispatcher = new OutboxDispatcher({
     outbox: stores.outbox,
@@ -220,15 +233,47 @@ export function createDaemon(options: DaemonOptions): Daemon {
     logger,
     retry: config.notify.retry,
   });
-  return { orchestrator, adapter: adapters.adapter, stores, detector, policy, escalations, dispatcher };
+  const alerts =
+    config.alertmanager &&
+    new AlertIntake({
+      config: config.alertmanager,
+      services: () => config.services,
+      stores,
+      clock: adapters.clock,
+      logger,
+      sink: orchestrator,
+      silenced: (service) => silences.active(service),
+    });
+  return { orchestrator, adapter: adapters.adapter, stores, detector, policy, escalations, dispatcher, silences, alerts };
+}
+
+/** Why the policy may not act on a service now: a silence (wait) or its autonomy off (a human's). */
+function heldBack(service: CompiledService | undefined, silences: Silences, stores: Stores): { reason: 'silenced' | 'autonomy_off'; message: string } | undefined {
+  if (!service) return undefined;
+  const silence = silences.active(service);
+  if (silence) return { reason: 'silenced', message: describeSilence(silence) };
+  const autonomy = effectiveAutonomy(service, stores.state.autonomyOverrides());
+  return autonomy.mode === 'off' ? { reason: 'autonomy_off', message: `automation is off for ${service.name}: ${describeAutonomy(autonomy)}` } : undefined;
 }
 
 /** Phase 4's service, also used by the CLI's ack and resolve. */
-export function createEscalationService(config: CompiledConfig, stores: Stores, logger: Logger, clock: Clock = systemClock, adapter?: ServiceAdapter): EscalationService {
+export function createEscalationService(
+  config: CompiledConfig,
+  stores: Stores,
+  logger: Logger,
+  clock: Clock = systemClock,
+  adapter?: ServiceAdapter,
+  silences = new Silences({ repository: stores.silences, config, clock, newId: createIdGenerator(() => clock.now()) }),
+): EscalationService {
   const serviceAdapter = adapter ?? realAdapters(config).adapter;
   const scopeFor = async (escalation: { service: string; unit: string | null }) => {
     const service = serviceOfTask(config, escalation);
     return service && scopeOf(service, { adapter: serviceAdapter, serviceByUnit: (unit) => config.services.find((candidate) => candidate.unit === unit) });
   };
-  return new EscalationService({ stores, config, clock, newId: createIdGenerator(() => clock.now()), logger, host: hostname(), channels: channelNames(config), scopeFor });
+  // A silenced service's notifications are not sent (a reminder, a recurrence, a resolution during maintenance).
+  const silencedService = (name: string) => {
+    const service = config.services.find((candidate) => candidate.name === name);
+    return service && silences.active(service);
+  };
+  return new EscalationService({ stores, config, clock, newId: createIdGenerator(() => clock.now()), logger, host: hostname(), channels: channelNames(config), scopeFor, silenced: silencedService });
 }

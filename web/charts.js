@@ -152,17 +152,18 @@ export function rateChart(rates) {
   return { element, draw };
 }
 
-const PHASE_COLORS = { 1: ['--phase1', '#2563eb'], 2: ['--phase2', '#7c3aed'], 3: ['--phase3', '#0d9488'], 4: ['--phase4', '#64748b'] };
-const PHASE_LABELS = { 1: 'Phase 1', 2: 'Phase 2', 3: 'Phase 3', 4: 'By hand' };
+const PHASE_COLORS = { 0: ['--recovered', '#16a34a'], 1: ['--phase1', '#2563eb'], 2: ['--phase2', '#7c3aed'], 3: ['--phase3', '#0d9488'], 4: ['--phase4', '#64748b'] };
+// Phase 0: recovered on its own (nothing was done; the point has no phase).
+const PHASE_LABELS = { 0: 'On its own', 1: 'Phase 1', 2: 'Phase 2', 3: 'Phase 3', 4: 'By hand' };
 
-/** Time to recovery of each fixed task (log scale when the spread is wide), one colour per phase. */
+/** Time to recovery of each task that ended healthy (log scale when the spread is wide), one colour per phase. */
 export function recoveryChart(recovery) {
   const points = (Array.isArray(recovery) ? recovery : []).filter((row) => Number.isFinite(row.durationMs) && Number.isFinite(row.at)).sort((a, b) => a.at - b.at);
   const sorted = points.map((row) => row.durationMs).sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   const median = sorted.length === 0 ? null : sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
   const worst = sorted.length ? sorted[sorted.length - 1] : null;
-  const holder = h('div', { class: 'chart', role: 'img', 'aria-label': 'Time to recovery per fixed task' });
+  const holder = h('div', { class: 'chart', role: 'img', 'aria-label': 'Time to recovery per task that ended healthy' });
   const summary = h(
     'p',
     { class: 'chart-summary' },
@@ -174,14 +175,14 @@ export function recoveryChart(recovery) {
   const draw = async () => {
     if (!(await readyToDraw(holder))) return;
     if (points.length === 0) return holder.append(h('p', { class: 'chart-empty muted', text: 'Nothing has needed fixing yet.' }));
-    const phases = [...new Set(points.map((row) => Number(row.phase) || 1))].sort();
+    const phases = [...new Set(points.map((row) => Number(row.phase) || 0))].sort();
     // uPlot wants strictly increasing x: nudge equal timestamps apart by a millisecond.
     const x = [];
     for (const row of points) {
       const seconds = row.at / 1000;
       x.push(x.length && seconds <= x[x.length - 1] ? x[x.length - 1] + 0.001 : seconds);
     }
-    const series = phases.map((phase) => points.map((row) => ((Number(row.phase) || 1) === phase ? Math.max(row.durationMs / 1000, 0.01) : null)));
+    const series = phases.map((phase) => points.map((row) => ((Number(row.phase) || 0) === phase ? Math.max(row.durationMs / 1000, 0.01) : null)));
     // A margin of empty time on both sides (at least an hour): uPlot's own range for one point spans years, and
     // points close together would sit on the chart's edges.
     const margin = Math.max((x[x.length - 1] - x[0]) * 0.04, 3600);

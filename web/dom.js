@@ -137,6 +137,7 @@ export function pill(tone, label, extraClass) {
 const SERVICE_STATES = {
   healthy: ['ok', 'Healthy'],
   failing: ['warn', 'Being fixed'],
+  left_alone: ['idle', 'Left alone'],
   escalated: ['bad', 'Needs you'],
 };
 export const serviceTone = (state) => (SERVICE_STATES[state] ?? ['idle', state])[0];

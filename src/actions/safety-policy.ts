@@ -1,5 +1,5 @@
 /**
- * The safety policy decides whether an action may run now: the kill switch, dry run, operator intent
+ * The safety policy decides whether an action may run now: the kill switch, silences and autonomy off, dry run, operator intent
  * (masked or disabled units), a per-service action budget and a global rate limit. Windows run on monotonic
  * time; budgets are seeded from the store at start so a restart of the daemon does not reset them.
  */
@@ -14,6 +14,11 @@ export interface SafetyPolicyOptions {
   rateLimit: { actions: number; windowMs: number };
   /** Reads the persisted kill switch (so `orchestrator pause` takes effect at once). */
   isPaused: () => boolean;
+  /**
+   * Why the service may not be acted on now although nothing else stops it: a silence or maintenance window
+   * (`silenced`: wait) or its autonomy switched off (`autonomy_off`: a human's), read at each action.
+   */
+  heldBack?: (service: string) => { reason: 'silenced' | 'autonomy_off'; message: string } | undefined;
 }
 
 export const OPERATOR_INTENT_STATES = ['masked', 'masked-runtime', 'disabled'] as const;
@@ -47,6 +52,8 @@ export class SafetyPolicy {
    */
   authorize(service: string, context: { unitFileState?: string; humanAsked?: boolean }): void {
     if (this.options.isPaused()) throw new PolicyRefusal('paused', 'the kill switch is on (orchestrator resume to allow actions)');
+    const held = this.options.heldBack?.(service);
+    if (held) throw new PolicyRefusal(held.reason, held.message);
     const state = context.unitFileState ?? '';
     if ((OPERATOR_INTENT_STATES as readonly string[]).includes(state)) {
       throw new PolicyRefusal('operator_intent', `the unit is ${state}: operator intent, left alone`);

@@ -20,6 +20,7 @@ export const HOST_PSEUDO_SERVICE: CompiledService = Object.freeze({
   configPaths: [],
   playbooks: {},
   autonomy: 'act',
+  labels: Object.freeze({ service: HOST_SERVICE }),
   discovered: false,
 });
 

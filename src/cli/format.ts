@@ -1,7 +1,7 @@
 /** Text renderings of summaries, statistics, tasks and patterns for the CLI. */
 import type { Attempt, Issue, LearnedPattern, Task } from '../core/types.js';
 import type { CycleRecord } from '../store/state-repository.js';
-import type { TaskStats } from '../store/task-repository.js';
+import type { OutcomeCounts } from '../store/task-outcomes.js';
 import type { Escalation } from '../store/escalation-repository.js';
 import { formatDuration } from '../config/duration.js';
 import { table, when } from './table.js';
@@ -21,20 +21,22 @@ export function formatCycleSummary(summary: CycleRecord): string {
   ].join('\n');
 }
 
-export function formatStats(stats: TaskStats, days: number, shadow?: { proposals: number; withKnownFix: number; matched: number }): string {
+/** `orchestrator stats`: the outcomes as store/task-outcomes.ts defines them (the dashboard's funnel shows the same). */
+export function formatStats(stats: OutcomeCounts, days: number, shadow?: { proposals: number; withKnownFix: number; matched: number }): string {
   const rate = (count: number) => (stats.total > 0 ? `${((100 * count) / stats.total).toFixed(1)}%` : '-');
-  const phases = [1, 2, 3, 4].map((phase) => `    phase ${phase}:         ${stats.fixedByPhase[String(phase)] ?? 0}`);
+  // Phase 4 is a person: what reached one is counted as escalated, never as auto-fixed.
+  const phases = [1, 2, 3].map((phase) => `    phase ${phase}:         ${stats.fixedByPhase[String(phase)] ?? 0}`);
   return [
     `=== Statistics (last ${days} day${days === 1 ? '' : 's'}) ===`,
     `Total tasks:         ${stats.total}`,
     `Auto-fixed:          ${stats.fixed} (${rate(stats.fixed)})`,
     ...phases,
-    `Escalated:           ${stats.escalated} (${rate(stats.escalated)})`,
-    `Pending:             ${stats.pending}`,
+    `Escalated:           ${stats.escalated} (${rate(stats.escalated)}; ${stats.escalatedOpen} still open)`,
     `Recovered by itself: ${stats.recovered}`,
-    `Left alone:          ${stats.ignored}`,
+    `Left alone:          ${stats.ignored} (unit disabled or masked: operator intent)`,
+    `Pending:             ${stats.pending}`,
     `Fix rate:            ${rate(stats.fixed)}`,
-    `Median time to fix:  ${stats.medianRecoveryMs === null ? '-' : formatDuration(stats.medianRecoveryMs)}`,
+    `Median time to recovery: ${stats.medianRecoveryMs === null ? '-' : formatDuration(stats.medianRecoveryMs)} (fixed or recovered tasks)`,
     ...(shadow && shadow.proposals > 0 ? [`Shadow proposals:    ${shadow.proposals}, ${shadow.withKnownFix} later fixed, ${shadow.matched} matched the fix that worked`] : []),
   ].join('\n');
 }

@@ -17,6 +17,8 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerDashboard } from './commands/dashboard.js';
 import { registerActions } from './commands/actions.js';
 import { registerDemo } from './commands/demo.js';
+import { registerToken } from './commands/token.js';
+import { registerSilence } from './commands/silence.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -41,6 +43,8 @@ export function buildProgram(): Command {
   registerDashboard(program);
   registerActions(program);
   registerDemo(program);
+  registerToken(program);
+  registerSilence(program);
   for (const command of [program, ...program.commands, ...program.commands.flatMap((command) => command.commands)]) {
     command.exitOverride().showHelpAfterError();
   }

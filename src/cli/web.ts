@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { Stores } from '../store/stores.js';
 import type { EscalationService } from '../escalation/escalation-service.js';
 import { OrchestratorError } from '../core/errors.js';
-import { createWebServer, type WebServer } from '../web/server.js';
+import { createWebServer, type WebServer, type WebServerOptions } from '../web/server.js';
 import { createEscalationService } from '../main.js';
 import type { PrometheusMetrics } from '../web/metrics.js';
 
@@ -15,6 +15,9 @@ export interface DashboardStart {
   readOnly: boolean;
   metrics?: PrometheusMetrics;
   escalations?: EscalationService;
+  /** The daemon's: Alertmanager's alerts and the silences (see WebServerOptions). */
+  alerts?: WebServerOptions['alerts'];
+  silences?: WebServerOptions['silences'];
 }
 
 /**
@@ -35,7 +38,9 @@ export async function startDashboard(options: DashboardStart): Promise<WebServer
       code === 'EADDRINUSE' ? 'the port is already in use' : code === 'EADDRNOTAVAIL' ? `${config.web.listen} is not an address of this host` : (error as Error).message;
     throw new OrchestratorError('WEB_LISTEN', `the dashboard cannot listen on ${where}: ${reason} (set web.port / web.listen, or web.enabled: false)`, { cause: error });
   }
-  if (server.tokenCreated) {
+  if (server.tokenRevoked) {
+    logger.info({ tokenFile: server.tokenFile }, `the token in ${server.tokenFile} ("admin") is revoked: log in with a named token (orchestrator token create NAME)`);
+  } else if (server.tokenCreated) {
     logger.warn({ tokenFile: server.tokenFile }, `dashboard access token generated: read it from ${server.tokenFile} (mode 0600) to log in`);
   }
   return server;

@@ -3,6 +3,7 @@ import type { ParsedConfig, CheckConfig, AgentConfig } from './schema.js';
 import type { CompiledAgent, CompiledCheck, CompiledConfig, CompiledService } from './compiled.js';
 import { parseDuration } from './duration.js';
 import { findProfile, profileForUnit } from '../profiles/catalog.js';
+import { parseMatcher } from '../core/label-matchers.js';
 
 const ms = (text: string): number => parseDuration(text) ?? 0;
 
@@ -54,6 +55,7 @@ export function compileConfig(parsed: ParsedConfig, source: string, defaultDataD
       configPaths: service.configPaths ?? profile?.configPaths ?? [],
       playbooks: service.playbooks,
       autonomy: service.autonomy ?? parsed.autonomy,
+      labels: serviceLabels(service.name, unitOf.get(service.name)!, profile?.name, service.labels),
       discovered: false,
     };
   });
@@ -86,6 +88,21 @@ export function compileConfig(parsed: ParsedConfig, source: string, defaultDataD
       consensus: { ...parsed.phases.consensus, timeoutMs: ms(parsed.phases.consensus.timeout) },
     },
     autonomy: parsed.autonomy,
+    alertmanager: parsed.alertmanager && {
+      auth:
+        'username' in parsed.alertmanager.auth
+          ? { kind: 'basic', ...parsed.alertmanager.auth }
+          : { kind: 'bearer', tokenEnv: parsed.alertmanager.auth.bearerTokenEnv, tokenFile: parsed.alertmanager.auth.bearerTokenFile },
+      routes: parsed.alertmanager.routes.map((route) => ({ service: route.service, matchers: route.matchers.map(parseMatcher) })),
+      act: parsed.alertmanager.act,
+      resolveWithinMs: ms(parsed.alertmanager.resolveWithin),
+    },
+    maintenance: parsed.maintenance.map((window) => ({
+      name: window.name,
+      matchers: window.matchers.map(parseMatcher),
+      window: { days: window.days, from: window.from, to: window.to, timeZone: window.timeZone },
+      comment: window.comment,
+    })),
     notify: {
       email: parsed.notify.email && (({ timeout, ...email }) => ({ ...email, timeoutMs: ms(timeout) }))(parsed.notify.email),
       webhooks: parsed.notify.webhooks.map(({ timeout, ...webhook }) => ({ ...webhook, timeoutMs: ms(timeout) })),
@@ -113,6 +130,11 @@ export function compileConfig(parsed: ParsedConfig, source: string, defaultDataD
     },
     services,
   });
+}
+
+/** A service's labels: its own, then name, unit and profile (which cannot be overridden). */
+export function serviceLabels(name: string, unit: string, profile: string | undefined, own: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  return { ...own, service: name, unit, ...(profile && { profile }) };
 }
 
 function compileAgent(agent: AgentConfig): CompiledAgent {
@@ -149,6 +171,7 @@ export function discoveredService(unit: string, autonomy: CompiledService['auton
     configPaths: profile?.configPaths ?? [],
     playbooks: {},
     autonomy,
+    labels: serviceLabels(unit.replace(/\.service$/, ''), unit, profile?.name, {}),
     discovered: true,
   });
 }

@@ -1,5 +1,7 @@
 /** The compiled configuration: durations in milliseconds, units resolved, implicit checks added, frozen. */
 import type { ServiceProfile } from '../profiles/profile.js';
+import type { LabelMatcher } from '../core/label-matchers.js';
+import type { WeeklyWindow } from '../core/schedule.js';
 
 export type CompiledAgent =
   | { backend: 'heuristic' }
@@ -7,7 +9,25 @@ export type CompiledAgent =
   | { backend: 'openai'; baseURL: string; model: string; apiKeyEnv?: string; apiKeyFile?: string; timeoutMs: number }
   | { backend: 'anthropic'; model: string; baseURL?: string; apiKeyEnv: string; apiKeyFile?: string; timeoutMs: number };
 
-export type Autonomy = 'act' | 'shadow';
+/** act: fix; shadow: phases 2 and 3 record what they would do; off: never act, a failure goes to a human. */
+export type Autonomy = 'act' | 'shadow' | 'off';
+
+/** What silences, maintenance windows and alert routes match a service by: its labels, name, unit and profile. */
+export type ServiceLabels = Readonly<Record<string, string>>;
+
+export interface CompiledMaintenance {
+  name: string;
+  matchers: readonly LabelMatcher[];
+  window: WeeklyWindow;
+  comment: string;
+}
+
+export interface CompiledAlertmanager {
+  auth: { kind: 'bearer'; tokenEnv?: string; tokenFile?: string } | { kind: 'basic'; username: string; passwordEnv?: string; passwordFile?: string };
+  routes: ReadonlyArray<{ matchers: readonly LabelMatcher[]; service: string }>;
+  act: boolean;
+  resolveWithinMs: number;
+}
 
 export type CompiledCheck =
   | { id: string; type: 'unit' }
@@ -46,6 +66,8 @@ export interface CompiledService {
   configPaths: readonly string[];
   playbooks: Readonly<Record<string, readonly string[]>>;
   autonomy: Autonomy;
+  /** Its configured labels plus service, unit and profile. */
+  labels: ServiceLabels;
   /** Found in the failed state rather than configured: watched with its unit check only. */
   discovered: boolean;
 }
@@ -70,6 +92,8 @@ export interface CompiledConfig {
     consensus: { enabled: boolean; timeoutMs: number; quorum: number };
   };
   autonomy: Autonomy;
+  alertmanager?: CompiledAlertmanager;
+  maintenance: readonly CompiledMaintenance[];
   notify: {
     email?: {
       host: string;
@@ -90,7 +114,17 @@ export interface CompiledConfig {
   /** directory unset means DATA/backups. */
   backup: { enabled: boolean; keepDays: number; directory?: string };
   /** tokenFile unset means DATA/web-token. */
-  web: { enabled: boolean; listen: string; port: number; tokenFile?: string; allowedHosts: readonly string[]; metricsPublic: boolean };
+  /** metricsTokenEnv / metricsTokenFile: a bearer token that opens /metrics only. */
+  web: {
+    enabled: boolean;
+    listen: string;
+    port: number;
+    tokenFile?: string;
+    allowedHosts: readonly string[];
+    metricsPublic: boolean;
+    metricsTokenEnv?: string;
+    metricsTokenFile?: string;
+  };
   agents: { research: CompiledAgent; systems: CompiledAgent; application: CompiledAgent; dependencies: CompiledAgent };
   host: {
     disk: { enabled: boolean; mounts: readonly string[]; maxUsedPercent: number };

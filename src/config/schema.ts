@@ -7,6 +7,8 @@ import { parseDuration } from './duration.js';
 import { PROFILE_NAMES } from '../profiles/catalog.js';
 import { didYouMean } from './did-you-mean.js';
 import { logPatternProblem } from '../core/log-pattern.js';
+import { MAX_MATCHER_LENGTH, matcherProblem } from '../core/label-matchers.js';
+import { isTimeZone } from '../core/schedule.js';
 import { lstatSync, realpathSync } from 'node:fs';
 import { forbiddenRootReason, forbiddenRuntimeFileReason, normalizeAbsolute } from '../core/path-policy.js';
 
@@ -259,7 +261,73 @@ const notifySchema = z
   })
   .strict();
 
-const autonomy = z.enum(['act', 'shadow'], { error: 'expected act or shadow' });
+const autonomy = z.enum(['act', 'shadow', 'off'], { error: 'expected act, shadow or off' });
+
+/** A label matcher as Alertmanager writes it: service="web", job=~"api|worker", env!="test". */
+const matcher = z
+  .string()
+  .max(MAX_MATCHER_LENGTH, { error: `expected a matcher of at most ${MAX_MATCHER_LENGTH} characters` })
+  .check((context) => {
+    const problem = matcherProblem(context.value);
+    if (problem) context.issues.push({ code: 'custom', input: context.value, message: problem });
+  });
+
+const labelName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { error: 'expected a label name of letters, digits and _' });
+
+/** Alertmanager's webhook receiver (POST /api/alertmanager) and how its alerts map to services. */
+const alertmanagerSchema = z
+  .object({
+    /** The credential Alertmanager's http_config sends: a bearer token, or basic auth, from the environment or a file. */
+    auth: z.union(
+      [
+        z.object({ bearerTokenEnv: envName.optional(), bearerTokenFile: absolutePath.optional() }).strict(),
+        z.object({ username: z.string().min(1).max(128), passwordEnv: envName.optional(), passwordFile: absolutePath.optional() }).strict(),
+      ],
+      { error: 'expected { bearerTokenEnv | bearerTokenFile } or { username, passwordEnv | passwordFile }' },
+    ),
+    /**
+     * Which service an alert is for: the first route whose matchers all hold; without one, the alert's `service`
+     * label (or its `unit` label) when it names a managed service. Anything else is recorded and ignored.
+     */
+    routes: z
+      .array(
+        z
+          .object({
+            matchers: z.array(matcher).min(1, { error: 'expected at least one matcher' }).max(20),
+            service: z.string().regex(SERVICE_NAME, { error: 'expected the name of a configured service' }),
+          })
+          .strict(),
+      )
+      .max(200)
+      .default([]),
+    /** Firing alerts open tasks and are remediated (default); false records them only. */
+    act: z.boolean().default(true),
+    /** After a fix, a repeat of the same still-firing alert waits this long for Alertmanager's resolved before it counts as a new failure. */
+    resolveWithin: duration('10m').default('10m'),
+  })
+  .strict();
+
+const timeOfDay = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, { error: 'expected a time of day such as 02:00 (24-hour HH:MM)' });
+const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], { error: 'expected mon, tue, wed, thu, fri, sat or sun' });
+
+/** A recurring maintenance window: on these days, from one time of day to another, in a time zone. */
+const maintenanceSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected a name of letters, digits, _ . and -' }),
+    /** Which services: service="web", team="db" (a service's labels, name, unit and profile). */
+    matchers: z.array(matcher).min(1, { error: 'expected at least one matcher, such as service="web"' }).max(20),
+    days: z.array(weekday).min(1).max(7).default(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']),
+    from: timeOfDay,
+    /** Before `from` means the window ends the next day (22:00 to 02:00). */
+    to: timeOfDay,
+    timeZone: z
+      .string()
+      .default('UTC')
+      .refine((zone) => isTimeZone(zone), { error: 'expected an IANA time zone such as Europe/Berlin or UTC' }),
+    comment: z.string().max(500).default(''),
+  })
+  .strict()
+  .refine((window) => window.from !== window.to, { error: 'from and to must differ' });
 
 const dependency = z
   .string()
@@ -319,8 +387,13 @@ const serviceSchema = z
     configPaths: z.array(absolutePath).max(100, { error: 'at most 100 configuration paths' }).optional(),
     /** Named commands an agent may choose with run_playbook. */
     playbooks: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'expected a playbook name of letters, digits, _ and -' }), argv).default({}),
-    /** act (default) or shadow: phases 2 and 3 record what they would do without acting. */
+    /** act (default), shadow (phases 2 and 3 record what they would do without acting) or off (never act; tell a human). */
     autonomy: autonomy.optional(),
+    /** Labels for silences, maintenance windows and alert routes (name, unit and profile are labels already). */
+    labels: z
+      .record(labelName, z.string().max(256))
+      .refine((labels) => Object.keys(labels).length <= 32, { error: 'at most 32 labels' })
+      .default({}),
     /** Skip the profile's liveness probe. */
     profileChecks: z.boolean().default(true),
     checks: z
@@ -451,6 +524,13 @@ export const configSchema = z
         allowedHosts: z.array(z.string().min(1)).default([]),
         /** Serve /metrics without the token (for a local Prometheus). */
         metricsPublic: z.boolean().default(false),
+        /**
+         * A bearer token that opens /metrics only (Prometheus' `authorization: { credentials_file: ... }`), from
+         * this environment variable, else from the file (read at each scrape, so it can be rotated in place).
+         * The dashboard token opens /metrics too.
+         */
+        metricsTokenEnv: envName.optional(),
+        metricsTokenFile: absolutePath.optional(),
       })
       .strict()
       .prefault({}),
@@ -463,8 +543,12 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    /** act (default) or shadow for every service (a service's own setting wins). */
+    /** act (default), shadow or off for every service (a service's own setting wins; `orchestrator autonomy` overrides both). */
     autonomy: autonomy.default('act'),
+    /** Receive Alertmanager's webhooks: alerts for managed services open their tasks. */
+    alertmanager: alertmanagerSchema.optional(),
+    /** Recurring maintenance windows: detection goes on, nothing is done or sent for the services they match. */
+    maintenance: z.array(maintenanceSchema).max(100).default([]),
     agents: z
       .object({
         /** Phase 2's agent. */

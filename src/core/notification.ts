@@ -2,7 +2,11 @@
  * The notification contract: what the orchestrator tells people about escalations, by every channel. The
  * generic webhook body is exactly a `Notification` (JSON, `version` 1); email and Slack render the same data.
  */
-export const NOTIFICATION_KINDS = ['escalation.opened', 'escalation.reminder', 'escalation.recovered', 'escalation.resolved', 'test'] as const;
+/**
+ * `service.left_alone`: a configured service is down and nothing is done because its unit is disabled or masked
+ * (operator intent); sent once per task, with the task in the `escalation` fields (id and taskId are the task's).
+ */
+export const NOTIFICATION_KINDS = ['escalation.opened', 'escalation.reminder', 'escalation.recovered', 'escalation.resolved', 'service.left_alone', 'test'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export interface NotificationAttempt {

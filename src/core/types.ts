@@ -20,6 +20,7 @@ export const SYMPTOMS = [
   'disk_full',
   'inodes_full',
   'memory_pressure',
+  'alert_firing',
 ] as const;
 export type Symptom = (typeof SYMPTOMS)[number];
 
@@ -54,6 +55,20 @@ export interface Evidence {
   drift?: DriftReport;
   /** What only a human can clear, when the task was escalated on it: re-checked every cycle (a program back, a config test passing). */
   block?: Block;
+  /** Alerts from Alertmanager that opened or joined the task, newest last (a few at most). */
+  alerts?: AlertEvidence[];
+}
+
+/** An alert as kept in a task's evidence: what Prometheus saw, and where to look. */
+export interface AlertEvidence {
+  alertname: string;
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: number;
+  generatorURL: string | null;
+  fingerprint: string;
+  receivedAt: number;
 }
 
 /** A failing check on a service (or the host), identified by a stable fingerprint. */

@@ -17,7 +17,7 @@ import { ACTION_TYPES, isCatalogAction, planKey, validateAction } from '../actio
 import { actionDefinition } from '../actions/definitions/index.js';
 import { scopeViolation, type ExecutionScope } from '../actions/scope.js';
 import { scopeOf, serviceOfTask } from '../actions/task-scope.js';
-import { buildNotification } from './notification-builder.js';
+import { buildLeftAloneNotification, buildNotification } from './notification-builder.js';
 
 export interface EscalationServiceDependencies {
   stores: Stores;
@@ -33,7 +33,12 @@ export interface EscalationServiceDependencies {
    * it, the scope comes from the configuration alone (no unit-declared dependencies or runtime directories).
    */
   scopeFor?: (escalation: Escalation) => Promise<ExecutionScope | undefined>;
+  /** What silences a service now (a silence, a maintenance window): its notifications are not sent meanwhile. */
+  silenced?: (service: string) => { id: string } | undefined;
 }
+
+/** Who resolved an escalation that resolved itself (its checks passed again, or the daemon finished the job). */
+export const AUTOMATIC_ACTOR = 'orchestrator';
 
 export interface EscalationRequest {
   task: Task;
@@ -72,6 +77,7 @@ export class EscalationService {
           hypotheses: request.hypotheses.length > 0 ? request.hypotheses : existing.hypotheses,
           status: active ? existing.status : 'open',
           resolvedAt: active ? existing.resolvedAt : null,
+          resolvedBy: active ? (existing.resolvedBy ?? null) : null,
           resolution: active ? existing.resolution : null,
           updatedAt: now,
         };
@@ -122,6 +128,21 @@ export class EscalationService {
     });
   }
 
+  /**
+   * A configured service is down and left alone (its unit is disabled or masked: operator intent): whoever gets
+   * escalations is told once per task ("<service> is down, left alone because the unit is disabled"), so a
+   * service someone expects to run is not down unnoticed. Nothing is escalated: there is nothing to resolve.
+   * Returns the notifications queued (0 without channels, for a discovered unit, or when already told).
+   */
+  leftAlone(task: Task): number {
+    const { stores, config, clock, host, channels, logger } = this.dependencies;
+    if (channels.length === 0 || !config.services.some((service) => service.name === task.service && !service.discovered)) return 0;
+    const now = clock.now();
+    const queued = stores.outbox.enqueue(buildLeftAloneNotification(task, { at: now, host, dashboardUrl: config.notify.dashboardUrl }), channels, now);
+    if (queued > 0) logger.info({ task: task.id, service: task.service }, `told ${channels.join(', ')}: ${task.service} is down and left alone (operator intent)`);
+    return queued;
+  }
+
   /** The fault of an escalated task came back after the service looked healthy again (flapping): count it. */
   recordRecurrence(task: Task): void {
     const { stores, clock, logger } = this.dependencies;
@@ -147,7 +168,7 @@ export class EscalationService {
         if (streak >= config.escalation.autoResolveCycles) {
           this.healthyStreak.delete(escalation.id);
           const resolution = `auto-resolved: ${services.join(', ')} healthy for ${streak} consecutive cycles`;
-          this.close(escalation, 'auto_resolved', resolution, 'escalation.recovered', now);
+          this.close(escalation, 'auto_resolved', resolution, 'escalation.recovered', now, AUTOMATIC_ACTOR);
           logger.info({ escalation: escalation.id, service: escalation.service }, resolution);
           continue;
         }
@@ -166,14 +187,17 @@ export class EscalationService {
     }
   }
 
-  /** Asks the daemon to finish the job now (start, verify) whatever the block says; it does so at its next cycle. */
-  requestRetry(id: string): Escalation {
+  /**
+   * Asks the daemon to finish the job now (start, verify) whatever the block says; it does so at its next cycle.
+   * `actor` is who asked (`token:<name>`, `cli:<user>`), kept with the escalation.
+   */
+  requestRetry(id: string, actor: string): Escalation {
     const escalation = this.find(id);
     if (escalation.status !== 'open' && escalation.status !== 'acknowledged') {
       throw new UsageError(`escalation ${escalation.id} is ${escalation.status.replace('_', '-')}; only an open or acknowledged escalation can be retried`);
     }
     const now = this.dependencies.clock.now();
-    const requested: Escalation = { ...escalation, retryRequestedAt: now, updatedAt: now };
+    const requested: Escalation = { ...escalation, retryRequestedAt: now, retryRequestedBy: actor, updatedAt: now };
     this.dependencies.stores.escalations.update(requested);
     return requested;
   }
@@ -197,25 +221,27 @@ export class EscalationService {
     for (const other of [escalation, ...same]) {
       this.healthyStreak.delete(other.id);
       logger.info({ escalation: other.id, service: other.service, task: taskId }, resolution);
-      this.close({ ...other, retryRequestedAt: null }, 'auto_resolved', resolution, 'escalation.recovered', clock.now());
+      this.close({ ...other, retryRequestedAt: null }, 'auto_resolved', resolution, 'escalation.recovered', clock.now(), AUTOMATIC_ACTOR);
     }
     return stores.escalations.get(escalation.id);
   }
 
-  acknowledge(id: string): Escalation {
+  /** A human is on it (reminders stop); `actor` is who (`token:<name>`, `cli:<user>`). */
+  acknowledge(id: string, actor: string): Escalation {
     const escalation = this.find(id);
     if (escalation.status !== 'open') throw new UsageError(`escalation ${escalation.id} is ${escalation.status.replace('_', '-')}; only an open escalation can be acknowledged`);
     const now = this.dependencies.clock.now();
-    const acknowledged: Escalation = { ...escalation, status: 'acknowledged', acknowledgedAt: now, updatedAt: now };
+    const acknowledged: Escalation = { ...escalation, status: 'acknowledged', acknowledgedAt: now, acknowledgedBy: actor, updatedAt: now };
     this.dependencies.stores.escalations.update(acknowledged);
     return acknowledged;
   }
 
   /**
    * A human resolved it. Each fix given as a catalog action (e.g. "restart_unit" or "remove_stale_file:path=/run/x.pid")
-   * is validated, recorded on the task's timeline and learned, so phase 1 tries it first next time.
+   * is validated, recorded on the task's timeline and learned, so phase 1 tries it first next time. `actor` is who
+   * resolved it (`token:<name>`, `cli:<user>`).
    */
-  async resolve(id: string, input: { fixes: readonly string[]; note?: string }): Promise<Escalation> {
+  async resolve(id: string, input: { fixes: readonly string[]; note?: string; actor: string }): Promise<Escalation> {
     const { stores, clock, newId } = this.dependencies;
     const escalation = this.find(id);
     if (escalation.status === 'resolved' || escalation.status === 'auto_resolved') {
@@ -247,7 +273,7 @@ export class EscalationService {
         stores.patterns.record({ service: escalation.service, signature: escalation.signature, planKey: attempt.planKey, actions, success: true, at: now });
       });
     }
-    return this.close({ ...escalation, fixes: actions, note: input.note ?? escalation.note }, 'resolved', resolution, 'escalation.resolved', now);
+    return this.close({ ...escalation, fixes: actions, note: input.note ?? escalation.note }, 'resolved', resolution, 'escalation.resolved', now, input.actor);
   }
 
   /** A fix is learned only when it passes the same gate an agent's proposal does: catalog, then the task's scope. */
@@ -267,9 +293,9 @@ export class EscalationService {
     });
   }
 
-  private close(escalation: Escalation, status: 'resolved' | 'auto_resolved', resolution: string, kind: NotificationKind, now: number): Escalation {
+  private close(escalation: Escalation, status: 'resolved' | 'auto_resolved', resolution: string, kind: NotificationKind, now: number, actor: string): Escalation {
     const { stores } = this.dependencies;
-    const closed: Escalation = { ...escalation, status, resolution, resolvedAt: now, updatedAt: now };
+    const closed: Escalation = { ...escalation, status, resolution, resolvedAt: now, resolvedBy: actor, updatedAt: now };
     stores.escalations.transaction(() => {
       stores.escalations.update(closed);
       this.notify(closed, kind);
@@ -285,8 +311,13 @@ export class EscalationService {
 
   /** Queues a notification for every channel (inside the caller's transaction on escalations.db). */
   private notify(escalation: Escalation, kind: NotificationKind, dedupSuffix?: string): void {
-    const { stores, clock, host, channels, config } = this.dependencies;
+    const { stores, clock, host, channels, config, silenced, logger } = this.dependencies;
     if (channels.length === 0) return;
+    const silence = silenced?.(escalation.service);
+    if (silence) {
+      logger.info({ escalation: escalation.id, service: escalation.service, kind, silence: silence.id }, `${kind} not sent: ${escalation.service} is silenced (${silence.id})`);
+      return;
+    }
     const now = clock.now();
     stores.outbox.enqueue(buildNotification(escalation, kind, { at: now, host, dedupSuffix, dashboardUrl: config.notify.dashboardUrl }), channels, now);
     stores.escalations.update({ ...escalation, lastNotifiedAt: now });

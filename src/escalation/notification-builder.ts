@@ -1,6 +1,7 @@
 /** Builds the Notification payload for an escalation event (the same data for email, webhooks and Slack). */
 import type { Escalation } from '../store/escalation-repository.js';
 import type { Notification, NotificationKind } from '../core/notification.js';
+import type { Evidence, Task } from '../core/types.js';
 import { sanitizeLines, sanitizeText } from '../core/sanitize.js';
 
 export function buildNotification(
@@ -25,13 +26,7 @@ export function buildNotification(
       createdAt: new Date(escalation.createdAt).toISOString(),
       occurrences: escalation.occurrences,
       grouped: [...escalation.grouped],
-      evidence: {
-        message: sanitizeText(escalation.evidence.checks.find((check) => !check.ok)?.message ?? escalation.reason.split('\n')[0] ?? '', 500),
-        unit:
-          escalation.evidence.unit &&
-          `${escalation.evidence.unit.name}: ${escalation.evidence.unit.activeState}/${escalation.evidence.unit.subState}, result ${escalation.evidence.unit.result}`,
-        logs: sanitizeLines(escalation.evidence.logs, 10, 300),
-      },
+      evidence: notifiedEvidence(escalation.evidence, escalation.reason),
       attempts: escalation.attempts.map((attempt) => ({
         phase: attempt.phase,
         source: attempt.source,
@@ -47,6 +42,54 @@ export function buildNotification(
       ack: `orchestrator escalation ack ${escalation.id}`,
       resolve: `orchestrator escalation resolve ${escalation.id} [--fix ACTION] [--note TEXT]`,
       dashboard: options.dashboardUrl && `${options.dashboardUrl.replace(/\/$/, '')}/escalations/${escalation.id}`,
+    },
+  };
+}
+
+/** The failed check, the unit state and the last log lines, as a notification carries them. */
+function notifiedEvidence(evidence: Evidence, reason: string): Notification['escalation']['evidence'] {
+  return {
+    message: sanitizeText(evidence.checks.find((check) => !check.ok)?.message ?? reason.split('\n')[0] ?? '', 500),
+    unit: evidence.unit && `${evidence.unit.name}: ${evidence.unit.activeState}/${evidence.unit.subState}, result ${evidence.unit.result}`,
+    logs: sanitizeLines(evidence.logs, 10, 300),
+  };
+}
+
+/**
+ * "<service> is down, left alone because the unit is disabled": a task left alone by operator intent, told once
+ * (the dedup key is the task's). The task fills the escalation fields; the actions say how to look and how to
+ * let it run.
+ */
+export function buildLeftAloneNotification(task: Task, options: { at: number; host: string; dashboardUrl?: string }): Notification {
+  const state = task.evidence.unit?.unitFileState || 'disabled or masked';
+  const unit = task.unit ?? task.service;
+  const start = state.startsWith('masked') ? `systemctl unmask ${unit} && systemctl enable --now ${unit}` : `systemctl enable --now ${unit}`;
+  const headline = `${task.service} is down, left alone because the unit is ${state}`;
+  const reason = `${headline}\nThe orchestrator never starts a unit that is disabled or masked: that is an operator's decision. If it should run: ${start}; if not, remove it from the configuration.`;
+  return {
+    version: 1,
+    kind: 'service.left_alone',
+    dedupKey: `${task.id}:service.left_alone`,
+    at: new Date(options.at).toISOString(),
+    host: options.host,
+    escalation: {
+      id: task.id,
+      taskId: task.id,
+      service: task.service,
+      symptom: task.symptom,
+      status: 'left_alone',
+      reason: sanitizeText(reason, 8000),
+      createdAt: new Date(task.detectedAt).toISOString(),
+      occurrences: task.occurrences,
+      grouped: [],
+      evidence: notifiedEvidence(task.evidence, headline),
+      attempts: [],
+      hypotheses: [],
+    },
+    actions: {
+      ack: `orchestrator task ${task.id}`,
+      resolve: start,
+      dashboard: options.dashboardUrl && `${options.dashboardUrl.replace(/\/$/, '')}/tasks/${task.id}`,
     },
   };
 }

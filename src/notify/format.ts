@@ -11,6 +11,7 @@ const HEADLINES: Record<NotificationKind, string> = {
   'escalation.reminder': 'still needs a human (reminder)',
   'escalation.recovered': 'has recovered',
   'escalation.resolved': 'was resolved',
+  'service.left_alone': 'is down and left alone (operator intent)',
   test: 'test notification',
 };
 
@@ -19,8 +20,16 @@ const TAGS: Record<NotificationKind, string> = {
   'escalation.reminder': '[escalation reminder]',
   'escalation.recovered': '[recovered]',
   'escalation.resolved': '[resolved]',
+  'service.left_alone': '[left alone]',
   test: '[test]',
 };
+
+/** The section titles: a service left alone was never escalated, and its "actions" are how to look and let it run. */
+function labels(n: Notification) {
+  return n.kind === 'service.left_alone'
+    ? { why: 'Why nothing is done', tried: 'nothing: a disabled or masked unit is left alone', ack: 'See the task', resolve: 'If it should run', subject: 'task' }
+    : { why: 'Why it needs you', tried: 'nothing (escalated directly)', ack: 'Acknowledge', resolve: 'Resolve', subject: 'escalation' };
+}
 
 /** One line of untrusted text, tidy and bounded (also keeps header injection out of the subject). */
 function line(text: string, max = 200): string {
@@ -75,18 +84,19 @@ export function subject(n: Notification): string {
 /** The plain-text email body. */
 export function textBody(n: Notification): string {
   const e = n.escalation;
+  const label = labels(n);
   const indent = (text: string) => text.replace(/^/gm, '    ');
   const out = [`${where(n)} ${HEADLINES[n.kind]}.`, ''];
-  for (const [label, value] of facts(n)) out.push(`${`${label}:`.padEnd(15)}${value}`);
-  out.push('', 'Why it needs you:', indent(block(e.reason) || '(no reason recorded)'), '');
+  for (const [name, value] of facts(n)) out.push(`${`${name}:`.padEnd(15)}${value}`);
+  out.push('', `${label.why}:`, indent(block(e.reason) || '(no reason recorded)'), '');
   out.push('What was tried:');
-  out.push(...(e.attempts.length ? e.attempts.map((a, i) => `    ${i + 1}. ${attemptLine(a)}`) : ['    nothing (escalated directly)']));
+  out.push(...(e.attempts.length ? e.attempts.map((a, i) => `    ${i + 1}. ${attemptLine(a)}`) : [`    ${label.tried}`]));
   if (e.hypotheses.length) out.push('', 'What the agents think:', ...e.hypotheses.map((h) => `    - ${line(h, 400)}`));
   const logs = logLines(n);
   if (logs.length) out.push('', 'Last log lines:', ...logs.map((entry) => `    | ${entry}`));
-  out.push('', 'How to act:', `    Acknowledge: ${n.actions.ack}`, `    Resolve:     ${n.actions.resolve}`);
+  out.push('', 'How to act:', `    ${`${label.ack}:`.padEnd(13)}${n.actions.ack}`, `    ${`${label.resolve}:`.padEnd(13)}${n.actions.resolve}`);
   if (n.actions.dashboard) out.push(`    Dashboard:   ${n.actions.dashboard}`);
-  out.push('', '-- ', `autonomous-orchestrator · escalation ${line(e.id, 80)} · ${n.kind} · ${n.at}`, `dedup key ${n.dedupKey}`);
+  out.push('', '-- ', `autonomous-orchestrator · ${label.subject} ${line(e.id, 80)} · ${n.kind} · ${n.at}`, `dedup key ${n.dedupKey}`);
   return `${out.join('\n')}\n`;
 }
 
@@ -98,6 +108,7 @@ export function escapeHtml(text: string): string {
 /** The HTML email body: same content as the text, every untrusted string escaped. */
 export function htmlBody(n: Notification): string {
   const e = n.escalation;
+  const label = labels(n);
   const h = escapeHtml;
   const section = (title: string, body: string) => `<h3 style="margin:16px 0 4px">${h(title)}</h3>${body}`;
   const list = (tag: 'ol' | 'ul', items: string[]) => `<${tag}>${items.map((item) => `<li>${h(item)}</li>`).join('')}</${tag}>`;
@@ -107,8 +118,8 @@ export function htmlBody(n: Notification): string {
   const parts = [
     `<p style="font-size:16px"><strong>${h(where(n))}</strong> ${h(HEADLINES[n.kind])}.</p>`,
     `<table cellpadding="4">${rows.join('')}</table>`,
-    section('Why it needs you', pre(block(e.reason) || '(no reason recorded)')),
-    section('What was tried', e.attempts.length ? list('ol', e.attempts.map(attemptLine)) : '<p>nothing (escalated directly)</p>'),
+    section(label.why, pre(block(e.reason) || '(no reason recorded)')),
+    section('What was tried', e.attempts.length ? list('ol', e.attempts.map(attemptLine)) : `<p>${h(label.tried)}</p>`),
   ];
   if (e.hypotheses.length)
     parts.push(
@@ -122,11 +133,11 @@ export function htmlBody(n: Notification): string {
     );
   const logs = logLines(n);
   if (logs.length) parts.push(section('Last log lines', pre(logs.join('\n'))));
-  const actions = [`<li>Acknowledge: ${code(n.actions.ack)}</li>`, `<li>Resolve: ${code(n.actions.resolve)}</li>`];
+  const actions = [`<li>${h(label.ack)}: ${code(n.actions.ack)}</li>`, `<li>${h(label.resolve)}: ${code(n.actions.resolve)}</li>`];
   const dashboard = n.actions.dashboard;
   if (dashboard && /^https?:\/\//i.test(dashboard)) actions.push(`<li><a href="${h(dashboard)}">Open the dashboard</a></li>`);
   parts.push(section('How to act', `<ul>${actions.join('')}</ul>`));
-  parts.push(`<p style="color:#888;font-size:12px">escalation ${h(line(e.id, 80))} · ${h(n.kind)} · ${h(n.at)} · dedup key ${h(n.dedupKey)}</p>`);
+  parts.push(`<p style="color:#888;font-size:12px">${label.subject} ${h(line(e.id, 80))} · ${h(n.kind)} · ${h(n.at)} · dedup key ${h(n.dedupKey)}</p>`);
   return `<!doctype html><html><body style="font-family:sans-serif">${parts.join('\n')}</body></html>\n`;
 }
 
@@ -144,21 +155,22 @@ export interface SlackMessage {
 /** The Slack incoming-webhook body: `text` for notifications and fallbacks, `blocks` for the message. */
 export function slackPayload(n: Notification): SlackMessage {
   const e = n.escalation;
+  const label = labels(n);
   // Cut before escaping so an entity is never split; escaping can only lengthen, hence the final guard.
   const s = (text: string, max = 2_900) => escapeSlack(text.slice(0, max));
   const mrkdwn = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3_000).replace(/&[a-z]{0,3}$/, '') } });
   const blocks: Array<Record<string, unknown>> = [
     { type: 'header', text: { type: 'plain_text', text: `${TAGS[n.kind]} ${where(n)} ${HEADLINES[n.kind]}`.slice(0, 150) } },
     { type: 'section', fields: facts(n).map(([label, value]) => ({ type: 'mrkdwn', text: `*${label}*\n${s(value, 1_900)}` })) },
-    mrkdwn(`*Why it needs you*\n${s(block(e.reason, 2_000) || '(no reason recorded)')}`),
+    mrkdwn(`*${label.why}*\n${s(block(e.reason, 2_000) || '(no reason recorded)')}`),
   ];
   if (e.attempts.length) blocks.push(mrkdwn(`*What was tried*\n${s(e.attempts.map((a, i) => `${i + 1}. ${attemptLine(a)}`).join('\n'))}`));
   if (e.hypotheses.length) blocks.push(mrkdwn(`*What the agents think*\n${s(e.hypotheses.map((x) => `• ${line(x, 300)}`).join('\n'))}`));
   const logs = logLines(n).slice(-10);
   if (logs.length) blocks.push(mrkdwn(`*Last log lines*\n\`\`\`${s(logs.join('\n'), 2_800).replace(/```/g, "'''")}\`\`\``));
-  const actions = [`Acknowledge: \`${s(n.actions.ack, 500)}\``, `Resolve: \`${s(n.actions.resolve, 500)}\``];
+  const actions = [`${label.ack}: \`${s(n.actions.ack, 500)}\``, `${label.resolve}: \`${s(n.actions.resolve, 500)}\``];
   if (n.actions.dashboard && /^https?:\/\//i.test(n.actions.dashboard)) actions.push(`<${s(n.actions.dashboard, 500)}|Dashboard>`);
   blocks.push(mrkdwn(`*How to act*\n${actions.join('\n')}`));
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: s(`escalation ${line(e.id, 80)} · ${n.kind} · ${n.at}`, 300) }] });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: s(`${label.subject} ${line(e.id, 80)} · ${n.kind} · ${n.at}`, 300) }] });
   return { text: s(subject(n), 3_000), blocks };
 }

@@ -22,6 +22,8 @@ import type { DriftReport } from '../drift/drift.js';
 import { describeDrift } from '../drift/drift.js';
 import { diagnose, type Diagnosis } from '../drift/diagnosis.js';
 import { startAttempts } from '../investigation/start-attempts.js';
+import { describeSilence, type ActiveSilence } from '../control/silences.js';
+import { describeAutonomy, effectiveAutonomy } from '../control/autonomy.js';
 
 /** What is found out about a failed service before anything is tried (runtime/investigation.ts). */
 export interface Investigation {
@@ -43,6 +45,8 @@ export interface PipelineDependencies {
   escalations: EscalationService;
   config: CompiledConfig;
   metrics?: MetricsRecorder;
+  /** What silences the service now (a silence or maintenance window): its tasks wait, nothing is done or sent. */
+  silenced?: (service: CompiledService) => ActiveSilence | undefined;
   /** Read-only: the drift since the service was last known good, who holds its ports. */
   investigate?: (service: CompiledService, signal: AbortSignal) => Promise<Investigation>;
 }
@@ -73,10 +77,19 @@ export class Pipeline {
       stores.tasks.setStatus(task.id, 'open', task.phase, 'paused: the kill switch is on; detection continues, no action is taken');
       return 'held';
     }
+    const silence = task.service === HOST_SERVICE ? undefined : this.dependencies.silenced?.(service);
+    if (silence) {
+      stores.tasks.setStatus(task.id, 'open', task.phase, `${describeSilence(silence)}; detection continues, no action is taken and nothing is sent`);
+      return 'held';
+    }
+    const autonomy = effectiveAutonomy(service, stores.state.autonomyOverrides());
+    if (autonomy.mode === 'off' && task.service !== HOST_SERVICE) {
+      return this.escalate(task, null, `automation is off for ${service.name}: ${describeAutonomy(autonomy)}; nothing was tried`);
+    }
     stores.tasks.setStatus(task.id, 'running', 1);
     const context: TaskContext = {
       task,
-      service,
+      service: autonomy.mode === service.autonomy ? service : { ...service, autonomy: autonomy.mode },
       evidence: task.evidence,
       scope: await this.scope(service, options.signal),
       // A retry once the block cleared starts afresh: what failed before failed against what is gone now.

@@ -2,9 +2,10 @@
 import type { PlanResult } from './plan-runner.js';
 import type { PhaseOutcome } from './phase.js';
 
-/** What a policy refusal means for a phase: wait (paused, operator intent, dry run) or hand over (budget). */
+/** What a policy refusal means for a phase: wait (paused, silenced, operator intent, dry run) or hand over (budget, autonomy off). */
 export function refusalOutcome(reason: string, message: string): PhaseOutcome | undefined {
-  if (reason === 'paused') return { kind: 'held', status: 'open', reason: message };
+  if (reason === 'paused' || reason === 'silenced') return { kind: 'held', status: 'open', reason: message };
+  if (reason === 'autonomy_off') return { kind: 'escalate', reason: message };
   if (reason === 'operator_intent' || reason === 'dry_run') return { kind: 'held', status: 'ignored', reason: message };
   if (reason === 'budget' || reason === 'rate_limit') return { kind: 'escalate', reason: message };
   return undefined;

@@ -13,6 +13,7 @@ const service: CompiledService = {
   configPaths: [],
   playbooks: {},
   autonomy: 'act',
+  labels: { service: 'web' },
   discovered: false,
 };
 const task = { symptom: 'unit_failed', signature: 'unit_failed:signal', message: 'app.service failed', checkId: 'unit' } as Task;

@@ -20,6 +20,12 @@ import type { LastKnownGood } from './last-known-good.js';
 import type { EscalationService } from '../escalation/escalation-service.js';
 import type { MetricsRecorder } from '../core/metrics.js';
 import type { Block } from '../drift/diagnosis.js';
+import type { Silences } from '../control/silences.js';
+import type { AlertEvidence } from '../core/types.js';
+import { fingerprintOf } from '../checks/fingerprint.js';
+
+/** Alerts kept in a task's evidence (the newest). */
+const ALERTS_IN_EVIDENCE = 10;
 
 export type CycleSummary = CycleRecord;
 
@@ -47,6 +53,8 @@ export interface OrchestratorDependencies {
    * wakes the watch at once instead of waiting for its next tick.
    */
   stateEvents?: StateEvents;
+  /** Silences and maintenance windows: when one ends, the open tasks it held are handled at once. */
+  silences?: Pick<Silences, 'activeMany'>;
 }
 
 /** Pushed state changes, as the orchestrator sees them (wired from the adapter in the composition root). */
@@ -91,6 +99,8 @@ export class Orchestrator {
   private storageTrouble: string | undefined;
   /** What `status` was last told about how the watch sees changes. */
   private watchingNoted: string | undefined;
+  /** Services silenced at the last pass: one that is no longer has its held tasks handled at once. */
+  private silenced = new Set<string>();
 
   constructor(private readonly dependencies: OrchestratorDependencies) {
     this.lastProgress = dependencies.clock.monotonic();
@@ -137,6 +147,8 @@ export class Orchestrator {
   private async record(kind: DetectionKind, detection: Detection, startedAt: number, started: number, options: { waitForRemediation?: boolean }): Promise<CycleSummary> {
     const { clock, detector, stores, logger } = this.dependencies;
     this.requeueStranded();
+    this.withFiringAlerts(detection);
+    this.noteSilenceEnds();
     this.noteRecoveries(detection);
     const { created, tracked } = this.track(detection.issues);
     // A retry asked for is taken at the next cycle, watch or full; whether a block cleared is read every full cycle.
@@ -159,7 +171,7 @@ export class Orchestrator {
       fixes: kind === 'full' ? this.fixesSinceSummary : 0,
       escalations: kind === 'full' ? this.escalationsSinceSummary : 0,
     };
-    this.dependencies.metrics?.cycle(kind, summary.durationMs, summary.checksRun, summary.issuesDetected, created);
+    this.dependencies.metrics?.cycle({ ...summary, endedAt: clock.now(), healthy: detection.healthy, failing: detection.issues });
     if (kind === 'full' || created > 0) {
       stores.state.recordCycle({ ...summary });
       logger.info({ cycle: summary }, `${kind} cycle: ${summary.issuesDetected} issue(s), ${summary.tasksCreated} task(s) created`);
@@ -335,6 +347,7 @@ export class Orchestrator {
         `new task: ${task.message}${operatorIntent ? ` (${task.reason})` : ''}`,
       );
       if (!operatorIntent) this.enqueue(task, false);
+      else this.dependencies.escalations?.leftAlone(task);
     }
     return { created, tracked };
   }
@@ -426,5 +439,80 @@ export class Orchestrator {
     }
     if (ending === 'fixed') this.fixesSinceSummary++;
     if (ending === 'escalated') this.escalationsSinceSummary++;
+  }
+
+  /**
+   * A service with an alert still firing for one of its tasks is not healthy, whatever its own checks say:
+   * Prometheus sees something they do not (its tasks are not closed, its escalation not auto-resolved).
+   */
+  private withFiringAlerts(detection: Detection): void {
+    for (const service of this.dependencies.stores.alerts.firingServices()) detection.healthy.delete(service);
+  }
+
+  /** Services whose silence or maintenance window ended since the last pass: their held tasks are handled now. */
+  private noteSilenceEnds(): void {
+    const { silences, detector, stores, logger } = this.dependencies;
+    if (!silences) return;
+    const services = this.dependencies.config.services.map((service) => detector.service(service.name) ?? service);
+    const now = new Set(silences.activeMany(services).keys());
+    for (const name of this.silenced) {
+      if (now.has(name)) continue;
+      const held = stores.tasks.listTracking().filter((task) => task.service === name && task.status === 'open' && !this.queue.has(task.id));
+      if (held.length > 0) logger.info({ service: name, tasks: held.map((task) => task.id) }, `${name} is no longer silenced: handling its ${held.length} waiting task(s) now`);
+      for (const task of held) this.enqueue(task, true);
+    }
+    this.silenced = now;
+  }
+
+  /**
+   * A firing alert from Alertmanager for a managed service: it joins the service's unfinished task, or opens one
+   * that is remediated like any other (through the same phases, gate and budget). Returns the task and which.
+   */
+  alertFiring(service: CompiledService, alert: AlertEvidence): { taskId: string; outcome: 'opened' | 'joined' } {
+    const { stores, clock, newId, logger } = this.dependencies;
+    const now = clock.now();
+    const existing = stores.tasks.listTracking().find((task) => task.service === service.name && task.status !== 'ignored');
+    if (existing) {
+      const alerts = [...(existing.evidence.alerts ?? []).filter((kept) => kept.fingerprint !== alert.fingerprint || kept.startsAt !== alert.startsAt), alert];
+      stores.tasks.setEvidence(existing.id, { ...existing.evidence, alerts: alerts.slice(-ALERTS_IN_EVIDENCE) });
+      stores.tasks.touch(existing.id, now);
+      return { taskId: existing.id, outcome: 'joined' };
+    }
+    const checkId = `alert:${alert.alertname}`;
+    const summary = alert.annotations.summary ?? alert.annotations.description ?? '';
+    const task: Task = {
+      id: newId(),
+      fingerprint: fingerprintOf(service.name, checkId, 'alert_firing'),
+      service: service.name,
+      unit: service.unit || null,
+      checkId,
+      symptom: 'alert_firing',
+      signature: `alert_firing:${alert.alertname}`,
+      status: 'open',
+      phase: null,
+      message: `Alertmanager: ${alert.alertname} is firing for ${service.name}${summary ? `: ${summary.slice(0, 300)}` : ''}`,
+      evidence: { logs: [], checks: [], alerts: [alert] },
+      detectedAt: now,
+      lastSeen: now,
+      occurrences: 1,
+      closedAt: null,
+      fixSuccessful: false,
+      fixedByPhase: null,
+      durationMs: null,
+      reason: null,
+    };
+    stores.tasks.create(task);
+    logger.info({ task: task.id, service: service.name, alert: alert.alertname, fingerprint: alert.fingerprint }, `new task: ${task.message}`);
+    // Its own checks may well pass (Prometheus sees what they do not): it is acted on without a re-check first.
+    this.enqueue(task, false);
+    return { taskId: task.id, outcome: 'opened' };
+  }
+
+  /** Alertmanager says an alert of a task resolved: an unfinished task is re-checked now (and closes if healthy). */
+  alertResolved(taskId: string): void {
+    const task = this.dependencies.stores.tasks.get(taskId);
+    if (!task || task.status !== 'open' || this.queue.has(task.id)) return;
+    if (this.dependencies.stores.alerts.firingForTask(task.id).length > 0) return;
+    this.enqueue(task, true);
   }
 }

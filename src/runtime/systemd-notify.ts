@@ -15,12 +15,21 @@ export interface SystemdNotifier {
    */
   watchdog(alive: () => boolean, signal: AbortSignal, status?: () => string): Promise<void>;
   stopping(): Promise<void>;
+  /** A reload starts (RELOADING=1 with MONOTONIC_USEC, as systemd asks); ready() says when it is done. */
+  reloading(): Promise<void>;
 }
 
 /** Without a watchdog, Status= is brought up to date this often (one systemd-notify each time it changed). */
 const STATUS_EVERY_MS = 30_000;
 
-export function systemdNotifier(options: { runner: CommandRunner; clock: Clock; logger: Logger; env?: NodeJS.ProcessEnv }): SystemdNotifier {
+export function systemdNotifier(options: {
+  runner: CommandRunner;
+  clock: Clock;
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** CLOCK_MONOTONIC in microseconds (what MONOTONIC_USEC carries); process.hrtime by default, which reads that clock. */
+  monotonicUsec?: () => bigint;
+}): SystemdNotifier {
   const env = options.env ?? process.env;
   const enabled = Boolean(env.NOTIFY_SOCKET);
   const send = async (...messages: string[]) => {
@@ -32,6 +41,7 @@ export function systemdNotifier(options: { runner: CommandRunner; clock: Clock; 
   return {
     ready: (status) => send('--ready', `--status=${status}`),
     stopping: () => send('STOPPING=1'),
+    reloading: () => send('RELOADING=1', `MONOTONIC_USEC=${(options.monotonicUsec ?? (() => process.hrtime.bigint() / 1000n))()}`),
     async watchdog(alive, signal, status) {
       if (!enabled || (!watchdogUsec && !status)) return;
       const intervalMs = watchdogUsec ? Math.max(1_000, watchdogUsec / 1000 / 2) : STATUS_EVERY_MS;

@@ -47,6 +47,12 @@ export interface Escalation {
   lastNotifiedAt: number | null;
   /** A human asked (`escalation retry`, the dashboard) for the job to be finished now; the daemon clears it. */
   retryRequestedAt?: number | null;
+  /** Who acknowledged it: `token:<name>` from the dashboard or API, `cli:<user>` from the CLI. */
+  acknowledgedBy?: string | null;
+  /** Who resolved it (as acknowledgedBy), or "orchestrator" when it resolved itself. */
+  resolvedBy?: string | null;
+  /** Who last asked for a retry (kept when the daemon takes the request). */
+  retryRequestedBy?: string | null;
 }
 
 interface EscalationRow {
@@ -76,6 +82,9 @@ interface EscalationRow {
   reminders: number;
   last_notified_at: string | null;
   retry_requested_at: string | null;
+  acknowledged_by: string | null;
+  resolved_by: string | null;
+  retry_requested_by: string | null;
 }
 
 const ACTIVE_SQL = `status IN ('open', 'acknowledged')`;
@@ -89,9 +98,11 @@ export class EscalationRepository {
     this.database
       .prepare(
         `INSERT INTO escalations (id, task_id, task_ids, fingerprint, service, unit, symptom, signature, cause_key, grouped, reason, evidence, attempts,
-           hypotheses, status, occurrences, created_at, updated_at, acknowledged_at, resolved_at, resolution, note, fixes, reminders, last_notified_at, retry_requested_at)
+           hypotheses, status, occurrences, created_at, updated_at, acknowledged_at, resolved_at, resolution, note, fixes, reminders, last_notified_at, retry_requested_at,
+           acknowledged_by, resolved_by, retry_requested_by)
          VALUES (@id, @task_id, @task_ids, @fingerprint, @service, @unit, @symptom, @signature, @cause_key, @grouped, @reason, @evidence, @attempts,
-           @hypotheses, @status, @occurrences, @created_at, @updated_at, @acknowledged_at, @resolved_at, @resolution, @note, @fixes, @reminders, @last_notified_at, @retry_requested_at)`,
+           @hypotheses, @status, @occurrences, @created_at, @updated_at, @acknowledged_at, @resolved_at, @resolution, @note, @fixes, @reminders, @last_notified_at, @retry_requested_at,
+           @acknowledged_by, @resolved_by, @retry_requested_by)`,
       )
       .run(toRow(escalation));
   }
@@ -143,7 +154,8 @@ export class EscalationRepository {
         `UPDATE escalations SET task_ids = @task_ids, grouped = @grouped, reason = @reason, evidence = @evidence, attempts = @attempts, hypotheses = @hypotheses,
            status = @status, occurrences = @occurrences, updated_at = @updated_at, acknowledged_at = @acknowledged_at, resolved_at = @resolved_at,
            resolution = @resolution, note = @note, fixes = @fixes, reminders = @reminders, last_notified_at = @last_notified_at,
-           retry_requested_at = @retry_requested_at WHERE id = @id`,
+           retry_requested_at = @retry_requested_at, acknowledged_by = @acknowledged_by, resolved_by = @resolved_by, retry_requested_by = @retry_requested_by
+         WHERE id = @id`,
       )
       .run(toRow(escalation));
   }
@@ -213,6 +225,9 @@ function toRow(escalation: Escalation): EscalationRow {
     reminders: escalation.reminders,
     last_notified_at: toSqlTimeOrNull(escalation.lastNotifiedAt),
     retry_requested_at: toSqlTimeOrNull(escalation.retryRequestedAt),
+    acknowledged_by: escalation.acknowledgedBy ?? null,
+    resolved_by: escalation.resolvedBy ?? null,
+    retry_requested_by: escalation.retryRequestedBy ?? null,
   };
 }
 
@@ -244,5 +259,8 @@ function fromRow(row: EscalationRow): Escalation {
     reminders: row.reminders,
     lastNotifiedAt: fromSqlTimeOrNull(row.last_notified_at),
     retryRequestedAt: fromSqlTimeOrNull(row.retry_requested_at ?? null),
+    acknowledgedBy: row.acknowledged_by ?? null,
+    resolvedBy: row.resolved_by ?? null,
+    retryRequestedBy: row.retry_requested_by ?? null,
   };
 }

@@ -124,6 +124,41 @@ export const TASKS_MIGRATIONS: Migrations = [
   );
   CREATE INDEX service_states_service ON service_states (service, id);
   `,
+  // Silences and maintenance windows (silences/), and the alerts Alertmanager sent (alerts/), by its fingerprint.
+  `
+  CREATE TABLE silences (
+    id TEXT PRIMARY KEY,
+    matchers TEXT NOT NULL,
+    starts_at TEXT NOT NULL,
+    ends_at TEXT NOT NULL,
+    schedule TEXT,
+    author TEXT NOT NULL,
+    comment TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expired_at TEXT,
+    expired_by TEXT
+  );
+  CREATE INDEX silences_ends ON silences (ends_at, expired_at);
+  CREATE TABLE alerts (
+    fingerprint TEXT NOT NULL,
+    starts_at TEXT NOT NULL,
+    alertname TEXT NOT NULL,
+    service TEXT,
+    status TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    annotations TEXT NOT NULL,
+    generator_url TEXT,
+    task_id TEXT,
+    outcome TEXT NOT NULL,
+    received INTEGER NOT NULL DEFAULT 1,
+    first_received_at TEXT NOT NULL,
+    last_received_at TEXT NOT NULL,
+    resolved_at TEXT,
+    PRIMARY KEY (fingerprint, starts_at)
+  );
+  CREATE INDEX alerts_service ON alerts (service, status);
+  CREATE INDEX alerts_received ON alerts (last_received_at);
+  `,
 ];
 
 export const ESCALATIONS_MIGRATIONS: Migrations = [
@@ -178,5 +213,29 @@ export const ESCALATIONS_MIGRATIONS: Migrations = [
   `,
   `
   ALTER TABLE escalations ADD COLUMN retry_requested_at TEXT;
+  `,
+  // Named dashboard tokens (only their SHA-256) and login sessions (only the id's SHA-256), shared by every process
+  // on the data directory; and who acknowledged, resolved or asked for a retry of an escalation.
+  `
+  CREATE TABLE access_tokens (
+    name TEXT PRIMARY KEY,
+    hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT,
+    revoked_by TEXT
+  );
+  CREATE TABLE web_sessions (
+    hash TEXT PRIMARY KEY,
+    token_name TEXT NOT NULL REFERENCES access_tokens (name),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  CREATE INDEX web_sessions_expires ON web_sessions (expires_at);
+  CREATE INDEX web_sessions_token ON web_sessions (token_name);
+  ALTER TABLE escalations ADD COLUMN acknowledged_by TEXT;
+  ALTER TABLE escalations ADD COLUMN resolved_by TEXT;
+  ALTER TABLE escalations ADD COLUMN retry_requested_by TEXT;
   `,
 ];

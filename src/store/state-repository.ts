@@ -20,6 +20,16 @@ export interface PauseState {
   paused: boolean;
   since?: number;
   reason?: string;
+  /** Who turned the kill switch on or off last: `token:<name>` (dashboard, API) or `cli:<user>`. */
+  by?: string;
+}
+
+/** A person's switch of one service's autonomy. */
+export interface AutonomyOverride {
+  mode: 'act' | 'shadow' | 'off';
+  by: string;
+  reason?: string;
+  at: number;
 }
 
 export class StateRepository {
@@ -30,14 +40,32 @@ export class StateRepository {
   pause(): PauseState {
     const row = this.database.prepare(`SELECT value, updated_at FROM state WHERE key = 'pause'`).get() as { value: string; updated_at: string } | undefined;
     if (!row) return { paused: false };
-    const value = JSON.parse(row.value) as { paused: boolean; reason?: string };
-    return { paused: value.paused, since: fromSqlTime(row.updated_at), reason: value.reason };
+    const value = JSON.parse(row.value) as { paused: boolean; reason?: string; by?: string };
+    return { paused: value.paused, since: fromSqlTime(row.updated_at), reason: value.reason, by: value.by };
   }
 
-  setPause(paused: boolean, at: number, reason?: string): void {
+  /** Turns the kill switch on or off; `by` is who did it (kept with the switch, shown by status and the dashboard). */
+  setPause(paused: boolean, at: number, reason?: string, by?: string): void {
     this.database
       .prepare(`INSERT INTO state (key, value, updated_at) VALUES ('pause', ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`)
-      .run(JSON.stringify({ paused, reason }), toSqlTime(at));
+      .run(JSON.stringify({ paused, reason, by }), toSqlTime(at));
+  }
+
+  /** Autonomy switched per service by people (over the config's), by service name. */
+  autonomyOverrides(): Map<string, AutonomyOverride> {
+    const rows = this.database.prepare(`SELECT key, value, updated_at FROM state WHERE key LIKE 'autonomy:%'`).all() as Array<{ key: string; value: string; updated_at: string }>;
+    return new Map(rows.map((row) => [row.key.slice('autonomy:'.length), { ...(JSON.parse(row.value) as Omit<AutonomyOverride, 'at'>), at: fromSqlTime(row.updated_at) }]));
+  }
+
+  /** Sets a service's autonomy; undefined removes the override (the config's setting applies again). */
+  setAutonomy(service: string, override: Omit<AutonomyOverride, 'at'> | undefined, at: number): void {
+    if (override === undefined) {
+      this.database.prepare('DELETE FROM state WHERE key = ?').run(`autonomy:${service}`);
+      return;
+    }
+    this.database
+      .prepare(`INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`)
+      .run(`autonomy:${service}`, JSON.stringify(override), toSqlTime(at));
   }
 
   /** How the running daemon sees changes (pushed or polled, and through what), for `status`. */

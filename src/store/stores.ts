@@ -11,6 +11,10 @@ import { EscalationRepository } from './escalation-repository.js';
 import { VerdictRepository } from './verdict-repository.js';
 import { OutboxRepository } from './outbox-repository.js';
 import { ServiceStateRepository } from './service-state-repository.js';
+import { SilenceRepository } from './silence-repository.js';
+import { AlertRepository } from './alert-repository.js';
+import { AccessTokenRepository } from './access-token-repository.js';
+import { SessionRepository } from './session-repository.js';
 
 export interface Stores {
   readonly dataDir: string;
@@ -24,6 +28,14 @@ export interface Stores {
   readonly outbox: OutboxRepository;
   /** Each service's last-known-good state, with history. */
   readonly serviceStates: ServiceStateRepository;
+  /** Silences people added (maintenance windows from the config are not stored). */
+  readonly silences: SilenceRepository;
+  /** What Alertmanager sent and what became of it. */
+  readonly alerts: AlertRepository;
+  /** Named dashboard access tokens (hashes only), in escalations.db. */
+  readonly accessTokens: AccessTokenRepository;
+  /** Dashboard login sessions, in escalations.db: they survive a restart and hold in `orchestrator dashboard` too. */
+  readonly sessions: SessionRepository;
   /** Runs `work` in one transaction on tasks.db. */
   transaction<T>(work: () => T): T;
   close(): void;
@@ -43,6 +55,10 @@ export function openStores(dataDir: string): Stores {
     verdicts: new VerdictRepository(tasksDb),
     outbox: new OutboxRepository(escalationsDb),
     serviceStates: new ServiceStateRepository(tasksDb),
+    silences: new SilenceRepository(tasksDb),
+    alerts: new AlertRepository(tasksDb),
+    accessTokens: new AccessTokenRepository(escalationsDb),
+    sessions: new SessionRepository(escalationsDb),
     transaction: <T>(work: () => T): T => tasksDb.transaction(work)(),
     close() {
       tasksDb.close();

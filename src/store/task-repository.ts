@@ -3,6 +3,7 @@ import type { SqliteDatabase } from './database.js';
 import type { Evidence, Phase, Symptom, Task, TaskStatus } from '../core/types.js';
 import { TRACKING_STATUSES } from '../core/types.js';
 import { fromSqlTime, fromSqlTimeOrNull, toSqlTime, toSqlTimeOrNull } from './time.js';
+import { ESCALATED_CTE, OUTCOME_SQL, countOutcomes, recoveryMs, type OutcomeCounts, type OutcomeRow, type TaskOutcome } from './task-outcomes.js';
 
 interface TaskRow {
   id: string;
@@ -32,10 +33,6 @@ export interface TaskFilter {
   limit?: number;
 }
 
-/** How a task ended (or not), as the dashboard filters it: open covers open and running. */
-export const TASK_OUTCOMES = ['fixed', 'escalated', 'recovered', 'open', 'ignored'] as const;
-export type TaskOutcome = (typeof TASK_OUTCOMES)[number];
-
 /** The dashboard's task filter: phase is the phase that fixed it, else the phase it reached. */
 export interface TaskSearch {
   service?: string;
@@ -45,6 +42,9 @@ export interface TaskSearch {
   limit: number;
 }
 
+/** A task with its outcome and time to recovery (task-outcomes.ts), as the dashboard lists it. */
+export type TaskWithOutcome = Task & { outcome: TaskOutcome; recoveryMs: number | null };
+
 /** Tasks detected on one UTC day and how many were fixed or needed a human. */
 export interface DailyCounts {
   day: string;
@@ -53,43 +53,12 @@ export interface DailyCounts {
   escalated: number;
 }
 
-/** A verified fix, for the time-to-recovery chart. */
+/** A task that ended healthy (fixed, or recovered with phase null), for the time-to-recovery chart. */
 export interface RecoveryPoint {
   at: number;
   durationMs: number;
   service: string;
   phase: Phase | null;
-}
-
-const OUTCOME_SQL: Record<TaskOutcome, string> = {
-  fixed: `status = 'fixed'`,
-  escalated: `status = 'escalated'`,
-  recovered: `status = 'recovered'`,
-  open: `status IN ('open', 'running')`,
-  ignored: `status = 'ignored'`,
-};
-
-/** Where the tasks detected in a window ended up, as the dashboard's funnel shows it. */
-export interface TaskOutcomeCounts {
-  total: number;
-  fixedByPhase: Record<string, number>;
-  /** Escalated to a person: still escalated, or escalated once and closed since (listed in `escalatedIds`). */
-  escalated: number;
-  /** Healthy again without a fix of ours and without a person. */
-  recovered: number;
-  /** Still open or being worked on. */
-  pending: number;
-}
-
-export interface TaskStats {
-  total: number;
-  fixed: number;
-  fixedByPhase: Record<string, number>;
-  escalated: number;
-  pending: number;
-  ignored: number;
-  recovered: number;
-  medianRecoveryMs: number | null;
 }
 
 const TRACKING_SQL = TRACKING_STATUSES.map((status) => `'${status}'`).join(', ');
@@ -173,42 +142,15 @@ export class TaskRepository {
     return ids;
   }
 
-  stats(sinceMs: number): TaskStats {
-    const since = toSqlTime(sinceMs);
-    const totals = this.database
-      .prepare(
-        `SELECT COUNT(*) AS total, COALESCE(SUM(fix_successful), 0) AS fixed,
-           SUM(status = 'escalated') AS escalated, SUM(status IN ('open', 'running')) AS pending,
-           SUM(status = 'ignored') AS ignored, SUM(status = 'recovered') AS recovered
-         FROM tasks WHERE detected_at > ?`,
-      )
-      .get(since) as Record<string, number | null>;
-    const byPhase = this.database
-      .prepare(`SELECT fixed_by_phase AS phase, COUNT(*) AS count FROM tasks WHERE detected_at > ? AND fix_successful = 1 GROUP BY fixed_by_phase`)
-      .all(since) as Array<{ phase: number; count: number }>;
-    const durations = (
-      this.database.prepare(`SELECT duration_ms FROM tasks WHERE detected_at > ? AND fix_successful = 1 AND duration_ms IS NOT NULL ORDER BY duration_ms`).all(since) as Array<{
-        duration_ms: number;
-      }>
-    ).map((row) => row.duration_ms);
-    return {
-      total: totals.total ?? 0,
-      fixed: totals.fixed ?? 0,
-      fixedByPhase: Object.fromEntries(byPhase.map((row) => [String(row.phase), row.count])),
-      escalated: totals.escalated ?? 0,
-      pending: totals.pending ?? 0,
-      ignored: totals.ignored ?? 0,
-      recovered: totals.recovered ?? 0,
-      medianRecoveryMs: durations.length ? durations[Math.floor(durations.length / 2)]! : null,
-    };
-  }
-
   // Read-side queries for the dashboard and the metrics (aggregates only; the write path never uses them).
 
-  /** The dashboard's filtered task list, newest first. */
-  search(filter: TaskSearch): Task[] {
+  /**
+   * The dashboard's filtered task list, newest first, each with its outcome (task-outcomes.ts); `escalatedIds`
+   * are the tasks an escalation lists (all of them: a filter by outcome needs every one).
+   */
+  search(filter: TaskSearch, escalatedIds: readonly string[]): TaskWithOutcome[] {
     const where: string[] = [];
-    const params: unknown[] = [];
+    const params: unknown[] = [JSON.stringify(escalatedIds)];
     if (filter.service) {
       where.push('service = ?');
       params.push(filter.service);
@@ -217,52 +159,59 @@ export class TaskRepository {
       where.push('COALESCE(fixed_by_phase, phase) = ?');
       params.push(filter.phase);
     }
-    if (filter.outcome) where.push(OUTCOME_SQL[filter.outcome]);
+    if (filter.outcome) {
+      where.push('outcome = ?');
+      params.push(filter.outcome);
+    }
     if (filter.sinceMs !== undefined) {
       where.push('detected_at >= ?');
       params.push(toSqlTime(filter.sinceMs));
     }
-    const sql = `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY detected_at DESC LIMIT ?`;
-    return (this.database.prepare(sql).all(...params, filter.limit) as TaskRow[]).map(fromRow);
+    const sql = `WITH ${ESCALATED_CTE}, judged AS (SELECT *, ${OUTCOME_SQL} AS outcome FROM tasks)
+      SELECT * FROM judged ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY detected_at DESC LIMIT ?`;
+    const rows = this.database.prepare(sql).all(...params, filter.limit) as Array<TaskRow & { outcome: TaskOutcome }>;
+    return rows.map((row) => {
+      const task = fromRow(row);
+      return { ...task, outcome: row.outcome, recoveryMs: recoveryMs(task, row.outcome) };
+    });
   }
 
   /**
-   * The tasks detected since `sinceMs`, in one pass: where they ended (the funnel) and per UTC day how many were
-   * detected, fixed and escalated (the rate chart). `escalatedIds` are tasks that reached a person, including
-   * those whose escalation was closed since (their status moved on).
+   * The tasks detected after `sinceMs` (strictly, as the monitoring query's `detected_at > datetime(...)`), in one
+   * pass, by outcome (task-outcomes.ts: `escalatedIds` are the tasks an escalation lists) and per UTC day how many
+   * were detected, fixed and escalated (the rate chart).
    */
-  windowCounts(sinceMs: number, escalatedIds: readonly string[] = []): { outcomes: TaskOutcomeCounts; daily: DailyCounts[] } {
+  outcomeCounts(sinceMs: number, escalatedIds: readonly string[]): { counts: OutcomeCounts; daily: DailyCounts[] } {
     const rows = this.database
       .prepare(
-        `WITH escalated(id) AS (SELECT value FROM json_each(?))
-         SELECT substr(detected_at, 1, 10) AS day,
-                CASE WHEN fix_successful = 1 THEN 'fixed:' || IFNULL(fixed_by_phase, '')
-                     WHEN status = 'escalated' OR id IN escalated THEN 'escalated'
-                     WHEN status IN ('open', 'running') THEN 'pending'
-                     ELSE status END AS outcome,
-                COUNT(*) AS count
-         FROM tasks WHERE detected_at >= ? GROUP BY day, outcome ORDER BY day`,
+        `WITH ${ESCALATED_CTE}
+         SELECT substr(detected_at, 1, 10) AS day, ${OUTCOME_SQL} AS outcome, status, fixed_by_phase AS fixedByPhase, COUNT(*) AS count
+         FROM tasks WHERE detected_at > ? GROUP BY day, outcome, status, fixed_by_phase ORDER BY day`,
       )
-      .all(JSON.stringify(escalatedIds), toSqlTime(sinceMs)) as Array<{ day: string; outcome: string; count: number }>;
-    const outcomes: TaskOutcomeCounts = { total: 0, fixedByPhase: {}, escalated: 0, recovered: 0, pending: 0 };
+      .all(JSON.stringify(escalatedIds), toSqlTime(sinceMs)) as Array<OutcomeRow & { day: string }>;
+    const recoveries = this.database
+      .prepare(
+        `WITH ${ESCALATED_CTE}
+         SELECT duration_ms FROM tasks WHERE detected_at > ? AND closed_at IS NOT NULL AND duration_ms IS NOT NULL AND (${OUTCOME_SQL}) IN ('fixed', 'recovered')`,
+      )
+      .pluck()
+      .all(JSON.stringify(escalatedIds), toSqlTime(sinceMs)) as number[];
     const daily = new Map<string, DailyCounts>();
     for (const { day, outcome, count } of rows) {
       const counts = daily.get(day) ?? { day, total: 0, fixed: 0, escalated: 0 };
       daily.set(day, counts);
       counts.total += count;
-      outcomes.total += count;
-      if (outcome.startsWith('fixed:')) {
-        const phase = outcome.slice('fixed:'.length);
-        outcomes.fixedByPhase[phase] = (outcomes.fixedByPhase[phase] ?? 0) + count;
-        counts.fixed += count;
-      } else if (outcome === 'escalated') {
-        outcomes.escalated += count;
-        counts.escalated += count;
-      } else if (outcome === 'recovered' || outcome === 'pending') {
-        outcomes[outcome] += count;
-      }
+      if (outcome === 'fixed') counts.fixed += count;
+      if (outcome === 'escalated') counts.escalated += count;
     }
-    return { outcomes, daily: [...daily.values()] };
+    return { counts: countOutcomes(rows, recoveries), daily: [...daily.values()] };
+  }
+
+  /** Every task ever, by service and outcome (task-outcomes.ts), for the metrics. */
+  outcomesByService(escalatedIds: readonly string[]): Array<OutcomeRow & { service: string }> {
+    const sql = `WITH ${ESCALATED_CTE}
+      SELECT service, ${OUTCOME_SQL} AS outcome, status, fixed_by_phase AS fixedByPhase, COUNT(*) AS count FROM tasks GROUP BY service, outcome, status, fixed_by_phase`;
+    return this.database.prepare(sql).all(JSON.stringify(escalatedIds)) as Array<OutcomeRow & { service: string }>;
   }
 
   /** Every service that ever had a task, with the last time one of its tasks was seen. */
@@ -271,22 +220,29 @@ export class TaskRepository {
     return rows.map((row) => ({ service: row.service, lastSeen: fromSqlTime(row.last_seen) }));
   }
 
-  /** The last `limit` verified fixes, oldest first. */
-  recentFixes(limit: number): RecoveryPoint[] {
+  /** The last `limit` tasks that ended healthy (fixed, or recovered: phase null), oldest first. */
+  recentRecoveries(limit: number, escalatedIds: readonly string[]): RecoveryPoint[] {
     const rows = this.database
       .prepare(
-        `SELECT closed_at, duration_ms, service, fixed_by_phase FROM tasks
-         WHERE fix_successful = 1 AND closed_at IS NOT NULL AND duration_ms IS NOT NULL ORDER BY closed_at DESC LIMIT ?`,
+        `WITH ${ESCALATED_CTE}
+         SELECT closed_at, duration_ms, service, fixed_by_phase FROM tasks
+         WHERE closed_at IS NOT NULL AND duration_ms IS NOT NULL AND (${OUTCOME_SQL}) IN ('fixed', 'recovered') ORDER BY closed_at DESC LIMIT ?`,
       )
-      .all(limit) as Array<{ closed_at: string; duration_ms: number; service: string; fixed_by_phase: number | null }>;
+      .all(JSON.stringify(escalatedIds), limit) as Array<{ closed_at: string; duration_ms: number; service: string; fixed_by_phase: number | null }>;
     return rows.reverse().map((row) => ({ at: fromSqlTime(row.closed_at), durationMs: row.duration_ms, service: row.service, phase: row.fixed_by_phase as Phase | null }));
   }
 
-  /** Task counts by status and fixing phase (null when not fixed), for the metrics. */
-  countByStatusAndPhase(): Array<{ status: TaskStatus; phase: Phase | null; count: number }> {
-    const sql = 'SELECT status, fixed_by_phase AS phase, COUNT(*) AS count FROM tasks GROUP BY status, fixed_by_phase';
-    return this.database.prepare(sql).all() as Array<{ status: TaskStatus; phase: Phase | null; count: number }>;
+  /** Task counts by service, status and fixing phase (null when not fixed), for the metrics. */
+  countByStatusAndPhase(): Array<{ service: string; status: TaskStatus; phase: Phase | null; count: number }> {
+    const sql = 'SELECT service, status, fixed_by_phase AS phase, COUNT(*) AS count FROM tasks GROUP BY service, status, fixed_by_phase';
+    return this.database.prepare(sql).all() as Array<{ service: string; status: TaskStatus; phase: Phase | null; count: number }>;
   }
+
+  /** Tasks ever opened, by service: distinct faults, for the metrics. */
+  countByService(): Array<{ service: string; count: number }> {
+    return this.database.prepare('SELECT service, COUNT(*) AS count FROM tasks GROUP BY service').all() as Array<{ service: string; count: number }>;
+  }
+
 }
 
 function toRow(task: Task): TaskRow {

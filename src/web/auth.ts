@@ -1,4 +1,4 @@
-/** Who may use the dashboard: the access token kept in a 0600 file, compared in constant time, and login sessions. */
+/** Who may use the dashboard: the access token kept in a 0600 file, compared in constant time, and the secrets' hashes. */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { closeSync, constants, fchmodSync, fstatSync, openSync, readSync, rmSync, writeSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
@@ -24,7 +24,7 @@ const MAX_TOKEN_FILE_BYTES = 4096;
 export function loadOrCreateToken(file: string): AccessToken {
   const existing = readTokenFile(file);
   if (existing !== undefined) return { token: existing, file, created: false };
-  const token = randomBytes(32).toString('base64url');
+  const token = newSecret();
   try {
     createPrivateDirectory(dirname(file));
   } catch (error) {
@@ -137,42 +137,13 @@ export function bearerToken(header: string | undefined): string | undefined {
 
 export const SESSION_COOKIE = 'ao_session';
 export const SESSION_TTL_MS = 12 * 3_600_000;
-const MAX_SESSIONS = 1_000;
 
-/** Login sessions, in memory only: random ids with an expiry; a restart logs everyone out. */
-export class SessionStore {
-  private readonly sessions = new Map<string, number>();
+/** A new secret (a token or a session id): 32 random bytes, base64url. */
+export function newSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
 
-  constructor(private readonly now: () => number) {}
-
-  create(): string {
-    this.prune();
-    if (this.sessions.size >= MAX_SESSIONS) {
-      const oldest = this.sessions.keys().next().value;
-      if (oldest !== undefined) this.sessions.delete(oldest);
-    }
-    const id = randomBytes(32).toString('base64url');
-    this.sessions.set(id, this.now() + SESSION_TTL_MS);
-    return id;
-  }
-
-  valid(id: string | undefined): boolean {
-    if (!id) return false;
-    const expires = this.sessions.get(id);
-    if (expires === undefined) return false;
-    if (expires <= this.now()) {
-      this.sessions.delete(id);
-      return false;
-    }
-    return true;
-  }
-
-  delete(id: string | undefined): void {
-    if (id) this.sessions.delete(id);
-  }
-
-  private prune(): void {
-    const now = this.now();
-    for (const [id, expires] of this.sessions) if (expires <= now) this.sessions.delete(id);
-  }
+/** What is stored of a secret: its SHA-256 in hex (a token or a session id is never stored itself). */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
 }

@@ -8,7 +8,8 @@ import type { CompiledConfig } from '../config/compiled.js';
 import type { Stores } from '../store/stores.js';
 import type { CycleRecord } from '../store/state-repository.js';
 import type { Escalation, EscalationStatus } from '../store/escalation-repository.js';
-import type { DailyCounts, RecoveryPoint, TaskSearch } from '../store/task-repository.js';
+import type { DailyCounts, RecoveryPoint, TaskSearch, TaskWithOutcome } from '../store/task-repository.js';
+import { escalatedTaskIds, outcomeCounts, recoveryMs, taskOutcome, type TaskOutcome } from '../store/task-outcomes.js';
 import type { VerdictRecord } from '../store/verdict-repository.js';
 import type { OutboxBacklog } from '../store/outbox-repository.js';
 import { UsageError } from '../core/errors.js';
@@ -24,11 +25,16 @@ function rateWindowStart(now: number): number {
   return Math.floor(now / DAY_MS) * DAY_MS - (RATE_DAYS - 1) * DAY_MS;
 }
 
-/** One service on the overview: healthy, failing (a task is open, running or left alone) or escalated. */
+/**
+ * One service on the overview: healthy, failing (a task is open or running), left alone (down, but its unit is
+ * disabled or masked: operator intent, nothing is done) or escalated.
+ */
 export interface ServiceState {
   name: string;
-  state: 'healthy' | 'failing' | 'escalated';
+  state: 'healthy' | 'left_alone' | 'failing' | 'escalated';
   openTask?: { id: string; status: Task['status']; symptom: string };
+  /** Why nothing is done, for a service left alone: "left alone: the unit is disabled (operator intent)". */
+  note?: string;
   lastSeen?: number;
 }
 
@@ -38,12 +44,13 @@ export interface Overview {
   now: number;
   readOnly: boolean;
   /** cycleIntervalMs: how often a full check is due, so a page can tell when the last one is overdue. */
-  daemon: { running: boolean; paused: boolean; pausedSince: number | null; pauseReason: string | null; cycleIntervalMs: number | null };
+  /** pausedBy: who turned the kill switch on (`token:<name>`, `cli:<user>`). */
+  daemon: { running: boolean; paused: boolean; pausedSince: number | null; pauseReason: string | null; pausedBy: string | null; cycleIntervalMs: number | null };
   lastCycle: CycleRecord | null;
   services: ServiceState[];
   counts: { openTasks: number; openEscalations: number; tasksLast24h: number; fixedLast24h: number };
-  /** Tasks detected in the rate chart's window, by where they ended (escalated counts those resolved since, too). */
-  funnel: { total: number; phase1: number; phase2: number; phase3: number; escalated: number; pending: number; recovered: number };
+  /** Tasks detected in the rate chart's window, by outcome (store/task-outcomes.ts: the same as `orchestrator stats`). */
+  funnel: { total: number; phase1: number; phase2: number; phase3: number; escalated: number; escalatedOpen: number; pending: number; recovered: number; ignored: number };
   rates: DailyCounts[];
   recovery: RecoveryPoint[];
   outbox: Pick<OutboxBacklog, 'pending' | 'failed'>;
@@ -51,7 +58,7 @@ export interface Overview {
 
 /** GET /api/tasks/:id. */
 export interface TaskDetail {
-  task: Task;
+  task: TaskWithOutcome;
   attempts: Attempt[];
   verdicts: VerdictRecord[];
   escalation: Escalation | null;
@@ -78,7 +85,7 @@ export interface DashboardDataOptions {
   isDaemonRunning(): boolean;
 }
 
-const SEVERITY = { healthy: 0, failing: 1, escalated: 2 } as const;
+const SEVERITY = { healthy: 0, left_alone: 1, failing: 2, escalated: 3 } as const;
 const STATUS_ORDER: Record<EscalationStatus, number> = { open: 0, acknowledged: 1, resolved: 2, auto_resolved: 2 };
 
 /** The read model behind every GET of the API, the health check and the live-update poller. */
@@ -126,9 +133,10 @@ export class DashboardData {
     const { stores, readOnly, host } = this.options;
     const pause = stores.state.pause();
     const tracking = stores.tasks.listTracking();
-    const last24h = stores.tasks.stats(now - DAY_MS);
+    const last24h = outcomeCounts(stores, now - DAY_MS);
     const windowStart = rateWindowStart(now);
-    const { outcomes: window, daily } = stores.tasks.windowCounts(windowStart, stores.escalations.escalatedTaskIdsSince(windowStart));
+    // From midnight on: detected after the millisecond before it.
+    const { counts: window, daily } = stores.tasks.outcomeCounts(windowStart - 1, escalatedTaskIds(stores, windowStart - 1));
     const backlog = stores.outbox.backlog();
     return {
       host,
@@ -139,6 +147,7 @@ export class DashboardData {
         paused: pause.paused,
         pausedSince: pause.paused ? (pause.since ?? null) : null,
         pauseReason: pause.paused ? (pause.reason ?? null) : null,
+        pausedBy: pause.paused ? (pause.by ?? null) : null,
         cycleIntervalMs: this.options.config?.cycle?.intervalMs ?? null,
       },
       lastCycle: stores.state.lastCycle('full') ?? null,
@@ -155,17 +164,21 @@ export class DashboardData {
         phase2: window.fixedByPhase['2'] ?? 0,
         phase3: window.fixedByPhase['3'] ?? 0,
         escalated: window.escalated,
+        escalatedOpen: window.escalatedOpen,
         pending: window.pending,
         recovered: window.recovered,
+        ignored: window.ignored,
       },
       rates: this.rates(windowStart, daily),
-      recovery: stores.tasks.recentFixes(RECOVERY_POINTS),
+      recovery: stores.tasks.recentRecoveries(RECOVERY_POINTS, escalatedTaskIds(stores)),
       outbox: { pending: backlog.pending, failed: backlog.failed },
     };
   }
 
-  tasks(filter: TaskSearch): Task[] {
-    return this.options.stores.tasks.search(filter);
+  /** Tasks with their outcome and time to recovery (store/task-outcomes.ts). */
+  tasks(filter: TaskSearch): TaskWithOutcome[] {
+    const { stores } = this.options;
+    return stores.tasks.search(filter, escalatedTaskIds(stores));
   }
 
   /** A task by id or unique id prefix with its timeline; undefined when unknown, UsageError when ambiguous. */
@@ -176,11 +189,13 @@ export class DashboardData {
     if (matches.length > 1) throw new UsageError(`"${id}" matches more than one task; give more of the id`);
     const task = matches[0];
     if (!task) return undefined;
+    const escalation = stores.escalations.forTask(task.id) ?? null;
+    const outcome: TaskOutcome = taskOutcome(task, escalation !== null);
     return {
-      task,
+      task: { ...task, outcome, recoveryMs: recoveryMs(task, outcome) },
       attempts: stores.attempts.forTask(task.id),
       verdicts: stores.verdicts.forTask(task.id),
-      escalation: stores.escalations.forTask(task.id) ?? null,
+      escalation,
       drift: task.evidence.drift ? describeDrift(task.evidence.drift, (ms) => new Date(ms).toISOString()) : [],
     };
   }
@@ -237,12 +252,14 @@ export class DashboardData {
     for (const service of config?.services ?? []) if (!service.discovered) byName.set(service.name, { name: service.name, state: 'healthy' });
     for (const { service, lastSeen } of stores.tasks.lastSeenByService()) byName.set(service, { name: service, state: 'healthy', lastSeen });
     for (const task of tracking) {
-      const entry = byName.get(task.service) ?? { name: task.service, state: 'healthy' };
-      const state = task.status === 'escalated' ? 'escalated' : 'failing';
+      const entry: ServiceState = byName.get(task.service) ?? { name: task.service, state: 'healthy' };
+      const state = task.status === 'escalated' ? 'escalated' : task.status === 'ignored' ? 'left_alone' : 'failing';
       // listTracking is oldest first: the newest task of the worst state wins.
       if (SEVERITY[state] >= SEVERITY[entry.state]) {
         entry.state = state;
         entry.openTask = { id: task.id, status: task.status, symptom: task.symptom };
+        if (state === 'left_alone') entry.note = leftAloneNote(task);
+        else delete entry.note;
       }
       byName.set(task.service, entry);
     }
@@ -257,4 +274,10 @@ export class DashboardData {
       return counted.get(day) ?? { day, total: 0, fixed: 0, escalated: 0 };
     });
   }
+}
+
+/** "left alone: the unit is disabled (operator intent)", from the unit file state recorded when it was detected. */
+export function leftAloneNote(task: Pick<Task, 'evidence'>): string {
+  const state = task.evidence.unit?.unitFileState;
+  return `left alone: ${state ? `the unit is ${state}` : 'the unit is disabled or masked'} (operator intent)`;
 }

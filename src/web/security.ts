@@ -13,6 +13,12 @@ declare module 'fastify' {
     public?: boolean;
     /** Allowed in read-only mode although it is not a GET: login and logout. */
     readOnlyAllowed?: boolean;
+    /** A credential of this route alone, accepted besides the dashboard's (the metrics scrape token). */
+    acceptsToken?: (request: FastifyRequest) => boolean;
+  }
+  interface FastifyRequest {
+    /** Who made the request, `token:<name>` (the token or the session's token); set once it authenticated. */
+    actor: string;
   }
 }
 
@@ -35,11 +41,17 @@ const SECURITY_HEADERS: Record<string, string> = {
 /** How a request authenticates: the right bearer token, a live session, no credential, or a wrong bearer token. */
 export type Authentication = 'token' | 'session' | 'none' | 'wrong';
 
+/** The outcome of authenticate, with the name of the token (or of the session's token) when it succeeded. */
+export interface AuthenticationResult {
+  kind: Authentication;
+  tokenName?: string;
+}
+
 export interface SecurityOptions {
   /** Whether a Host header names this server (see hostMatcher). */
   hostAllowed(host: string | undefined): boolean;
   /** A bearer token decides alone (a wrong one is never rescued by a cookie); without one, the session cookie. */
-  authenticate(request: FastifyRequest): Authentication;
+  authenticate(request: FastifyRequest): AuthenticationResult;
   /** Wrong tokens per client address; a locked-out address gets 429 unless it already holds a live session. */
   failures: AuthFailureLimiter;
   logger: Logger;
@@ -48,6 +60,7 @@ export interface SecurityOptions {
 
 /** Adds the guards as the first onRequest hook, so they run before every route, plugin and 404. */
 export function installSecurity(app: FastifyInstance, options: SecurityOptions): void {
+  if (!app.hasRequestDecorator('actor')) app.decorateRequest('actor', '');
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0]!;
     reply.headers(SECURITY_HEADERS);
@@ -61,13 +74,15 @@ export function installSecurity(app: FastifyInstance, options: SecurityOptions):
     }
     const config = request.routeOptions.config;
     if (!config?.public) {
-      const authentication = options.authenticate(request);
+      // A route's own token opens that route alone; anything else is judged as a dashboard credential.
+      const { kind: authentication, tokenName }: AuthenticationResult = config?.acceptsToken?.(request) ? { kind: 'token', tokenName: 'metrics' } : options.authenticate(request);
       // Even the right token is refused while locked out, or guessing could go on and tell a hit by the answer.
       if (authentication !== 'session' && options.failures.lockedFor(request.ip) > 0) return lockedOut(request, reply, options);
       if (authentication === 'wrong') countFailure(request, options, 'bearer token');
       if (authentication === 'wrong' || authentication === 'none') {
         return reply.code(401).send({ error: 'authentication required: send Authorization: Bearer <token> or log in with POST /api/login' });
       }
+      if (tokenName !== undefined) request.actor = `token:${tokenName}`;
     } else if (isLogin(request) && options.failures.lockedFor(request.ip) > 0) {
       return lockedOut(request, reply, options);
     }

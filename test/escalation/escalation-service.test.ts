@@ -103,7 +103,7 @@ describe('EscalationService', () => {
     }
     expect(stores.escalations.get(escalation.id)!.reminders).toBe(2);
     const other = service.escalate({ task: task('db'), reason: 'r', causeKey: null, hypotheses: [] });
-    service.acknowledge(other.id);
+    service.acknowledge(other.id, 'cli:root');
     clock.advance(2 * 3_600_000);
     service.observe(new Set());
     expect(stores.escalations.get(other.id)!.reminders).toBe(0);
@@ -112,21 +112,27 @@ describe('EscalationService', () => {
   it('learns a human fix so phase 1 tries it first, keeps the note, and refuses to resolve twice', async () => {
     const opened = task('web');
     const escalation = service.escalate({ task: opened, reason: 'r', causeKey: null, hypotheses: [] });
-    const resolved = await service.resolve(escalation.id, { fixes: ['remove_stale_file:path=/run/web/web.pid', 'restart_unit'], note: 'cleared a stale pid' });
-    expect(resolved).toMatchObject({ status: 'resolved', note: 'cleared a stale pid' });
+    const resolved = await service.resolve(escalation.id, {
+      fixes: ['remove_stale_file:path=/run/web/web.pid', 'restart_unit'],
+      note: 'cleared a stale pid',
+      actor: 'token:alice',
+    });
+    expect(resolved).toMatchObject({ status: 'resolved', note: 'cleared a stale pid', resolvedBy: 'token:alice' });
+    expect(stores.escalations.get(escalation.id)!.resolvedBy).toBe('token:alice');
     const [pattern] = stores.patterns.lookup('web', 'unit_failed:exit-code', clock.now());
     expect(pattern!.planKey).toBe('remove_stale_file(path=/run/web/web.pid) + restart_unit(unit=web.service)');
     expect(pattern!.confidence).toBeGreaterThanOrEqual(config.phases.quickFix.minConfidence);
     expect(stores.attempts.forTask(opened.id).at(-1)).toMatchObject({ source: 'human', phase: 4, outcome: 'success' });
-    await expect(service.resolve(escalation.id, { fixes: [] })).rejects.toThrow(UsageError);
-    expect(() => service.acknowledge(escalation.id)).toThrow(/already|only an open/);
+    await expect(service.resolve(escalation.id, { fixes: [], actor: 'cli:root' })).rejects.toThrow(UsageError);
+    expect(() => service.acknowledge(escalation.id, 'cli:root')).toThrow(/already|only an open/);
   });
 
   it('records a retry request once (only on an active escalation), and resolves when the daemon fixed the task, telling whoever was told', () => {
     const opened = task('web');
     const escalation = service.escalate({ task: opened, reason: 'r', causeKey: null, hypotheses: [] });
     clock.advance(1000);
-    const requested = service.requestRetry(escalation.id);
+    const requested = service.requestRetry(escalation.id, 'token:bob');
+    expect(stores.escalations.get(escalation.id)!.retryRequestedBy).toBe('token:bob');
     expect(stores.escalations.get(escalation.id)!.retryRequestedAt).toBe(requested.retryRequestedAt);
     expect(requested.retryRequestedAt).toBe(clock.now());
     service.retryTaken(stores.escalations.get(escalation.id)!);
@@ -136,19 +142,21 @@ describe('EscalationService', () => {
     expect(resolved).toMatchObject({
       status: 'auto_resolved',
       resolution: 'auto-resolved: the orchestrator finished the job: the program /usr/bin/web is back; start_unit(unit=web.service) verified',
+      resolvedBy: 'orchestrator',
+      retryRequestedBy: 'token:bob',
     });
     expect(stores.outbox.forDedupKey(`${escalation.id}:escalation.recovered`)).toHaveLength(1);
     expect(stores.tasks.get(opened.id)!.status).toBe('fixed');
-    expect(() => service.requestRetry(escalation.id)).toThrow(/is auto-resolved; only an open or acknowledged escalation can be retried/);
-    expect(() => service.requestRetry('nope')).toThrow(UsageError);
+    expect(() => service.requestRetry(escalation.id, 'cli:root')).toThrow(/is auto-resolved; only an open or acknowledged escalation can be retried/);
+    expect(() => service.requestRetry('nope', 'cli:root')).toThrow(UsageError);
     expect(service.taskFixed(opened.id, 'again')).toBeUndefined();
   });
 
   it('rejects an unknown id or an invalid fix and changes nothing', async () => {
     const escalation = service.escalate({ task: task('web'), reason: 'r', causeKey: null, hypotheses: [] });
-    await expect(service.resolve('nope', { fixes: [] })).rejects.toThrow(/no escalation with id "nope"/);
-    await expect(service.resolve(escalation.id, { fixes: ['rm_rf:path=/'] })).rejects.toThrow(/not a catalog action/);
-    await expect(service.resolve(escalation.id, { fixes: ['remove_stale_file:path=../../etc/passwd'] })).rejects.toThrow(UsageError);
+    await expect(service.resolve('nope', { fixes: [], actor: 'cli:root' })).rejects.toThrow(/no escalation with id "nope"/);
+    await expect(service.resolve(escalation.id, { fixes: ['rm_rf:path=/'], actor: 'cli:root' })).rejects.toThrow(/not a catalog action/);
+    await expect(service.resolve(escalation.id, { fixes: ['remove_stale_file:path=../../etc/passwd'], actor: 'cli:root' })).rejects.toThrow(UsageError);
     expect(stores.escalations.get(escalation.id)!.status).toBe('open');
     expect(stores.patterns.all(clock.now())).toHaveLength(0);
   });

@@ -51,7 +51,7 @@ describe('GET /api/overview', () => {
     expect(overview).toMatchObject({
       now: seeded.clock.now(),
       readOnly: false,
-      daemon: { running: true, paused: false, pausedSince: null, pauseReason: null, cycleIntervalMs: 300_000 },
+      daemon: { running: true, paused: false, pausedSince: null, pauseReason: null, pausedBy: null, cycleIntervalMs: 300_000 },
       lastCycle: null,
       counts: { openTasks: 1, openEscalations: 2, tasksLast24h: 3, fixedLast24h: 0 },
       funnel: { total: 4, phase1: 1, phase2: 0, phase3: 0, escalated: 2, pending: 1, recovered: 0 },
@@ -144,7 +144,8 @@ describe('GET /api/tasks', () => {
   it('lists tasks newest first with the CLI --json fields, filtered by service, phase, outcome, since and limit', async () => {
     const all = (await call(server, { method: 'GET', url: '/api/tasks' })).json();
     expect(all).toHaveLength(4);
-    expect(Object.keys(all[0]).sort()).toEqual(Object.keys(seeded.fixedTask).sort());
+    // The CLI's fields, and the outcome and time to recovery as store/task-outcomes.ts defines them.
+    expect(Object.keys(all[0]).sort()).toEqual([...Object.keys(seeded.fixedTask), 'outcome', 'recoveryMs'].sort());
     expect(await ids('?outcome=fixed')).toEqual(['web']);
     expect(await ids('?outcome=escalated')).toEqual(expect.arrayContaining(['db', 'queue']));
     expect(await ids('?outcome=open')).toEqual(['cache']);
@@ -239,7 +240,7 @@ describe('escalations', () => {
 describe('pause and resume', () => {
   it('turns the kill switch on with a reason and off again', async () => {
     const paused = await call(server, { method: 'POST', url: '/api/pause', payload: { reason: 'maintenance' } });
-    expect(paused.json()).toEqual({ paused: true, since: seeded.clock.now(), reason: 'maintenance' });
+    expect(paused.json()).toEqual({ paused: true, since: seeded.clock.now(), reason: 'maintenance', by: 'token:admin' });
     expect((await call(server, { method: 'GET', url: '/api/overview' })).json().daemon).toMatchObject({ paused: true, pauseReason: 'maintenance' });
     expect((await call(server, { method: 'GET', url: '/health', token: null })).json().paused).toBe(true);
     const resumed = await call(server, { method: 'POST', url: '/api/resume', headers: { 'content-type': 'application/json' } });
@@ -254,7 +255,7 @@ describe('GET /metrics', () => {
     const response = await call(server, { method: 'GET', url: '/metrics' });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
-    expect(response.body).toMatch(/^orchestrator_tasks\{status="fixed",fixed_by_phase="1"\} 1$/m);
+    expect(response.body).toMatch(/^orchestrator_tasks\{service="web",status="fixed",fixed_by_phase="1"\} 1$/m);
     expect(response.body).toMatch(/^orchestrator_escalations\{status="open"\} 2$/m);
     expect(response.body).toMatch(/^orchestrator_paused 0$/m);
     expect(response.body).toMatch(/^orchestrator_outbox_backlog\{status="pending"\} 0$/m);

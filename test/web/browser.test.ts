@@ -14,6 +14,7 @@ import type { Overview } from '../../src/web/dashboard-data.js';
 import type { Task } from '../../src/core/types.js';
 import { EscalationService } from '../../src/escalation/escalation-service.js';
 import { silentLogger } from '../../src/core/logger.js';
+import { escalatedTaskIds } from '../../src/store/task-outcomes.js';
 
 const SHOTS = 'browser';
 const DAY_MS = 86_400_000;
@@ -221,7 +222,7 @@ describeBrowser('the dashboard in Chromium', () => {
   it('tasks: the list and its filters by service, phase, outcome and time', async () => {
     const { page, problems } = await open('/tasks');
     const ids = () => page.locator('#tasks tbody tr').evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.id));
-    const search = (filter: Parameters<typeof seeded.stores.tasks.search>[0]) => seeded.stores.tasks.search(filter).map((task) => task.id);
+    const search = (filter: Parameters<typeof seeded.stores.tasks.search>[0]) => seeded.stores.tasks.search(filter, escalatedTaskIds(seeded.stores)).map((task) => task.id);
     expect(await ids()).toEqual(search({ limit: 200 }));
     await screenshot(page, SHOTS, 'desktop-tasks', { fullPage: false });
 
@@ -252,7 +253,7 @@ describeBrowser('the dashboard in Chromium', () => {
   });
 
   it("a task's page: its whole timeline — evidence, each phase, actions, verifications, verdicts and votes", async () => {
-    const task = seeded.stores.tasks.search({ outcome: 'fixed', phase: 3, limit: 1 })[0] as Task;
+    const task = seeded.stores.tasks.search({ outcome: 'fixed', phase: 3, limit: 1 }, escalatedTaskIds(seeded.stores))[0] as Task;
     expect(task).toBeDefined();
     const attempts = seeded.stores.attempts.forTask(task.id);
     const verdicts = seeded.stores.verdicts.forTask(task.id);
@@ -411,7 +412,7 @@ describeBrowser('the dashboard in Chromium', () => {
   it('a phone-sized screen: every page fits without sideways scrolling', async () => {
     const phone = await signedInContext(PHONE);
     try {
-      const task = seeded.stores.tasks.search({ outcome: 'fixed', phase: 3, limit: 1 })[0]!;
+      const task = seeded.stores.tasks.search({ outcome: 'fixed', phase: 3, limit: 1 }, escalatedTaskIds(seeded.stores))[0]!;
       for (const [name, hash] of [
         ['overview', '/'],
         ['escalations', '/escalations'],

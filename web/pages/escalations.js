@@ -79,7 +79,7 @@ function header(escalation) {
       'opened ',
       timeEl(escalation.createdAt),
       escalation.occurrences > 1 ? [' · ', h('strong', { class: 'tone-text-warn', text: `happened ${escalation.occurrences} times` })] : '',
-      escalation.acknowledgedAt ? [' · acknowledged ', timeEl(escalation.acknowledgedAt, { relativeOnly: true })] : '',
+      escalation.acknowledgedAt ? [' · acknowledged ', byWhom(escalation.acknowledgedBy, 'acknowledged-by'), timeEl(escalation.acknowledgedAt, { relativeOnly: true })] : '',
       ' · ',
       shortId(escalation.id),
     ),
@@ -219,7 +219,13 @@ function activeCard(escalation, ctx, highlight) {
             }),
             h('span', { class: 'hint', text: 'Tells others you are on it and stops the reminders.' }),
           )
-        : h('p', { class: 'hint' }, h('strong', { text: 'Acknowledged' }), ' — someone is on it. Resolve it once the service works again.'),
+        : h(
+            'p',
+            { class: 'hint' },
+            h('strong', { text: 'Acknowledged' }),
+            escalation.acknowledgedBy ? [' by ', h('span', { class: 'mono', text: escalation.acknowledgedBy })] : '',
+            ' — someone is on it. Resolve it once the service works again.',
+          ),
       h(
         'div',
         { class: 'ack-row' },
@@ -231,6 +237,17 @@ function activeCard(escalation, ctx, highlight) {
           dataset: { action: 'retry' },
           onclick: (event) => act(event.currentTarget, message, () => api.retry(escalation.id), ctx),
         }),
+        escalation.retryRequestedAt && escalation.retryRequestedBy
+          ? h(
+              'span',
+              { class: 'hint', dataset: { field: 'retry-requested-by' } },
+              'Requested by ',
+              h('span', { class: 'mono', text: escalation.retryRequestedBy }),
+              ' ',
+              timeEl(escalation.retryRequestedAt, { relativeOnly: true }),
+              '.',
+            )
+          : null,
         h('span', {
           class: 'hint',
           text: escalation.evidence?.block
@@ -266,6 +283,7 @@ function closedCard(escalation, highlight) {
       h('dd', {}, timeEl(escalation.resolvedAt), escalation.resolvedAt && escalation.createdAt ? ` after ${duration(escalation.resolvedAt - escalation.createdAt)}` : ''),
       h('dt', { text: 'Resolution' }),
       h('dd', { text: escalation.resolution ?? '—' }),
+      escalation.resolvedBy ? [h('dt', { text: 'Resolved by' }), h('dd', { class: 'mono', dataset: { field: 'resolved-by' }, text: escalation.resolvedBy })] : null,
       escalation.fixes?.length
         ? [
             h('dt', { text: 'Fixed with' }),
@@ -280,6 +298,11 @@ function closedCard(escalation, highlight) {
     ),
     h('p', { class: 'esc-link' }, h('a', { href: `#/tasks/${encodeURIComponent(escalation.taskId)}`, text: 'Timeline →' })),
   );
+}
+
+/** "by token:alice " before a time, when the record says who. */
+function byWhom(actor, field) {
+  return actor ? ['by ', h('strong', { class: 'mono', dataset: { field }, text: actor }), ' '] : '';
 }
 
 export function checkItem(check) {

@@ -3,7 +3,7 @@ import { api } from '../api.js';
 import { h, card, timeEl, duration, plural, percent, bar, pill, servicePill, serviceTone, phaseLabel, shortId } from '../dom.js';
 import { rateChart, recoveryChart } from '../charts.js';
 
-const STATE_ORDER = { escalated: 0, failing: 1, healthy: 2 };
+const STATE_ORDER = { escalated: 0, failing: 1, left_alone: 2, healthy: 3 };
 
 export async function render(ctx) {
   const overview = ctx.overview;
@@ -31,7 +31,7 @@ export async function render(ctx) {
         withClass(funnelCard(overview), 'order-6'),
       ),
       withClass(card('Auto-fix and escalation rate per day', { aside: h('span', { class: 'card-note', text: '14 days' }) }, rate.element), 'span-3', 'order-7'),
-      withClass(card('Time to recovery', { aside: h('span', { class: 'card-note', text: 'fixed tasks' }) }, recovery.element), 'span-3', 'order-8'),
+      withClass(card('Time to recovery', { aside: h('span', { class: 'card-note', text: 'fixed or recovered tasks' }) }, recovery.element), 'span-3', 'order-8'),
     ),
   );
   return {
@@ -50,10 +50,16 @@ function hero(overview) {
   const services = overview.services ?? [];
   const escalated = services.filter((s) => s.state === 'escalated');
   const failing = services.filter((s) => s.state === 'failing');
+  const leftAlone = services.filter((s) => s.state === 'left_alone');
   const openEscalations = overview.counts?.openEscalations ?? 0;
   const daemon = overview.daemon ?? {};
   let tone = 'ok';
   let headline = services.length === 0 ? 'No services configured' : `All ${plural(services.length, 'service')} healthy`;
+  // Down on purpose (the unit is disabled or masked): said so, not "being fixed", and not "healthy" either.
+  if (leftAlone.length > 0) {
+    tone = 'warn';
+    headline = `${plural(leftAlone.length, 'service')} down and left alone (operator intent)`;
+  }
   if (failing.length > 0) {
     tone = 'warn';
     headline = `${plural(failing.length, 'service')} failing — ${daemon.paused ? 'automatic fixing is paused' : 'the orchestrator is on it'}`;
@@ -130,6 +136,7 @@ function servicesCard(overview) {
           { class: 'service-detail' },
           service.openTask
             ? [
+                service.note ? h('span', { class: 'service-note', text: `${service.note} · ` }) : null,
                 h(
                   'a',
                   { href: `#/tasks/${encodeURIComponent(service.openTask.id)}`, class: 'service-task' },
@@ -188,6 +195,7 @@ function killSwitchCard(overview, ctx) {
     h('span', { class: 'pill-glyph', 'aria-hidden': 'true', text: paused ? '❚❚' : '▶' }),
     paused ? h('strong', { text: 'Paused' }) : h('strong', { text: 'Fixing automatically' }),
     paused && daemon.pausedSince ? [' since ', timeEl(daemon.pausedSince)] : '',
+    paused && daemon.pausedBy ? [' by ', h('span', { class: 'mono', dataset: { field: 'paused-by' }, text: daemon.pausedBy })] : '',
   );
   const reason = paused && daemon.pauseReason ? h('p', { class: 'kill-reason' }, 'Reason: ', h('q', { text: daemon.pauseReason })) : null;
   const message = h('p', { class: 'form-error', role: 'alert', hidden: true });
@@ -308,10 +316,12 @@ function funnelCard(overview) {
     [`Fixed by ${phaseLabel(3)}`, funnel.phase3, 'ok', '#/tasks?phase=3&outcome=fixed'],
     ['Escalated to a person', funnel.escalated, 'bad', '#/tasks?outcome=escalated'],
     ['Recovered on its own', funnel.recovered, 'info', '#/tasks?outcome=recovered'],
-    ['Still being worked on', funnel.pending, 'warn', '#/tasks?outcome=open'],
+    ['Still being worked on', funnel.pending, 'warn', '#/tasks?outcome=pending'],
+    ['Left alone (operator intent)', funnel.ignored, 'idle', '#/tasks?outcome=ignored'],
   ];
   return card(
     'Where tasks ended',
+    // The same definitions and numbers as `orchestrator stats` (README: What the numbers mean).
     { aside: h('span', { class: 'card-note', text: plural(total, 'task') }) },
     h(
       'ul',

@@ -75,7 +75,8 @@ function summary(task, attempts) {
     ['Detected', timeEl(task.detectedAt)],
     ['Last seen', timeEl(task.lastSeen)],
     ['Closed', task.closedAt ? timeEl(task.closedAt) : h('span', { class: 'muted', text: 'still open' })],
-    ['Time to recovery', task.durationMs !== null && task.durationMs !== undefined ? duration(task.durationMs) : '—'],
+    // Only a task that ended healthy (fixed or recovered) has one; an escalated or open task does not.
+    ['Time to recovery', task.recoveryMs !== null && task.recoveryMs !== undefined ? duration(task.recoveryMs) : '—'],
     ['Fixed by', task.fixSuccessful && task.fixedByPhase ? phaseLabel(task.fixedByPhase) : task.fixSuccessful ? 'yes' : 'not fixed by the orchestrator'],
     ['Attempts', String(attempts.length)],
     ['Unit', task.unit ? h('code', { text: task.unit }) : '—'],

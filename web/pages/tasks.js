@@ -12,11 +12,11 @@ const WINDOWS = [
 const WINDOW_MS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
 const OUTCOMES = [
   ['', 'Any outcome'],
-  ['open', 'Open / being fixed'],
-  ['fixed', 'Fixed'],
-  ['escalated', 'Escalated'],
-  ['recovered', 'Recovered'],
-  ['ignored', 'Ignored'],
+  ['pending', 'Open / being fixed'],
+  ['fixed', 'Fixed (phase 1–3)'],
+  ['escalated', 'Escalated to a person'],
+  ['recovered', 'Recovered on its own'],
+  ['ignored', 'Left alone (operator intent)'],
 ];
 const PHASES = [
   ['', 'Any phase'],
@@ -31,7 +31,8 @@ export async function render(ctx) {
   const filter = {
     service: ctx.query.get('service') ?? '',
     phase: ctx.query.get('phase') ?? '',
-    outcome: ctx.query.get('outcome') ?? '',
+    // 'open' is the older name of pending.
+    outcome: ctx.query.get('outcome') === 'open' ? 'pending' : (ctx.query.get('outcome') ?? ''),
     since: ctx.query.get('since') ?? '',
   };
   const request = { service: filter.service, phase: filter.phase, outcome: filter.outcome, limit: LIMIT };
@@ -108,7 +109,7 @@ function table(tasks) {
       h(
         'tr',
         {},
-        ['Detected', 'Service', 'Problem', 'Status', 'Phase', 'Took'].map((title) => h('th', { scope: 'col', text: title })),
+        ['Detected', 'Service', 'Problem', 'Status', 'Phase', 'Recovered in'].map((title) => h('th', { scope: 'col', text: title })),
       ),
     ),
     h(
@@ -131,8 +132,11 @@ function table(tasks) {
           h('td', { class: 'cell-phase', dataset: { label: 'Phase' } }, phaseLabel(task.fixedByPhase ?? task.phase)),
           h(
             'td',
-            { class: 'cell-took', dataset: { label: 'Took' } },
-            task.durationMs !== null && task.durationMs !== undefined ? duration(task.durationMs) : h('span', { class: 'muted', text: 'ongoing' }),
+            { class: 'cell-took', dataset: { label: 'Recovered in' } },
+            // Time to recovery only for a task that ended healthy (README: What the numbers mean).
+            task.recoveryMs !== null && task.recoveryMs !== undefined
+              ? duration(task.recoveryMs)
+              : h('span', { class: 'muted', text: task.outcome === 'pending' ? 'ongoing' : task.outcome === 'escalated' ? 'escalated' : '—' }),
           ),
         );
       }),

@@ -1,6 +1,6 @@
 /** `orchestrator pause|resume`: the persisted kill switch. Detection and alerting continue while paused. */
 import type { Command } from 'commander';
-import { configFor, globalOptions, output } from '../context.js';
+import { cliActor, configFor, globalOptions, output } from '../context.js';
 import { openStores } from '../../store/stores.js';
 
 export function registerControl(program: Command): void {
@@ -22,7 +22,7 @@ function setPause(command: Command, paused: boolean, options: { reason?: string;
   const config = configFor(globalOptions(command));
   const stores = openStores(config.dataDir);
   try {
-    stores.state.setPause(paused, Date.now(), options.reason);
+    stores.state.setPause(paused, Date.now(), options.reason, cliActor());
     output(options.json, stores.state.pause(), () =>
       paused ? 'Paused: no actions will be taken; detection continues. Undo with "orchestrator resume".' : 'Resumed: actions are allowed again.',
     );

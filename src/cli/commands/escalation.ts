@@ -1,13 +1,27 @@
 /** `orchestrator escalation ack|resolve|retry ID`: a human takes over, and tells what fixed it (which is learned). */
 import type { Command } from 'commander';
-import { configFor, globalOptions, output, storesFor } from '../context.js';
+import { cliActor, configFor, globalOptions, output, storesFor, withStores } from '../context.js';
 import { createEscalationService, realAdapters } from '../../main.js';
 import { systemClock } from '../../runtime/clock.js';
 import { silentLogger } from '../../core/logger.js';
 import type { Escalation } from '../../store/escalation-repository.js';
+import { UsageError } from '../../core/errors.js';
+import { when } from '../table.js';
 
 export function registerEscalation(program: Command): void {
-  const escalation = program.command('escalation').description('acknowledge, resolve or retry an escalation');
+  const escalation = program.command('escalation').description('show, acknowledge, resolve or retry an escalation');
+  escalation
+    .command('show')
+    .description('one escalation: its state, who acknowledged, resolved or retried it, and when')
+    .argument('<id>', 'escalation id')
+    .option('--json', 'print JSON')
+    .action((id: string, options: { json?: boolean }, command: Command) =>
+      withStores(configFor(globalOptions(command)), (stores) => {
+        const found = stores.escalations.get(id);
+        if (!found) throw new UsageError(`no escalation with id "${id}" (see orchestrator escalations)`);
+        output(options.json, found, () => formatEscalation(found));
+      }),
+    );
   escalation
     .command('ack')
     .description('acknowledge: you are on it (stops reminders)')
@@ -15,7 +29,7 @@ export function registerEscalation(program: Command): void {
     .option('--json', 'print JSON')
     .action((id: string, options: { json?: boolean }, command: Command) =>
       withService(command, (service) => {
-        const acknowledged = service.acknowledge(id);
+        const acknowledged = service.acknowledge(id, cliActor());
         output(options.json, acknowledged, () => `Escalation ${acknowledged.id} (${acknowledged.service}) acknowledged.`);
       }),
     );
@@ -28,7 +42,7 @@ export function registerEscalation(program: Command): void {
     .option('--json', 'print JSON')
     .action((id: string, options: { fix?: string[]; note?: string; json?: boolean }, command: Command) =>
       withService(command, async (service) => {
-        const resolved = await service.resolve(id, { fixes: options.fix ?? [], note: options.note });
+        const resolved = await service.resolve(id, { fixes: options.fix ?? [], note: options.note, actor: cliActor() });
         output(options.json, resolved, () => describeResolution(resolved));
       }),
     );
@@ -39,7 +53,7 @@ export function registerEscalation(program: Command): void {
     .option('--json', 'print JSON')
     .action((id: string, options: { json?: boolean }, command: Command) =>
       withService(command, (service) => {
-        const requested = service.requestRetry(id);
+        const requested = service.requestRetry(id, cliActor());
         output(
           options.json,
           requested,
@@ -61,6 +75,28 @@ async function withService(command: Command, work: (service: ReturnType<typeof c
     await adapter.close?.();
     stores.close();
   }
+}
+
+/** One escalation for `escalation show`: its state and who did what to it, when. */
+function formatEscalation(escalation: Escalation): string {
+  const by = (actor: string | null | undefined) => (actor ? ` by ${actor}` : '');
+  const lines = [
+    `Escalation ${escalation.id}: ${escalation.service} — ${escalation.symptom} (${escalation.status.replace('_', '-')})`,
+    `  Opened:        ${when(escalation.createdAt)}${escalation.occurrences > 1 ? `   happened ${escalation.occurrences} times` : ''}`,
+    `  Acknowledged:  ${escalation.acknowledgedAt === null ? '-' : `${when(escalation.acknowledgedAt)}${by(escalation.acknowledgedBy)}`}`,
+    `  Retry asked:   ${escalation.retryRequestedBy ? `by ${escalation.retryRequestedBy}${escalation.retryRequestedAt ? ` at ${when(escalation.retryRequestedAt)} (waiting for the daemon)` : ''}` : '-'}`,
+    `  Resolved:      ${escalation.resolvedAt === null ? '-' : `${when(escalation.resolvedAt)}${by(escalation.resolvedBy)}`}`,
+  ];
+  if (escalation.grouped.length > 0) lines.push(`  Also affects:  ${escalation.grouped.join(', ')}`);
+  if (escalation.resolution) lines.push(`  Resolution:    ${escalation.resolution}`);
+  if (escalation.note) lines.push(`  Note:          ${escalation.note}`);
+  lines.push(
+    `  Task:          ${escalation.taskId} (orchestrator task ${escalation.taskId})`,
+    '',
+    'Why it reached a human',
+    ...escalation.reason.split('\n').map((line) => `  ${line}`),
+  );
+  return lines.join('\n');
 }
 
 function describeResolution(escalation: Escalation): string {

@@ -1,10 +1,11 @@
 /** `orchestrator install|uninstall [--dry-run]`: run the orchestrator as a hardened systemd service. */
 import type { Command } from 'commander';
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { globalOptions, output, EXIT } from '../context.js';
-import { installSteps, uninstallSteps, type InstallStep } from '../../deploy/installer.js';
-import { defaultDataDir, loadConfig } from '../../config/load.js';
+import { EXAMPLE_CONFIG, installSteps, performFileStep, uninstallSteps, type InstallStep } from '../../deploy/installer.js';
+import { defaultDataDir, loadConfig, parseConfigText } from '../../config/load.js';
+import type { CompiledConfig } from '../../config/compiled.js';
 import { ProcessCommandRunner } from '../../runtime/command-runner.js';
 import { OrchestratorError } from '../../core/errors.js';
 
@@ -27,7 +28,7 @@ export function registerInstall(program: Command): void {
     .action(async (options: DeployOptions & { start: boolean }, command: Command) => {
       const dataDir = globalOptions(command).dataDir ?? defaultDataDir();
       const configFile = path.join(options.configDir, 'config.yaml');
-      const config = existsSync(configFile) ? loadConfig({ path: configFile }) : undefined;
+      const config = existsSync(configFile) ? loadConfig({ path: configFile }) : exampleConfig(configFile);
       await carryOut(installSteps({ unitDir: options.unitDir, configDir: options.configDir, dataDir, start: options.start, config }), options);
     });
 
@@ -45,6 +46,15 @@ export function registerInstall(program: Command): void {
     });
 }
 
+/** The example install writes when there is no configuration yet: its paths and secrets are the ones to prepare. */
+function exampleConfig(configFile: string): CompiledConfig | undefined {
+  try {
+    return parseConfigText(readFileSync(EXAMPLE_CONFIG, 'utf8'), configFile);
+  } catch {
+    return undefined;
+  }
+}
+
 async function carryOut(steps: InstallStep[], options: { dryRun?: boolean; json?: boolean }): Promise<void> {
   if (options.dryRun) {
     output(
@@ -59,18 +69,9 @@ async function carryOut(steps: InstallStep[], options: { dryRun?: boolean; json?
   for (const step of steps) {
     switch (step.kind) {
       case 'mkdir':
-        mkdirSync(step.path, { recursive: true, mode: step.mode });
-        chmodSync(step.path, step.mode);
-        break;
       case 'write':
-        if (!(step.onlyIfMissing && existsSync(step.path))) {
-          mkdirSync(path.dirname(step.path), { recursive: true });
-          writeFileSync(step.path, step.content, { mode: step.mode });
-          chmodSync(step.path, step.mode);
-        }
-        break;
       case 'remove':
-        rmSync(step.path, { recursive: true, force: true });
+        performFileStep(step);
         break;
       case 'run': {
         const result = await runner.run(step.argv, { timeoutMs: 120_000 });

@@ -7,6 +7,7 @@ import { formatEscalations, formatPatterns, formatStats, formatTask, formatTaskL
 import { isLockHeld } from '../../runtime/instance-lock.js';
 import { when } from '../table.js';
 import { ESCALATION_STATUSES, type EscalationStatus } from '../../store/escalation-repository.js';
+import { outcomeCounts } from '../../store/task-outcomes.js';
 
 export function registerReports(program: Command): void {
   program
@@ -25,6 +26,7 @@ export function registerReports(program: Command): void {
           config: config.source,
           paused: pause.paused,
           pausedSince: pause.paused ? (pause.since ?? null) : null,
+          pausedBy: pause.paused ? (pause.by ?? null) : null,
           lastCycle,
           watching: stores.state.watching() ?? null,
           openTasks: tracking.filter((task) => task.status === 'open' || task.status === 'running').length,
@@ -38,7 +40,7 @@ export function registerReports(program: Command): void {
           [
             `Daemon:          ${status.running ? 'running' : 'not running'} (data ${status.dataDir})`,
             `Configuration:   ${status.config}`,
-            `Kill switch:     ${status.paused ? `PAUSED since ${when(status.pausedSince)} (no actions; detection continues)` : 'off (actions allowed)'}`,
+            `Kill switch:     ${status.paused ? `PAUSED since ${when(status.pausedSince)}${status.pausedBy ? ` by ${status.pausedBy}` : ''} (no actions; detection continues)` : 'off (actions allowed)'}`,
             `Watching:        ${status.watching ? `${status.running ? '' : 'when it last ran: '}${status.watching.how} (since ${when(status.watching.since)})` : 'not recorded yet'}`,
             `Last full cycle: ${lastCycle ? `${when(lastCycle.startedAt)}: ${lastCycle.issuesDetected} issue(s), ${lastCycle.tasksCreated} created, ${lastCycle.fixes} fixed, ${lastCycle.escalations} escalated in ${(lastCycle.durationMs / 1000).toFixed(2)}s` : 'none yet'}`,
             `Tasks:           ${status.openTasks} in progress, ${status.escalatedTasks} escalated, ${status.ignoredTasks} left alone`,
@@ -54,13 +56,13 @@ export function registerReports(program: Command): void {
 
   program
     .command('stats')
-    .description('totals, fixes by phase, escalations and fix rate')
+    .description('tasks by outcome (fixed by phase, escalated, recovered by itself, left alone, pending), fix rate, median time to recovery')
     .option('--days <n>', 'how many days back', positiveInteger('--days'), 7)
     .option('--json', 'print JSON')
     .action((options: { days: number; json?: boolean }, command: Command) => {
       withStores(configFor(globalOptions(command)), (stores) => {
         const since = Date.now() - options.days * 86_400_000;
-        const stats = stores.tasks.stats(since);
+        const stats = outcomeCounts(stores, since);
         const shadow = stores.attempts.shadowAccuracy(since);
         output(options.json, { days: options.days, ...stats, fixRate: stats.total ? stats.fixed / stats.total : null, shadow }, () => formatStats(stats, options.days, shadow));
       });

@@ -60,7 +60,7 @@ export function registerRun(program: Command): void {
         const lifecycle = new DaemonLifecycle({ logger, notifier, deadlineMs: SHUTDOWN_DEADLINE_MS, exit: (code) => process.exit(code) });
         // The dashboard is a window on the daemon: when it cannot listen, healing goes on and the log says why.
         const web: WebServer | undefined = serveWeb
-          ? await startDashboard({ config, stores, logger, readOnly: false, metrics, escalations: daemon.escalations }).catch((error: Error) => {
+          ? await startDashboard({ config, stores, logger, readOnly: false, metrics, escalations: daemon.escalations, alerts: daemon.alerts, silences: daemon.silences }).catch((error: Error) => {
               logger.error({ error: error.message }, 'dashboard not started');
               return undefined;
             })

@@ -1,4 +1,5 @@
 /** What the route modules share: their dependencies, input validation and HTTP errors. */
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod/v4';
 import type { CompiledConfig } from '../../config/compiled.js';
 import type { Clock } from '../../core/ports.js';
@@ -7,8 +8,10 @@ import type { Stores } from '../../store/stores.js';
 import type { EscalationService } from '../../escalation/escalation-service.js';
 import type { DashboardData } from '../dashboard-data.js';
 import type { PrometheusMetrics } from '../metrics.js';
-import type { SessionStore } from '../auth.js';
+import type { AccessControl } from '../access-control.js';
 import type { ChangeWatcher } from '../change-watcher.js';
+import type { AuthFailureLimiter } from '../auth-failures.js';
+import type { Silences } from '../../control/silences.js';
 
 /** Everything a route needs, built once by createWebServer. */
 export interface WebContext {
@@ -17,12 +20,16 @@ export interface WebContext {
   data: DashboardData;
   clock: Clock;
   logger: Logger;
-  token: string;
-  sessions: SessionStore;
+  /** Named tokens and login sessions (in escalations.db). */
+  access: AccessControl;
   metrics: PrometheusMetrics;
   watcher: ChangeWatcher;
   /** Phase 4's service for ack and resolve (created on first use). */
   escalations(): EscalationService;
+  /** Wrong credentials per client address (the dashboard's tokens and the Alertmanager receiver's). */
+  failures: AuthFailureLimiter;
+  /** Silences and maintenance windows. */
+  silences: Silences;
 }
 
 /** An error Fastify answers with its status code; the error handler turns it into `{ error }`. */
@@ -45,7 +52,7 @@ export function withoutEmpty(query: unknown): Record<string, unknown> {
 /** `:id` path parameters: ids are short; anything else cannot exist. */
 export const idParams = z.object({ id: z.string().min(1).max(100) });
 
-/** Who made a request, for the record of every change ("dashboard" until named tokens say more). */
-export function actorOf(_request: unknown): string {
-  return 'dashboard';
+/** Who made a request, for the record of every change: `token:<name>` of the token or session it authenticated with. */
+export function actorOf(request: FastifyRequest): string {
+  return request.actor || 'dashboard';
 }

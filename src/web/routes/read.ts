@@ -1,11 +1,12 @@
 /** The read side of the API: health, overview, tasks, one task, escalations, patterns and the Prometheus metrics. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod/v4';
-import { TASK_OUTCOMES } from '../../store/task-repository.js';
+import { TASK_OUTCOMES } from '../../store/task-outcomes.js';
 import { ESCALATION_STATUSES } from '../../store/escalation-repository.js';
 import type { Phase } from '../../core/types.js';
 import { catalogListing, fixTemplate } from '../../actions/catalog-listing.js';
 import { httpError, idParams, parse, withoutEmpty, type WebContext } from './common.js';
+import { metricsTokenCheck } from '../metrics-token.js';
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/i;
 const isoTime = z
@@ -15,7 +16,8 @@ const isoTime = z
 const tasksQuery = z.object({
   service: z.string().min(1).max(200).optional(),
   phase: z.coerce.number().int().min(1).max(4).optional(),
-  outcome: z.enum(TASK_OUTCOMES).optional(),
+  // 'open' is the older name of pending (links in bookmarks and notifications).
+  outcome: z.preprocess((value) => (value === 'open' ? 'pending' : value), z.enum(TASK_OUTCOMES).optional()),
   since: isoTime.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
@@ -25,9 +27,13 @@ const escalationsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 
-/** Registers the GET endpoints; all but /health (and /metrics when metricsPublic) need authentication. */
+/**
+ * Registers the GET endpoints; all but /health (and /metrics when metricsPublic) need authentication; /metrics
+ * also opens to the metrics token (web.metricsTokenEnv / metricsTokenFile).
+ */
 export function registerReadRoutes(app: FastifyInstance, context: WebContext): void {
-  const { data, clock, metrics, config } = context;
+  const { data, clock, metrics, config, logger } = context;
+  const metricsToken = metricsTokenCheck(config.web, logger);
 
   app.get('/health', { config: { public: true } }, async () => data.health());
 
@@ -65,7 +71,7 @@ export function registerReadRoutes(app: FastifyInstance, context: WebContext): v
       .map((entry) => ({ ...entry, fix: fixTemplate(entry) })),
   );
 
-  app.get('/metrics', { config: { public: config.web.metricsPublic } }, async (_request, reply) => {
+  app.get('/metrics', { config: { public: config.web.metricsPublic, acceptsToken: metricsToken } }, async (_request, reply) => {
     const { contentType, body } = await metrics.render();
     return reply.type(contentType).send(body);
   });

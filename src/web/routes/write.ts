@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod/v4';
-import { httpError, idParams, parse, type WebContext } from './common.js';
+import { actorOf, httpError, idParams, parse, type WebContext } from './common.js';
 
 const resolveBody = z
   .object({
@@ -27,41 +27,46 @@ export function registerWriteRoutes(app: FastifyInstance, context: WebContext): 
 
   app.post('/api/escalations/:id/ack', async (request) => {
     const id = existing(request);
-    const acknowledged = context.escalations().acknowledge(id);
-    logger.info({ escalation: id, service: acknowledged.service, from: request.ip }, 'escalation acknowledged from the dashboard');
+    const actor = actorOf(request);
+    const acknowledged = context.escalations().acknowledge(id, actor);
+    logger.info({ escalation: id, service: acknowledged.service, from: request.ip, by: actor }, `escalation acknowledged from the dashboard by ${actor}`);
     return acknowledged;
   });
 
   app.post('/api/escalations/:id/resolve', async (request) => {
     const id = existing(request);
     const body = parse(resolveBody, request.body);
-    const resolved = await context.escalations().resolve(id, { fixes: body.fixes ?? [], note: body.note });
-    logger.info({ escalation: id, service: resolved.service, fixes: body.fixes ?? [], from: request.ip }, 'escalation resolved from the dashboard');
+    const actor = actorOf(request);
+    const resolved = await context.escalations().resolve(id, { fixes: body.fixes ?? [], note: body.note, actor });
+    logger.info({ escalation: id, service: resolved.service, fixes: body.fixes ?? [], from: request.ip, by: actor }, `escalation resolved from the dashboard by ${actor}`);
     return resolved;
   });
 
   app.post('/api/escalations/:id/retry', async (request) => {
     const id = existing(request);
-    const requested = context.escalations().requestRetry(id);
-    logger.info({ escalation: id, service: requested.service, from: request.ip }, 'escalation retry requested from the dashboard');
+    const actor = actorOf(request);
+    const requested = context.escalations().requestRetry(id, actor);
+    logger.info({ escalation: id, service: requested.service, from: request.ip, by: actor }, `escalation retry requested from the dashboard by ${actor}`);
     return requested;
   });
 
   app.post('/api/pause', async (request) => {
     const body = parse(pauseBody, request.body);
-    stores.state.setPause(true, clock.now(), body.reason);
-    logger.warn({ reason: body.reason, from: request.ip }, 'kill switch turned on from the dashboard: no actions will be taken');
+    const actor = actorOf(request);
+    stores.state.setPause(true, clock.now(), body.reason, actor);
+    logger.warn({ reason: body.reason, from: request.ip, by: actor }, `kill switch turned on from the dashboard by ${actor}: no actions will be taken`);
     return pauseState(context);
   });
 
   app.post('/api/resume', async (request) => {
-    stores.state.setPause(false, clock.now());
-    logger.info({ from: request.ip }, 'kill switch turned off from the dashboard: actions are allowed again');
+    const actor = actorOf(request);
+    stores.state.setPause(false, clock.now(), undefined, actor);
+    logger.info({ from: request.ip, by: actor }, `kill switch turned off from the dashboard by ${actor}: actions are allowed again`);
     return pauseState(context);
   });
 }
 
-function pauseState({ stores }: WebContext): { paused: boolean; since: number | null; reason: string | null } {
+function pauseState({ stores }: WebContext): { paused: boolean; since: number | null; reason: string | null; by: string | null } {
   const pause = stores.state.pause();
-  return { paused: pause.paused, since: pause.since ?? null, reason: pause.reason ?? null };
+  return { paused: pause.paused, since: pause.since ?? null, reason: pause.reason ?? null, by: pause.by ?? null };
 }
