@@ -99,7 +99,8 @@ export class AlertIntake {
       const result = record('resolved', taskId);
       if (taskId && sink) {
         const task = stores.tasks.get(taskId);
-        if (task && task.status === 'fixed' && previous?.status === 'firing') logger.info({ task: taskId, alert: alertname, service: service.name }, `Alertmanager confirms the fix: ${alertname} resolved`);
+        if (task && task.status === 'fixed' && previous?.status === 'firing')
+          logger.info({ task: taskId, alert: alertname, service: service.name }, `Alertmanager confirms the fix: ${alertname} resolved`);
         sink.alertResolved(taskId);
       }
       return result;

@@ -9,11 +9,12 @@ export const MAX_ALERTS = 1000;
 /** A grouped payload of many alerts is larger than a dashboard request: its route allows this much. */
 export const MAX_PAYLOAD_BYTES = 1024 * 1024;
 
-const labelSet = z
-  .record(z.string().max(256), z.string().max(4096))
-  .refine((labels) => Object.keys(labels).length <= 64, { error: 'at most 64 labels or annotations' });
+const labelSet = z.record(z.string().max(256), z.string().max(4096)).refine((labels) => Object.keys(labels).length <= 64, { error: 'at most 64 labels or annotations' });
 
-const time = z.string().max(64).refine((text) => !Number.isNaN(Date.parse(text)), { error: 'expected an RFC 3339 time' });
+const time = z
+  .string()
+  .max(64)
+  .refine((text) => !Number.isNaN(Date.parse(text)), { error: 'expected an RFC 3339 time' });
 
 const alertSchema = z.object({
   status: z.enum(['firing', 'resolved'], { error: 'expected firing or resolved' }),

@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { userInfo } from 'node:os';
+import { applyEnvironmentFile, environmentFileFor, type EnvironmentFileState } from '../config/environment-file.js';
+import { missingSecrets, secretVariables, type SecretProblem } from '../config/secrets.js';
 
 /** Exit codes: 2 for a usage or configuration error, 3 when `status` finds no daemon running (as systemctl status). */
 export const EXIT = { ok: 0, failure: 1, usage: 2, notRunning: 3 } as const;
@@ -23,11 +25,26 @@ export function globalOptions(command: Command): GlobalOptions {
 /**
  * Loads the configuration; --data-dir overrides the configured data directory. The override is resolved to an
  * absolute path and held to the same rule as the configured one: never in a system tree such as /proc or /etc.
+ * The secrets it names are read from its environment file too (those the environment does not set).
  */
 export function configFor(options: GlobalOptions): CompiledConfig {
   const dataDir = options.dataDir === undefined ? undefined : dataDirOverride(options.dataDir);
   const config = loadConfig({ path: options.config });
+  loadEnvironmentFile(config);
   return dataDir ? { ...config, dataDir } : config;
+}
+
+/**
+ * Reads the secret variables the configuration names from the environment file the unit loads (EnvironmentFile=),
+ * so that the command sees what the service sees: only those unset here, or every one with `override`.
+ */
+export function loadEnvironmentFile(config: CompiledConfig, override = false): EnvironmentFileState {
+  return applyEnvironmentFile(environmentFileFor(config.source), secretVariables(config), process.env, { override });
+}
+
+/** The configuration's secret variables that are unset in this process (after its environment file was read). */
+export function secretProblemsFor(config: CompiledConfig, state: EnvironmentFileState = loadEnvironmentFile(config)): SecretProblem[] {
+  return missingSecrets(config, { env: process.env, environmentFile: environmentFileFor(config.source), environmentFileReadable: state !== 'unreadable' });
 }
 
 /** The absolute data directory named by --data-dir, or a UsageError saying why it cannot be one. */

@@ -73,7 +73,13 @@ export class Silences {
       if (!matchesAll(window.matchers, labels)) continue;
       const until = windowEndAt(window.window, at);
       if (until !== undefined)
-        holding.push({ id: `maintenance:${window.name}`, kind: 'maintenance', author: 'config', comment: window.comment || `maintenance window ${describeWindow(window.window)}`, until });
+        holding.push({
+          id: `maintenance:${window.name}`,
+          kind: 'maintenance',
+          author: 'config',
+          comment: window.comment || `maintenance window ${describeWindow(window.window)}`,
+          until,
+        });
     }
     return holding;
   }
@@ -96,7 +102,7 @@ export class Silences {
     if (!Number.isFinite(request.endsAt) || !Number.isFinite(startsAt)) throw new UsageError('a silence needs a valid start and end time');
     if (request.endsAt <= now) throw new UsageError('the silence would end in the past: give a duration such as 2h or a later end time');
     if (request.endsAt <= startsAt) throw new UsageError('the silence ends before it starts');
-    if (request.endsAt - now > MAX_SILENCE_MS) throw new UsageError('a silence lasts at most a year; for longer, switch the service\'s autonomy off or use a maintenance window');
+    if (request.endsAt - now > MAX_SILENCE_MS) throw new UsageError("a silence lasts at most a year; for longer, switch the service's autonomy off or use a maintenance window");
     const author = request.author.trim();
     if (author === '' || author.length > 128) throw new UsageError('a silence needs an author of at most 128 characters');
     const comment = request.comment.trim();

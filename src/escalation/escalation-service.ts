@@ -132,11 +132,16 @@ export class EscalationService {
    * A configured service is down and left alone (its unit is disabled or masked: operator intent): whoever gets
    * escalations is told once per task ("<service> is down, left alone because the unit is disabled"), so a
    * service someone expects to run is not down unnoticed. Nothing is escalated: there is nothing to resolve.
-   * Returns the notifications queued (0 without channels, for a discovered unit, or when already told).
+   * Returns the notifications queued (0 without channels, for a discovered unit, while silenced, or when already told).
    */
   leftAlone(task: Task): number {
-    const { stores, config, clock, host, channels, logger } = this.dependencies;
+    const { stores, config, clock, host, channels, logger, silenced } = this.dependencies;
     if (channels.length === 0 || !config.services.some((service) => service.name === task.service && !service.discovered)) return 0;
+    const silence = silenced?.(task.service);
+    if (silence) {
+      logger.info({ task: task.id, service: task.service, silence: silence.id }, `service.left_alone not sent: ${task.service} is silenced (${silence.id})`);
+      return 0;
+    }
     const now = clock.now();
     const queued = stores.outbox.enqueue(buildLeftAloneNotification(task, { at: now, host, dashboardUrl: config.notify.dashboardUrl }), channels, now);
     if (queued > 0) logger.info({ task: task.id, service: task.service }, `told ${channels.join(', ')}: ${task.service} is down and left alone (operator intent)`);

@@ -43,23 +43,25 @@ export function createNotifiers(config: CompiledConfig['notify'], options: Creat
 
 /**
  * Reads a secret from the environment variable, else the file (trailing newline dropped). Errors name the
- * variable or file, never the value.
+ * variable or file, never the value. A missing secret is permanent: retrying the same delivery cannot make it
+ * appear (it needs the environment file and a reload), so the notification fails at once instead of eight times.
  */
 export function readSecret(what: string, envName: string | undefined, file: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const missing = (message: string) => new NotifyError(`${what}: ${message}`, { retryable: false });
   if (envName) {
     const value = env[envName];
     if (value) return value;
-    if (!file) throw new NotifyError(`${what}: environment variable ${envName} is not set or empty`);
+    if (!file) throw missing(`environment variable ${envName} is not set or empty`);
   }
-  if (!file) throw new NotifyError(`${what}: neither an environment variable nor a file is configured`);
+  if (!file) throw missing('neither an environment variable nor a file is configured');
   let value: string;
   try {
     value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new NotifyError(`${what}: cannot read ${file} (${code})${envName ? ` and ${envName} is not set` : ''}`);
+    throw missing(`cannot read ${file} (${code})${envName ? ` and ${envName} is not set` : ''}`);
   }
-  if (!value) throw new NotifyError(`${what}: ${file} is empty`);
+  if (!value) throw missing(`${file} is empty`);
   return value;
 }
 

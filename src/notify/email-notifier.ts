@@ -62,7 +62,7 @@ export class EmailNotifier implements Notifier {
       disableUrlAccess: true,
     };
     if (auth) {
-      if (!this.options.password) throw new NotifyError(`email: no SMTP password configured for user ${auth.user} (set passwordEnv or passwordFile)`);
+      if (!this.options.password) throw new NotifyError(`email: no SMTP password configured for user ${auth.user} (set passwordEnv or passwordFile)`, { retryable: false });
       options.auth = { user: auth.user, pass: this.options.password() };
     }
     return { ...options, ...this.options.transportOptions };

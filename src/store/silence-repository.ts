@@ -54,9 +54,7 @@ export class SilenceRepository {
           toSqlTime(silence.createdAt),
         );
       this.database
-        .prepare(
-          `DELETE FROM silences WHERE id IN (SELECT id FROM silences WHERE expired_at IS NOT NULL OR ends_at <= ? ORDER BY created_at DESC LIMIT -1 OFFSET ?)`,
-        )
+        .prepare(`DELETE FROM silences WHERE id IN (SELECT id FROM silences WHERE expired_at IS NOT NULL OR ends_at <= ? ORDER BY created_at DESC LIMIT -1 OFFSET ?)`)
         .run(toSqlTime(silence.createdAt), HISTORY_KEPT);
     })();
     return { ...silence, expiredAt: null, expiredBy: null };

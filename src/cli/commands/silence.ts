@@ -54,7 +54,12 @@ export function registerSilence(program: Command): void {
         const matchers = [...options.service.map((name) => `service="${name}"`), ...options.match];
         for (const name of options.service) {
           if (!config.services.some((service) => service.name === name)) {
-            throw new UsageError(`--service ${name}: no such service in ${config.source}${didYouMean(name, config.services.map((service) => service.name))}`);
+            throw new UsageError(
+              `--service ${name}: no such service in ${config.source}${didYouMean(
+                name,
+                config.services.map((service) => service.name),
+              )}`,
+            );
           }
         }
         const now = Date.now();
@@ -114,7 +119,11 @@ export function registerSilence(program: Command): void {
             lines.push(
               table(
                 ['NAME', 'MATCHERS', 'WHEN'],
-                config.maintenance.map((window) => [window.name, describeMatchers(window.matchers), `${window.window.days.join(',')} ${window.window.from}-${window.window.to} ${window.window.timeZone}`]),
+                config.maintenance.map((window) => [
+                  window.name,
+                  describeMatchers(window.matchers),
+                  `${window.window.days.join(',')} ${window.window.from}-${window.window.to} ${window.window.timeZone}`,
+                ]),
               ),
             );
           }
@@ -139,7 +148,7 @@ export function registerSilence(program: Command): void {
 
   program
     .command('autonomy [service] [mode]')
-    .description('show each service\'s autonomy, or switch one: act, shadow, off (never act; tell a human) or config')
+    .description("show each service's autonomy, or switch one: act, shadow, off (never act; tell a human) or config")
     .option('--reason <text>', 'why (recorded with the switch)')
     .option('--json', 'print JSON')
     .action((name: string | undefined, mode: string | undefined, options: { reason?: string; json?: boolean }, command: Command) => {
@@ -148,7 +157,13 @@ export function registerSilence(program: Command): void {
       try {
         if (name !== undefined) {
           const service = config.services.find((candidate) => candidate.name === name);
-          if (!service) throw new UsageError(`no such service in ${config.source}: ${name}${didYouMean(name, config.services.map((candidate) => candidate.name))}`);
+          if (!service)
+            throw new UsageError(
+              `no such service in ${config.source}: ${name}${didYouMean(
+                name,
+                config.services.map((candidate) => candidate.name),
+              )}`,
+            );
           if (mode === undefined) throw new UsageError(`say the mode: orchestrator autonomy ${name} act|shadow|off|config`);
           switchAutonomy(stores.state, name, parseAutonomy(mode), cliActor(), Date.now(), options.reason);
         }
@@ -181,7 +196,8 @@ function withSilences(config: CompiledConfig, work: (silences: Silences, stores:
 
 function time(option: string, text: string): number {
   const at = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(at)) throw new UsageError(`${option}: expected an ISO 8601 time such as 2026-12-03T22:00:00Z (got ${JSON.stringify(text.slice(0, 40))})`);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(at))
+    throw new UsageError(`${option}: expected an ISO 8601 time such as 2026-12-03T22:00:00Z (got ${JSON.stringify(text.slice(0, 40))})`);
   return at;
 }
 

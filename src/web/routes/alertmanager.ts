@@ -23,7 +23,10 @@ export function registerAlertmanagerRoute(app: FastifyInstance, context: WebCont
     const locked = failures.lockedFor(request.ip);
     if (locked > 0) {
       const seconds = Math.ceil(locked / 1000);
-      return reply.code(429).header('Retry-After', String(seconds)).send({ error: `too many failed authentication attempts from ${request.ip}: retry in ${seconds} s` });
+      return reply
+        .code(429)
+        .header('Retry-After', String(seconds))
+        .send({ error: `too many failed authentication attempts from ${request.ip}: retry in ${seconds} s` });
     }
     let expected: Credential;
     try {
@@ -70,10 +73,15 @@ function authorized(request: FastifyRequest, expected: Credential): boolean {
 function refuse(request: FastifyRequest, reply: FastifyReply, context: WebContext, kind: Credential['kind']): FastifyReply {
   const failure = context.failures.recordFailure(request.ip);
   if (failure.log) {
-    context.logger.warn({ from: request.ip, failures: failure.failures }, `Alertmanager receiver: wrong or missing ${kind === 'bearer' ? 'bearer token' : 'basic auth'} from ${request.ip}`);
+    context.logger.warn(
+      { from: request.ip, failures: failure.failures },
+      `Alertmanager receiver: wrong or missing ${kind === 'bearer' ? 'bearer token' : 'basic auth'} from ${request.ip}`,
+    );
   }
   return reply
     .code(401)
     .header('WWW-Authenticate', kind === 'bearer' ? 'Bearer' : 'Basic realm="autonomous-orchestrator alertmanager receiver"')
-    .send({ error: `authentication required: Alertmanager's http_config must send the receiver's ${kind === 'bearer' ? 'bearer token (authorization: credentials_file)' : 'basic auth (basic_auth)'}` });
+    .send({
+      error: `authentication required: Alertmanager's http_config must send the receiver's ${kind === 'bearer' ? 'bearer token (authorization: credentials_file)' : 'basic auth (basic_auth)'}`,
+    });
 }

@@ -11,7 +11,10 @@ import { describeMatchers } from '../../control/silences.js';
 import type { Silence } from '../../store/silence-repository.js';
 import { actorOf, httpError, idParams, parse, type WebContext } from './common.js';
 
-const time = z.string().max(64).refine((text) => !Number.isNaN(Date.parse(text)), { error: 'expected an ISO 8601 time such as 2026-12-03T22:00:00Z' });
+const time = z
+  .string()
+  .max(64)
+  .refine((text) => !Number.isNaN(Date.parse(text)), { error: 'expected an ISO 8601 time such as 2026-12-03T22:00:00Z' });
 
 const silenceBody = z
   .object({
@@ -53,8 +56,17 @@ export function registerControlRoutes(app: FastifyInstance, context: WebContext)
       if (ms === undefined || ms <= 0) throw httpError(400, `duration: expected a duration such as 2h or 1h30m (got ${JSON.stringify(body.duration)})`);
       endsAt = startsAt + ms;
     } else endsAt = Date.parse(body.endsAt!);
-    const silence = silences.add({ matchers: [...(body.matchers ?? []), ...(body.service ? [`service="${body.service}"`] : [])], startsAt, endsAt, author: actorOf(request), comment: body.comment });
-    logger.info({ silence: silence.id, matchers: describeMatchers(silence.matchers), until: new Date(silence.endsAt).toISOString(), by: silence.author, from: request.ip }, 'silence added from the dashboard');
+    const silence = silences.add({
+      matchers: [...(body.matchers ?? []), ...(body.service ? [`service="${body.service}"`] : [])],
+      startsAt,
+      endsAt,
+      author: actorOf(request),
+      comment: body.comment,
+    });
+    logger.info(
+      { silence: silence.id, matchers: describeMatchers(silence.matchers), until: new Date(silence.endsAt).toISOString(), by: silence.author, from: request.ip },
+      'silence added from the dashboard',
+    );
     return reply.code(201).send(view(silence, clock.now()));
   });
 
@@ -81,7 +93,10 @@ export function registerControlRoutes(app: FastifyInstance, context: WebContext)
     const mode = parseAutonomy(body.mode);
     switchAutonomy(stores.state, name, mode, actorOf(request), clock.now(), body.reason);
     const effective = effectiveAutonomy(service, stores.state.autonomyOverrides());
-    logger.warn({ service: name, mode: effective.mode, by: actorOf(request), reason: body.reason, from: request.ip }, `autonomy of ${name} switched to ${effective.mode} from the dashboard`);
+    logger.warn(
+      { service: name, mode: effective.mode, by: actorOf(request), reason: body.reason, from: request.ip },
+      `autonomy of ${name} switched to ${effective.mode} from the dashboard`,
+    );
     return { service: name, mode: effective.mode, configured: service.autonomy, override: effective.override ?? null, description: describeAutonomy(effective) };
   });
 }
