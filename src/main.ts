@@ -191,7 +191,19 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const configKeeper = new ConfigKeeper({ snapshots, runner: adapters.runner, config, clock: adapters.clock, logger });
   const escalations = createEscalationService(config, stores, logger, adapters.clock, adapters.adapter, silences);
   const investigate = createInvestigator({ lastKnownGood, probes: adapters.probes, adapter: adapters.adapter, config });
-  const pipeline = new Pipeline({ stores, detector, adapter: adapters.adapter, phases, clock: adapters.clock, newId, logger, isPaused, escalations, config, metrics, investigate,
+  const pipeline = new Pipeline({
+    stores,
+    detector,
+    adapter: adapters.adapter,
+    phases,
+    clock: adapters.clock,
+    newId,
+    logger,
+    isPaused,
+    escalations,
+    config,
+    metrics,
+    investigate,
     silenced: (service) => silences.active(service),
   });
   const watched = [...new Set(config.services.flatMap((service) => [service.unit, ...service.dependsOn]))];
@@ -275,5 +287,15 @@ export function createEscalationService(
     const service = config.services.find((candidate) => candidate.name === name);
     return service && silences.active(service);
   };
-  return new EscalationService({ stores, config, clock, newId: createIdGenerator(() => clock.now()), logger, host: hostname(), channels: channelNames(config), scopeFor, silenced: silencedService });
+  return new EscalationService({
+    stores,
+    config,
+    clock,
+    newId: createIdGenerator(() => clock.now()),
+    logger,
+    host: hostname(),
+    channels: channelNames(config),
+    scopeFor,
+    silenced: silencedService,
+  });
 }

@@ -75,7 +75,17 @@ export interface OutcomeRow {
 
 /** Adds up grouped rows; `recoveries` are the times to recovery of the tasks that ended healthy. */
 export function countOutcomes(rows: Iterable<OutcomeRow>, recoveries: readonly number[]): OutcomeCounts {
-  const counts: OutcomeCounts = { total: 0, fixed: 0, fixedByPhase: {}, escalated: 0, escalatedOpen: 0, recovered: 0, ignored: 0, pending: 0, medianRecoveryMs: median(recoveries) };
+  const counts: OutcomeCounts = {
+    total: 0,
+    fixed: 0,
+    fixedByPhase: {},
+    escalated: 0,
+    escalatedOpen: 0,
+    recovered: 0,
+    ignored: 0,
+    pending: 0,
+    medianRecoveryMs: median(recoveries),
+  };
   for (const row of rows) {
     counts.total += row.count;
     counts[row.outcome] += row.count;

@@ -242,7 +242,6 @@ export class TaskRepository {
   countByService(): Array<{ service: string; count: number }> {
     return this.database.prepare('SELECT service, COUNT(*) AS count FROM tasks GROUP BY service').all() as Array<{ service: string; count: number }>;
   }
-
 }
 
 function toRow(task: Task): TaskRow {

@@ -149,7 +149,13 @@ export class PrometheusMetrics implements MetricsRecorder {
       this.reset();
       for (const { service, count } of stores()?.tasks.countByService() ?? []) this.inc({ service }, count);
     };
-    new Counter({ name: `${PREFIX}tasks_created_total`, help: 'Tasks opened: distinct faults (not failing checks per pass)', labelNames: ['service'] as const, registers, collect: createdCollect });
+    new Counter({
+      name: `${PREFIX}tasks_created_total`,
+      help: 'Tasks opened: distinct faults (not failing checks per pass)',
+      labelNames: ['service'] as const,
+      registers,
+      collect: createdCollect,
+    });
     new Counter({
       name: `${PREFIX}issues_detected_total`,
       help: 'Distinct faults detected (each opens one task; the same as tasks_created_total, kept for its old users)',

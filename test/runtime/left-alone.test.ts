@@ -62,7 +62,7 @@ services:
   return daemon;
 }
 
-const outbox = (daemon: Daemon) => daemon.stores.outbox.due(Date.parse("2100-01-01T00:00:00Z"), 100);
+const outbox = (daemon: Daemon) => daemon.stores.outbox.due(Date.parse('2100-01-01T00:00:00Z'), 100);
 
 describe('a service left alone by operator intent', () => {
   it('is an ignored task, told once per task through the outbox, never escalated, and shown as left alone', async () => {
@@ -126,7 +126,12 @@ describe('a service left alone by operator intent', () => {
     const { orchestrator, stores } = start(units, new ManualClock());
     await orchestrator.runCycle('full');
     await orchestrator.idle();
-    expect(stores.tasks.listTracking().map((task) => [task.service, task.status]).sort()).toEqual([
+    expect(
+      stores.tasks
+        .listTracking()
+        .map((task) => [task.service, task.status])
+        .sort(),
+    ).toEqual([
       ['stray', 'ignored'],
       ['web', 'ignored'],
     ]);

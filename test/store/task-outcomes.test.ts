@@ -83,7 +83,15 @@ beforeAll(async () => {
   add('ntp', 'pending');
   add('dns', 'pending', { status: 'running', phase: 2 });
 
-  server = createWebServer({ config: { ...config, dataDir }, stores, readOnly: true, logger: silentLogger, clock, isDaemonRunning: () => true, metrics: new PrometheusMetrics({ defaultMetrics: false }) });
+  server = createWebServer({
+    config: { ...config, dataDir },
+    stores,
+    readOnly: true,
+    logger: silentLogger,
+    clock,
+    isDaemonRunning: () => true,
+    metrics: new PrometheusMetrics({ defaultMetrics: false }),
+  });
 });
 
 afterAll(async () => {
@@ -131,7 +139,12 @@ describe('the outcomes of tasks', () => {
     }
     for (const outcome of TASK_OUTCOMES) {
       const ids = (await get(`/api/tasks?outcome=${outcome}&limit=1000`)).json().map((task: { id: string }) => task.id);
-      expect(ids.sort(), outcome).toEqual([...expected].filter(([, wanted]) => wanted === outcome).map(([id]) => id).sort());
+      expect(ids.sort(), outcome).toEqual(
+        [...expected]
+          .filter(([, wanted]) => wanted === outcome)
+          .map(([id]) => id)
+          .sort(),
+      );
     }
     // The older name of pending still works.
     expect((await get('/api/tasks?outcome=open')).json()).toHaveLength(2);

@@ -130,9 +130,7 @@ export function registerRun(program: Command): void {
         );
         // The watch passes at least every sweep while changes are pushed, every watchInterval while polling.
         const alive = () => host.current.daemon.orchestrator.madeProgress(Math.max(host.current.config.cycle.watchIntervalMs * 10, EVENT_SWEEP_MS * 2, 60_000));
-        await lifecycle.run([(signal) => host.run(signal)], `watching ${config.services.length} service(s)`, alive, () =>
-          liveStatus(host.current.config.services.length, stores),
-        );
+        await lifecycle.run([(signal) => host.run(signal)], `watching ${config.services.length} service(s)`, alive, () => liveStatus(host.current.config.services.length, stores));
         logger.info('orchestrator stopped');
       } finally {
         lock.release();
