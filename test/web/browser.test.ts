@@ -140,8 +140,8 @@ describeBrowser('the dashboard in Chromium', () => {
     expect(await cycle.locator('dd').nth(2).textContent()).toBe(String(overview.lastCycle!.checksRun));
 
     const funnel = await page.locator('#funnel .funnel-row strong').allTextContents();
-    const { phase1, phase2, phase3, escalated, recovered, pending } = overview.funnel;
-    expect(funnel).toEqual([phase1, phase2, phase3, escalated, recovered, pending].map(String));
+    const { phase1, phase2, phase3, escalated, recovered, pending, ignored } = overview.funnel;
+    expect(funnel).toEqual([phase1, phase2, phase3, escalated, recovered, pending, ignored].map(String));
     expect(phase1 + phase2 + phase3).toBeGreaterThan(0);
     expect(await page.locator('.chart-summary').first().textContent()).toMatch(/auto-fixed/);
     expect(await page.locator('.chart .u-legend').count()).toBe(2);
