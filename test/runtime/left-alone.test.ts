@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { CompiledConfig } from '../../src/config/compiled.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { createDaemon, type Daemon } from '../../src/main.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -42,7 +43,7 @@ afterEach(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function start(units: IntentAdapter, clock: ManualClock, metrics?: PrometheusMetrics): Daemon {
+function start(units: IntentAdapter, clock: ManualClock, metrics?: PrometheusMetrics): Daemon & { config: CompiledConfig } {
   const config = parseConfigText(
     `dataDir: ${dataDir}
 cycle: { interval: 1h, watchInterval: 1s, watchFailedUnits: true }
@@ -59,7 +60,7 @@ services:
   );
   const runner = { run: async (argv: readonly string[]) => commandOk(argv) };
   daemon = createDaemon({ config, logger: silentLogger, metrics, adapters: { runner, adapter: units, probes: undefined as never, files: nodeFileSystem, clock } });
-  return daemon;
+  return { ...daemon, config };
 }
 
 const outbox = (daemon: Daemon) => daemon.stores.outbox.due(Date.parse('2100-01-01T00:00:00Z'), 100);

@@ -51,7 +51,7 @@ export class MemoryAdapter implements ServiceAdapter {
   async statusMany(names: readonly string[]) {
     return new Map(names.map((name) => [name, this.status(name)]));
   }
-  async listFailed() {
+  async listFailed(): Promise<string[]> {
     return [];
   }
   private async bringUp(verb: string, name: string): Promise<CommandResult> {
