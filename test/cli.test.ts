@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStores } from '../src/store/stores.js';
+import { verifySignature } from '../src/notify/webhook-notifier.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'main.js');
 const work = mkdtempSync(path.join(tmpdir(), 'orchestrator-cli-'));
@@ -210,6 +211,58 @@ describe('orchestrator CLI', () => {
     expect(daemon.log()).toContain('dashboard not started');
     expect(await daemon.stop()).toBe(0);
     blocker.close();
+  });
+
+  it('refuses an unset secret variable with its place, the variable and the environment file; the file beside the config supplies it', async () => {
+    const directory = mkdtempSync(path.join(work, 'secrets-'));
+    const file = path.join(directory, 'config.yaml');
+    const received: Array<{ body: string; timestamp: string; signature: string }> = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        received.push({ body, timestamp: String(request.headers['x-orchestrator-timestamp']), signature: String(request.headers['x-orchestrator-signature']) });
+        response.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    writeFileSync(
+      file,
+      `cycle: { watchFailedUnits: false }\nnotify:\n  webhooks:\n    - { name: ops, url: "http://127.0.0.1:${port}/hook", secretEnv: AO_CLI_TEST_HOOK_SECRET }\n`,
+    );
+    const validate = await cli(['config', 'validate', '-c', file]);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toContain(
+      `${file}  notify.webhooks[0].secretEnv: environment variable AO_CLI_TEST_HOOK_SECRET is not set: it holds the signing secret of webhook ops.`,
+    );
+    expect(validate.stderr).toContain(`The service gets its environment from ${path.join(directory, 'env')} (EnvironmentFile=)`);
+    // The daemon does not start either, and creates nothing.
+    const run = await cli(['run', '--once', '-c', file, '-d', path.join(directory, 'data')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('AO_CLI_TEST_HOOK_SECRET is not set');
+    expect(existsSync(path.join(directory, 'data'))).toBe(false);
+    // --no-strict: a plainly worded warning, and valid.
+    const lenient = await cli(['config', 'validate', '--no-strict', '-c', file, '--json']);
+    expect(lenient.code).toBe(0);
+    expect(lenient.stderr).toMatch(/^warning: .*notify\.webhooks\[0\]\.secretEnv: environment variable AO_CLI_TEST_HOOK_SECRET is not set/m);
+    expect(JSON.parse(lenient.stdout)).toMatchObject({ valid: true, warnings: [{ path: 'notify.webhooks[0].secretEnv' }] });
+    // In the environment file the unit loads: validate and notify test from a shell see it, as the service does.
+    writeFileSync(path.join(directory, 'env'), '# the unit\'s secrets\nAO_CLI_TEST_HOOK_SECRET="s3cret value"\n', { mode: 0o600 });
+    expect((await cli(['config', 'validate', '-c', file])).code).toBe(0);
+    const sent = await cli(['notify', 'test', '-c', file]);
+    server.close();
+    expect(sent.code, sent.stdout + sent.stderr).toBe(0);
+    const [request] = received;
+    expect(verifySignature(request!.body, request!.timestamp, request!.signature, 's3cret value')).toBe(true);
+  });
+
+  it("keeps an agent's unset API key an error even with --no-strict: the daemon cannot start without it", async () => {
+    const file = path.join(work, 'agent-key.yaml');
+    writeFileSync(file, 'agents:\n  research: { backend: openai, baseURL: "http://127.0.0.1:9/v1", model: m, apiKeyEnv: AO_CLI_TEST_AGENT_KEY }\n');
+    const validate = await cli(['config', 'validate', '--no-strict', '-c', file]);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toContain('agents.research.apiKeyEnv: environment variable AO_CLI_TEST_AGENT_KEY is not set: it holds the API key of the research agent');
   });
 
   it('notify test reports each channel, and exits 1 when one fails', async () => {

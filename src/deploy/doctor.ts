@@ -1,7 +1,8 @@
 /**
  * `orchestrator doctor`: checks an installation the way an operator would, and says what is wrong and how to
- * fix it: the unit, the configuration, the data directory and its permissions, the databases, the dashboard
- * token, the notification channels (reachable, not sent to), and the agent backends.
+ * fix it: the unit and what its sandbox lets the daemon write, the configuration and the secrets it names, the
+ * data directory and its permissions, the databases, the dashboard token, the notification channels (reachable,
+ * not sent to), and the agent backends.
  */
 import { existsSync, statSync, accessSync, constants } from 'node:fs';
 import { connect } from 'node:net';
@@ -11,6 +12,7 @@ import type { CompiledAgent, CompiledConfig } from '../config/compiled.js';
 import type { CommandRunner } from '../core/ports.js';
 import { isLockHeld } from '../runtime/instance-lock.js';
 import { UNIT_NAME } from './installer.js';
+import { sandboxChecks, secretChecks } from './doctor-unit.js';
 
 export interface DoctorCheck {
   name: string;
@@ -41,8 +43,11 @@ export async function runDoctor(config: CompiledConfig, options: { runner: Comma
       fix: loaded ? `systemctl start ${UNIT_NAME}; journalctl -u ${UNIT_NAME} -n 50` : 'orchestrator install',
       warning: !loaded,
     });
+    if (loaded) checks.push(...(await sandboxChecks(config, UNIT_NAME, options.runner)));
+    checks.push(...(await secretChecks(config, loaded ? UNIT_NAME : undefined, options.runner)));
   } else {
     checks.push({ name: 'systemd', ok: true, warning: true, detail: 'systemd is not the init system here: the unit cannot be checked' });
+    checks.push(...(await secretChecks(config, undefined, options.runner)));
   }
   checks.push(dataDirCheck(config.dataDir));
   for (const name of ['tasks.db', 'escalations.db']) checks.push(databaseCheck(path.join(config.dataDir, name)));
@@ -150,18 +155,17 @@ async function agentCheck(role: string, agent: CompiledAgent): Promise<DoctorChe
         Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
         `start the model server at ${agent.baseURL} or change agents.${role}.baseURL`,
       );
-      const keyMissing = agent.apiKeyEnv !== undefined && !process.env[agent.apiKeyEnv];
-      return keyMissing
-        ? { ...check, ok: false, detail: `${check.detail}; ${agent.apiKeyEnv} is not set`, fix: `set ${agent.apiKeyEnv} in the unit's environment (a drop-in)` }
-        : { ...check, detail: `${agent.baseURL}: ${check.detail}` };
+      // An API key from the environment is a secret check of its own (doctor-unit.ts).
+      return { ...check, detail: `${agent.baseURL}: ${check.detail}` };
     }
     case 'anthropic': {
-      const present = agent.apiKeyFile ? existsSync(agent.apiKeyFile) : Boolean(process.env[agent.apiKeyEnv]);
+      if (!agent.apiKeyFile) return { name, ok: true, detail: `${agent.model}, API key from ${agent.apiKeyEnv} (see the secret checks)` };
+      const present = existsSync(agent.apiKeyFile);
       return {
         name,
         ok: present,
-        detail: present ? `API key for ${agent.model} is configured` : `no API key (${agent.apiKeyFile ?? agent.apiKeyEnv})`,
-        fix: `set ${agent.apiKeyEnv} or agents.${role}.apiKeyFile`,
+        detail: present ? `API key for ${agent.model} is in ${agent.apiKeyFile}` : `the API key file ${agent.apiKeyFile} does not exist`,
+        fix: `write the key to ${agent.apiKeyFile} or set agents.${role}.apiKeyEnv`,
       };
     }
   }

@@ -69,7 +69,7 @@ export function renderConfigPathsDropIn(paths: readonly string[], source: string
 /** A path as one word of a unit file: %-specifiers escaped, quoted when it has blanks, quotes or backslashes. */
 function unitWord(value: string): string {
   const escaped = value.replaceAll('%', '%%');
-  return /^[A-Za-z0-9/._@:+,=-]+$/.test(escaped) ? escaped : `"${escaped.replace(/["\\]/g, (character) => `\\${character}`)}"`;
+  return /^[A-Za-z0-9/._@:+,=%-]+$/.test(escaped) ? escaped : `"${escaped.replace(/["\\]/g, (character) => `\\${character}`)}"`;
 }
 
 /** The paths of a ReadWritePaths= value as `systemctl show` prints it, without their '-' or '+' prefixes. */
@@ -215,7 +215,8 @@ export async function reconcileSandbox(options: ReconcileOptions): Promise<boole
 /** Asks systemd to restart the unit without waiting (the restart stops this very process). */
 export async function restartUnit(unit: string, runner: CommandRunner, logger: Logger): Promise<boolean> {
   const result = await runner.run(['systemctl', 'restart', '--no-block', '--', unit], { timeoutMs: SYSTEMCTL_TIMEOUT_MS });
-  if (result.exitCode === 0) return true;
+  // The stop that the restart starts signals the whole cgroup, systemctl with it: killed by a signal, it was heard.
+  if (result.exitCode === 0 || (result.signal !== null && !result.timedOut)) return true;
   logger.error({ unit, error: result.stderr.trim() || result.spawnError }, `systemctl restart ${unit} failed`);
   return false;
 }

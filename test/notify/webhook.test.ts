@@ -206,8 +206,9 @@ describe('webhook notifications through the outbox', () => {
     expect(gone).toMatchObject({ status: 'failed', lastError: 'channel "webhook:gone" is no longer configured; notification dropped' });
 
     clock.advance(retry.maxDelayMs);
-    await dispatcher({ secretEnv: 'MISSING_SECRET' }).deliverDue(new AbortController().signal);
-    expect(outbox.forDedupKey(DEDUP)[0]!.lastError).toBe('secret of webhook ops: environment variable MISSING_SECRET is not set or empty');
+    // A missing secret is permanent: the row fails at once, not after retry.maxAttempts tries as if transient.
+    expect(await dispatcher({ secretEnv: 'MISSING_SECRET' }).deliverDue(new AbortController().signal)).toEqual({ delivered: 0, retried: 0, failed: 1 });
+    expect(outbox.forDedupKey(DEDUP)[0]).toMatchObject({ status: 'failed', lastError: 'secret of webhook ops: environment variable MISSING_SECRET is not set or empty' });
     expect(requests).toHaveLength(0);
   });
 

@@ -10,6 +10,7 @@ function notifier(events: string[]): SystemdNotifier {
     ready: async (status) => void events.push(`ready ${status}`),
     watchdog: async () => undefined,
     stopping: async () => void events.push('stopping'),
+    reloading: async () => void events.push('reloading'),
   };
 }
 
@@ -52,5 +53,64 @@ describe('DaemonLifecycle', () => {
     expect(lifecycle.signal.aborted).toBe(true);
     lifecycle.stop('SIGINT');
     expect(exits).toEqual([1]);
+  });
+  it('SIGHUP reloads: RELOADING=1, the handler, READY=1, then its follow-up; one more reload for signals during one', async () => {
+    const events: string[] = [];
+    const signals = new EventEmitter();
+    const lifecycle = new DaemonLifecycle({ logger: silentLogger, notifier: notifier(events), deadlineMs: 60_000, exit: () => undefined, signals: signals as never });
+    let release: () => void = () => undefined;
+    let reloads = 0;
+    lifecycle.onReload(async () => {
+      reloads++;
+      events.push(`reload ${reloads}`);
+      if (reloads === 1) await new Promise<void>((resolve) => (release = resolve));
+      return async () => void events.push(`after reload ${reloads}`);
+    });
+    const running = lifecycle.run(
+      [(signal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))],
+      'watching 1 service(s)',
+      () => true,
+    );
+    await lifecycle.ready;
+    expect(signals.listenerCount('SIGHUP')).toBe(1);
+    signals.emit('SIGHUP');
+    await new Promise((resolve) => setImmediate(resolve));
+    // Two more during the first: coalesced into one.
+    signals.emit('SIGHUP');
+    signals.emit('SIGHUP');
+    release();
+    await lifecycle.reload();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reloads).toBe(2);
+    expect(events).toEqual([
+      'ready watching 1 service(s)',
+      'reloading',
+      'reload 1',
+      'ready watching 1 service(s)',
+      'after reload 1',
+      'reloading',
+      'reload 2',
+      'ready watching 1 service(s)',
+      'after reload 2',
+    ]);
+    signals.emit('SIGTERM');
+    await running;
+    expect(signals.listenerCount('SIGHUP')).toBe(0);
+  });
+
+  it('a reload that throws is logged and the daemon goes on; without a handler SIGHUP is ignored, not fatal', async () => {
+    const events: string[] = [];
+    const errors: string[] = [];
+    const logger = { ...silentLogger, error: (_object: unknown, message?: string) => void errors.push(String(message)) } as typeof silentLogger;
+    const lifecycle = new DaemonLifecycle({ logger, notifier: notifier(events), deadlineMs: 60_000, exit: () => undefined, signals: new EventEmitter() as never });
+    await lifecycle.reload();
+    expect(events).toEqual([]);
+    lifecycle.onReload(async () => {
+      throw new Error('boom');
+    });
+    await lifecycle.reload();
+    expect(events).toEqual(['reloading', 'ready ']);
+    expect(errors).toEqual(['reload failed: the daemon goes on as it was']);
+    expect(lifecycle.signal.aborted).toBe(false);
   });
 });
