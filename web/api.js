@@ -74,6 +74,11 @@ export const api = {
   retry: (escalationId) => request('POST', `/api/escalations/${id(escalationId)}/retry`, {}),
   patterns: () => request('GET', '/api/patterns'),
   actions: () => request('GET', '/api/actions'),
+  silences: () => request('GET', '/api/silences'),
+  addSilence: (input) => request('POST', '/api/silences', input),
+  expireSilence: (silenceId) => request('POST', `/api/silences/${id(silenceId)}/expire`, {}),
+  autonomy: () => request('GET', '/api/autonomy'),
+  setAutonomy: (service, mode, reason) => request('POST', `/api/services/${id(service)}/autonomy`, reason ? { mode, reason } : { mode }),
   pause: (reason) => request('POST', '/api/pause', reason ? { reason } : {}),
   resume: () => request('POST', '/api/resume', {}),
 };

@@ -11,6 +11,7 @@ import * as escalationsPage from './pages/escalations.js';
 import * as tasksPage from './pages/tasks.js';
 import * as taskPage from './pages/task.js';
 import * as patternsPage from './pages/patterns.js';
+import * as silencesPage from './pages/silences.js';
 
 const ROUTES = [
   { pattern: /^\/?$/, name: 'overview', page: overviewPage },
@@ -18,6 +19,7 @@ const ROUTES = [
   { pattern: /^\/tasks\/([^/]+)\/?$/, name: 'tasks', page: taskPage, keys: ['id'] },
   { pattern: /^\/tasks\/?$/, name: 'tasks', page: tasksPage },
   { pattern: /^\/patterns\/?$/, name: 'patterns', page: patternsPage },
+  { pattern: /^\/silences\/?$/, name: 'silences', page: silencesPage },
 ];
 
 const main = document.getElementById('main');

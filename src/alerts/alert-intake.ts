@@ -101,6 +101,9 @@ export class AlertIntake {
         const task = stores.tasks.get(taskId);
         if (task && task.status === 'fixed' && previous?.status === 'firing')
           logger.info({ task: taskId, alert: alertname, service: service.name }, `Alertmanager confirms the fix: ${alertname} resolved`);
+        else if (task && (task.status === 'open' || task.status === 'running'))
+          // Prometheus can see the service back before the fix's own verification ends: that verification decides.
+          logger.info({ task: taskId, alert: alertname, service: service.name }, `Alertmanager says ${alertname} resolved while the task is ${task.status}: its checks decide`);
         sink.alertResolved(taskId);
       }
       return result;

@@ -88,12 +88,6 @@ export class SilenceRepository {
       .run(toSqlTime(at), by, id, toSqlTime(at));
     return result.changes > 0;
   }
-
-  /** Changes whenever a silence is added or expired (for the dashboard's live updates). */
-  changeMarker(): string {
-    const row = this.database.prepare(`SELECT COUNT(*) || '/' || IFNULL(MAX(created_at), '') || '/' || COUNT(expired_at) AS marker FROM silences`).get() as { marker: string };
-    return row.marker;
-  }
 }
 
 function toSilence(row: SilenceRow): Silence {

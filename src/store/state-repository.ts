@@ -134,7 +134,10 @@ export class StateRepository {
     return this.dataVersionStatement.get() as string;
   }
 
-  /** Summaries of tasks.db's tables that change when their rows do; live updates compare them to say what changed. */
+  /**
+   * Summaries of tasks.db's tables that change when their rows do; live updates compare them to say what changed.
+   * `pause` covers every control: the kill switch, per-service autonomy and silences.
+   */
   changeMarker(): { cycles: string; tasks: string; attempts: string; patterns: string; pause: string } {
     return this.database
       .prepare(
@@ -143,7 +146,9 @@ export class StateRepository {
               || TOTAL(status IN ('open', 'running')) || '/' || TOTAL(status = 'escalated') || '/' || TOTAL(status = 'fixed') FROM tasks) AS tasks,
            (SELECT IFNULL(MAX(rowid), 0) || '/' || COUNT(finished_at) FROM attempts) AS attempts,
            (SELECT COUNT(*) || '/' || IFNULL(MAX(updated_at), '') FROM patterns) AS patterns,
-           IFNULL((SELECT value || updated_at FROM state WHERE key = 'pause'), '') AS pause`,
+           IFNULL((SELECT value || updated_at FROM state WHERE key = 'pause'), '') || '/'
+             || IFNULL((SELECT group_concat(key || value || updated_at) FROM state WHERE key LIKE 'autonomy:%'), '') || '/'
+             || (SELECT COUNT(*) || '/' || IFNULL(MAX(created_at), '') || '/' || COUNT(expired_at) FROM silences) AS pause`,
       )
       .get() as { cycles: string; tasks: string; attempts: string; patterns: string; pause: string };
   }

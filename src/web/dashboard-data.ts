@@ -13,6 +13,9 @@ import { escalatedTaskIds, outcomeCounts, recoveryMs, taskOutcome, type TaskOutc
 import type { VerdictRecord } from '../store/verdict-repository.js';
 import type { OutboxBacklog } from '../store/outbox-repository.js';
 import { UsageError } from '../core/errors.js';
+import type { ActiveSilence, Silences } from '../control/silences.js';
+import { effectiveAutonomy } from '../control/autonomy.js';
+import type { Autonomy } from '../config/compiled.js';
 
 const DAY_MS = 86_400_000;
 export const RATE_DAYS = 14;
@@ -36,6 +39,10 @@ export interface ServiceState {
   /** Why nothing is done, for a service left alone: "left alone: the unit is disabled (operator intent)". */
   note?: string;
   lastSeen?: number;
+  /** What holds it silent now: nothing is done and nothing is sent until `until`. */
+  silenced?: ActiveSilence;
+  /** A configured service's autonomy in force: act, shadow or off, and who switched it (absent: from the config). */
+  autonomy?: { mode: Autonomy; by: string | null; reason: string | null };
 }
 
 /** GET /api/overview. */
@@ -80,6 +87,8 @@ export type ChangeMarkers = Record<'cycles' | 'tasks' | 'attempts' | 'patterns' 
 export interface DashboardDataOptions {
   stores: Stores;
   config?: Pick<CompiledConfig, 'services'> & Partial<Pick<CompiledConfig, 'cycle'>>;
+  /** Silences and maintenance windows, to mark the services they hold. */
+  silences?: Pick<Silences, 'activeMany'>;
   readOnly: boolean;
   host: string;
   isDaemonRunning(): boolean;
@@ -151,7 +160,7 @@ export class DashboardData {
         cycleIntervalMs: this.options.config?.cycle?.intervalMs ?? null,
       },
       lastCycle: stores.state.lastCycle('full') ?? null,
-      services: this.services(tracking),
+      services: this.services(tracking, now),
       counts: {
         openTasks: tracking.filter((task) => task.status === 'open' || task.status === 'running').length,
         openEscalations: stores.escalations.countActive(),
@@ -246,11 +255,17 @@ export class DashboardData {
   }
 
   /** Services seen in tasks (their worst current state) plus configured services with no tasks, worst first. */
-  private services(tracking: readonly Task[]): ServiceState[] {
-    const { stores, config } = this.options;
+  private services(tracking: readonly Task[], now: number): ServiceState[] {
+    const { stores, config, silences } = this.options;
     const byName = new Map<string, ServiceState>();
-    for (const service of config?.services ?? []) if (!service.discovered) byName.set(service.name, { name: service.name, state: 'healthy' });
-    for (const { service, lastSeen } of stores.tasks.lastSeenByService()) byName.set(service, { name: service, state: 'healthy', lastSeen });
+    const configured = (config?.services ?? []).filter((service) => !service.discovered);
+    const overrides = stores.state.autonomyOverrides();
+    const silenced = silences?.activeMany(config?.services ?? [], now) ?? new Map<string, ActiveSilence>();
+    for (const service of configured) {
+      const { mode, override } = effectiveAutonomy(service, overrides);
+      byName.set(service.name, { name: service.name, state: 'healthy', autonomy: { mode, by: override?.by ?? null, reason: override?.reason ?? null } });
+    }
+    for (const { service, lastSeen } of stores.tasks.lastSeenByService()) byName.set(service, { ...byName.get(service), name: service, state: 'healthy', lastSeen });
     for (const task of tracking) {
       const entry: ServiceState = byName.get(task.service) ?? { name: task.service, state: 'healthy' };
       const state = task.status === 'escalated' ? 'escalated' : task.status === 'ignored' ? 'left_alone' : 'failing';
@@ -262,6 +277,10 @@ export class DashboardData {
         else delete entry.note;
       }
       byName.set(task.service, entry);
+    }
+    for (const [name, silence] of silenced) {
+      const entry = byName.get(name);
+      if (entry) entry.silenced = silence;
     }
     return [...byName.values()].sort((a, b) => SEVERITY[b.state] - SEVERITY[a.state] || a.name.localeCompare(b.name));
   }

@@ -88,9 +88,11 @@ export function createWebServer(options: WebServerOptions): WebServer {
   const failures = new AuthFailureLimiter(() => clock.monotonic());
   const metrics = options.metrics ?? new PrometheusMetrics();
   metrics.attach(stores);
+  const silences = options.silences ?? new Silences({ repository: stores.silences, config, clock, newId: createIdGenerator(() => clock.now()) });
   const data = new DashboardData({
     stores,
     config,
+    silences,
     readOnly,
     host: hostname(),
     isDaemonRunning: options.isDaemonRunning ?? (readOnly ? cachedLockCheck(config.dataDir) : () => true),
@@ -112,7 +114,7 @@ export function createWebServer(options: WebServerOptions): WebServer {
     metrics,
     watcher,
     failures,
-    silences: options.silences ?? new Silences({ repository: stores.silences, config, clock, newId: createIdGenerator(() => clock.now()) }),
+    silences,
     // The daemon passes its own (scope from the service manager); alone, the scope comes from the config.
     escalations: () =>
       (escalations ??= new EscalationService({ stores, config, clock, newId: createIdGenerator(() => clock.now()), logger, host: hostname(), channels: channelNames(config) })),

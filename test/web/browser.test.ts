@@ -419,6 +419,7 @@ describeBrowser('the dashboard in Chromium', () => {
         ['tasks', '/tasks'],
         ['task-timeline', `/tasks/${task.id}`],
         ['patterns', '/patterns'],
+        ['silences', '/silences'],
       ] as const) {
         const { page, problems } = await open(hash, phone);
         if (name === 'overview') await expect.poll(() => page.locator('.chart canvas').count()).toBe(2);
@@ -431,6 +432,8 @@ describeBrowser('the dashboard in Chromium', () => {
         // The task list is long: its first screen says enough.
         await screenshot(page, SHOTS, `phone-${name}`, { fullPage: name !== 'tasks' });
         expectNoProblems(problems);
+        // Each page holds a live-updates connection; Chromium allows six per host.
+        await page.close();
       }
       const page = await phone.newPage();
       pages.push(page);

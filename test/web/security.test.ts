@@ -172,3 +172,36 @@ describe('the read-only dashboard', () => {
     }
   });
 });
+
+describe('/metrics for a Prometheus scrape', () => {
+  const variable = 'AO_TEST_METRICS_TOKEN';
+  afterEach(() => {
+    delete process.env[variable];
+  });
+
+  it('opens with its own bearer token (read at each scrape), which opens nothing else; the dashboard token still works', async () => {
+    const scraped = serverFor({ ...seeded, config: { ...seeded.config, web: { ...seeded.config.web, metricsTokenEnv: variable } } });
+    extra.push(scraped);
+    const metrics = (token: string | null) => call(scraped, { method: 'GET', url: '/metrics', token });
+    process.env[variable] = 'short';
+    expect((await metrics('short')).statusCode).toBe(401); // too short to be a token: opens nothing
+    process.env[variable] = 'a-metrics-token-of-some-length';
+    const response = await metrics('a-metrics-token-of-some-length');
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('orchestrator_build_info{');
+    expect((await metrics(scraped.token)).statusCode).toBe(200);
+    expect((await metrics(null)).statusCode).toBe(401);
+    expect((await metrics('wrong-token-of-the-same-length')).statusCode).toBe(401);
+    expect((await call(scraped, { method: 'GET', url: '/api/overview', token: 'a-metrics-token-of-some-length' })).statusCode).toBe(401);
+    process.env[variable] = 'a-rotated-metrics-token-000';
+    expect((await metrics('a-metrics-token-of-some-length')).statusCode).toBe(401);
+    expect((await metrics('a-rotated-metrics-token-000')).statusCode).toBe(200);
+  });
+
+  it('needs no token with metricsPublic, and the rest of the API still does', async () => {
+    const open = serverFor({ ...seeded, config: { ...seeded.config, web: { ...seeded.config.web, metricsPublic: true } } });
+    extra.push(open);
+    expect((await call(open, { method: 'GET', url: '/metrics', token: null })).statusCode).toBe(200);
+    expect((await call(open, { method: 'GET', url: '/api/overview', token: null })).statusCode).toBe(401);
+  });
+});

@@ -49,7 +49,9 @@ function withClass(element, ...classes) {
 function hero(overview) {
   const services = overview.services ?? [];
   const escalated = services.filter((s) => s.state === 'escalated');
-  const failing = services.filter((s) => s.state === 'failing');
+  // A silenced failing service is not being fixed either: counted apart.
+  const failing = services.filter((s) => s.state === 'failing' && !s.silenced);
+  const silencedFailing = services.filter((s) => s.state === 'failing' && s.silenced);
   const leftAlone = services.filter((s) => s.state === 'left_alone');
   const openEscalations = overview.counts?.openEscalations ?? 0;
   const daemon = overview.daemon ?? {};
@@ -59,6 +61,10 @@ function hero(overview) {
   if (leftAlone.length > 0) {
     tone = 'warn';
     headline = `${plural(leftAlone.length, 'service')} down and left alone (operator intent)`;
+  }
+  if (silencedFailing.length > 0) {
+    tone = 'warn';
+    headline = `${plural(silencedFailing.length, 'service')} failing while silenced — nothing is done until the silence ends`;
   }
   if (failing.length > 0) {
     tone = 'warn';
@@ -129,8 +135,13 @@ function servicesCard(overview) {
         'li',
         { class: ['service', `tone-${serviceTone(service.state)}`], dataset: { service: service.name, state: service.state } },
         h('span', { class: 'service-name', text: service.name }),
-        // Paused, a failing service is not being fixed: say so rather than "being fixed".
-        service.state === 'failing' && overview.daemon?.paused ? pill('warn', 'Paused — not fixed') : servicePill(service.state),
+        // Paused or silenced, a failing service is not being fixed: say so rather than "being fixed".
+        service.state === 'failing' && service.silenced
+          ? pill('warn', 'Silenced — not fixed')
+          : service.state === 'failing' && overview.daemon?.paused
+            ? pill('warn', 'Paused — not fixed')
+            : servicePill(service.state),
+        controlMarks(service),
         h(
           'span',
           { class: 'service-detail' },
@@ -157,6 +168,32 @@ function servicesCard(overview) {
     { aside: h('span', { class: 'card-note', text: `${healthy} of ${services.length} healthy` }) },
     services.length ? list : h('p', { class: 'muted', text: 'No services are configured.' }),
   );
+}
+
+/** Silenced (until when, by whom) and an autonomy other than act, linking to the page where they are changed. */
+function controlMarks(service) {
+  const marks = [];
+  const silence = service.silenced;
+  if (silence) {
+    const by = silence.kind === 'maintenance' ? `maintenance window ${silence.id.slice('maintenance:'.length)}` : `silenced by ${silence.author}`;
+    marks.push(
+      h(
+        'a',
+        { class: 'service-mark mark-silenced', href: '#/silences', dataset: { mark: 'silenced' }, title: silence.comment || by },
+        h('span', { 'aria-hidden': 'true', text: '🔕 ' }),
+        `${by} until `,
+        timeEl(silence.until),
+      ),
+    );
+  }
+  const mode = service.autonomy?.mode;
+  if (mode && mode !== 'act') {
+    const label = mode === 'off' ? 'autonomy off: a person decides' : 'shadow: records what it would do';
+    marks.push(
+      h('a', { class: ['service-mark', `mark-autonomy-${mode}`], href: '#/silences', dataset: { mark: `autonomy-${mode}` }, title: service.autonomy.reason ?? '', text: label }),
+    );
+  }
+  return marks.length ? h('span', { class: 'service-marks' }, marks) : null;
 }
 
 function needsYouCard(overview) {
