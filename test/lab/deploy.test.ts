@@ -62,19 +62,34 @@ describeLab('deployment as a hardened systemd service (systemd lab)', () => {
       timeoutMs: 60_000,
     });
     expect(await lab.unitProperty(UNIT, 'StatusText')).not.toMatch(/^watching/);
-    // journald has each line's priority (what -p warning filters on), and a normal start logs no error.
-    const entries = (await lab.exec(['journalctl', '-u', UNIT, '-o', 'json', '--no-pager'])).stdout
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { _TRANSPORT?: string; PRIORITY?: string; MESSAGE?: string })
-      .filter((entry) => entry._TRANSPORT === 'stdout' && typeof entry.MESSAGE === 'string' && entry.MESSAGE.startsWith('{'));
+    // journald has each line as a native entry with its priority (what -p warning filters on) and fields of its
+    // own, still under the unit; a normal start logs no error.
+    const journal = async (...filter: string[]) =>
+      (await lab.exec(['journalctl', '-u', UNIT, '-o', 'json', '--no-pager', ...filter])).stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, string | undefined>)
+        .filter((entry) => typeof entry.MESSAGE === 'string' && entry.MESSAGE.startsWith('{'));
+    const entries = await journal();
     expect(entries.length).toBeGreaterThan(3);
     const syslog: Record<number, string> = { 20: '7', 30: '6', 40: '4', 50: '3', 60: '2' };
     for (const entry of entries) {
       const level = (JSON.parse(entry.MESSAGE!) as { level: number }).level;
+      expect(entry._TRANSPORT, entry.MESSAGE).toBe('journal');
+      expect(entry.SYSLOG_IDENTIFIER).toBe('autonomous-orchestrator');
       expect(entry.PRIORITY, entry.MESSAGE).toBe(syslog[level]);
       expect(level, entry.MESSAGE).toBeLessThan(50);
     }
+    // journalctl filters by the task's own fields: the service, the task, its phase and the action taken.
+    const forApp = await journal('SERVICE=app');
+    expect(forApp.length).toBeGreaterThan(0);
+    expect(forApp.every((entry) => (JSON.parse(entry.MESSAGE!) as { service?: string }).service === 'app')).toBe(true);
+    const forTask = await journal(`TASK=${task.id}`);
+    expect(forTask.map((entry) => JSON.parse(entry.MESSAGE!).msg as string).join('\n')).toMatch(/task fixed/);
+    const acting = forTask.find((entry) => entry.ACTION !== undefined);
+    expect(acting).toMatchObject({ SERVICE: 'app', TASK: task.id, PHASE: '1', ACTION: expect.stringContaining('restart_unit') });
+    // -p warning shows warnings and errors only.
+    for (const entry of await journal('-p', 'warning')) expect(Number(entry.PRIORITY)).toBeLessThanOrEqual(4);
   });
 
   it('survives kill -9 of itself: systemd restarts it and it resumes healing', async () => {
