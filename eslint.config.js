@@ -22,6 +22,7 @@ const LAYERS = {
   web: ['core', 'config', 'actions', 'escalation', 'notify', 'runtime', 'store', 'drift'],
   deploy: ['core', 'config', 'runtime'],
   demo: ['core', 'config'],
+  fleet: ['core', 'config', 'store', 'escalation', 'learning', 'notify', 'runtime'],
 };
 const FOLDERS = [...Object.keys(LAYERS), 'cli'];
 

@@ -37,6 +37,9 @@ import { toolboxFactory } from './investigation/toolbox.js';
 import { EscalationService } from './escalation/escalation-service.js';
 import { scopeOf, serviceOfTask } from './actions/task-scope.js';
 import { hostname } from 'node:os';
+import type { FleetStore } from './store/fleet/fleet-store.js';
+import { FleetMember } from './fleet/fleet-member.js';
+import { hostRecord } from './fleet/host-identity.js';
 import { channelNames, createNotifiers, type CreateNotifiersOptions } from './notify/create-notifiers.js';
 export { channelNames } from './notify/create-notifiers.js';
 import { OutboxDispatcher } from './notify/dispatcher.js';
@@ -104,6 +107,8 @@ export interface Daemon {
   alerts?: AlertIntake;
   /** Delivers queued notifications; runs beside the cycle engine and never blocks it. */
   dispatcher: OutboxDispatcher;
+  /** This host in its fleet (with a fleet store): heartbeats, replication, the fleet budget and learning. */
+  fleet?: FleetMember;
 }
 
 export interface DaemonOptions {
@@ -119,6 +124,8 @@ export interface DaemonOptions {
   notify?: CreateNotifiersOptions;
   /** Where cycles, phases and actions are reported (Prometheus in the daemon). */
   metrics?: MetricsRecorder;
+  /** The fleet's shared store (opened once by the caller, kept across reloads); absent, this host is on its own. */
+  fleetStore?: FleetStore;
 }
 
 export interface AgentSet {
@@ -178,10 +185,39 @@ export function createDaemon(options: DaemonOptions): Daemon {
     knownGood: lastKnownGood,
   });
   const { metrics } = options;
-  const planRunner = new PlanRunner({ stores, executor, policy, detector, clock: adapters.clock, newId, settleMs: config.verification.settleMs, logger, metrics });
+  const escalations = createEscalationService(config, stores, logger, adapters.clock, adapters.adapter, silences);
+  const fleet =
+    options.fleetStore &&
+    new FleetMember({
+      fleet: options.fleetStore,
+      stores,
+      config,
+      host: hostRecord(config, adapters.clock.now()),
+      clock: adapters.clock,
+      logger,
+      newId,
+      summary: () => ({
+        services: config.services.length,
+        failing: stores.tasks.listTracking().filter((task) => task.status === 'open' || task.status === 'running').length,
+        escalated: stores.escalations.countActive(),
+        paused: stores.state.pause().paused,
+      }),
+      escalations: () => escalations,
+    });
+  const planRunner = new PlanRunner({ stores, executor, policy, detector, clock: adapters.clock, newId, settleMs: config.verification.settleMs, logger, metrics, fleet });
   const agents = { ...createAgents(config, adapters.runner), ...options.agents };
   const tools = toolboxFactory({ adapter: adapters.adapter, runner: adapters.runner, probes: adapters.probes, config });
-  const phases: RemediationPhase[] = [new QuickFixPhase({ config, stores, planRunner, adapter: adapters.adapter, files: adapters.files, clock: adapters.clock })];
+  const phases: RemediationPhase[] = [
+    new QuickFixPhase({
+      config,
+      stores,
+      planRunner,
+      adapter: adapters.adapter,
+      files: adapters.files,
+      clock: adapters.clock,
+      fleetPatterns: fleet && ((service, signature, local) => fleet.patterns(service, signature, local)),
+    }),
+  ];
   if (config.phases.research.enabled) {
     phases.push(new ResearchPhase({ config, stores, planRunner, agent: agents.research, files: adapters.files, snapshots, clock: adapters.clock, logger, tools }));
   }
@@ -189,7 +225,6 @@ export function createDaemon(options: DaemonOptions): Daemon {
     phases.push(new ConsensusPhase({ config, stores, planRunner, agents, snapshots, clock: adapters.clock, logger, tools }));
   }
   const configKeeper = new ConfigKeeper({ snapshots, runner: adapters.runner, config, clock: adapters.clock, logger });
-  const escalations = createEscalationService(config, stores, logger, adapters.clock, adapters.adapter, silences);
   const investigate = createInvestigator({ lastKnownGood, probes: adapters.probes, adapter: adapters.adapter, config });
   const pipeline = new Pipeline({
     stores,
@@ -256,7 +291,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       sink: orchestrator,
       silenced: (service) => silences.active(service),
     });
-  return { orchestrator, adapter: adapters.adapter, stores, detector, policy, escalations, dispatcher, silences, alerts };
+  return { orchestrator, adapter: adapters.adapter, stores, detector, policy, escalations, dispatcher, silences, alerts, fleet };
 }
 
 /** Why the policy may not act on a service now: a silence (wait) or its autonomy off (a human's). */

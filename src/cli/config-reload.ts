@@ -45,6 +45,9 @@ export async function reloadConfiguration(context: ReloadContext): Promise<void 
   const blocking = context.strict ? secrets : secrets.filter((problem) => problem.fatal);
   if (blocking.length > 0) return refuse(logger, next.source, blocking);
   for (const warning of secrets) logger.warn({ file: next.source, path: warning.path, variable: warning.variable }, `${next.source}  ${warning.path}: ${warning.message}`);
+  if (JSON.stringify(next.store) !== JSON.stringify(current.store)) {
+    return refuse(logger, next.source, [{ path: 'store', message: 'the fleet store would change: that needs a restart, not a reload' }]);
+  }
   if (next.dataDir !== current.dataDir) {
     return refuse(logger, next.source, [
       { path: 'dataDir', message: `the data directory would change from ${current.dataDir} to ${next.dataDir}: that needs a restart, not a reload` },

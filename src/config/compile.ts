@@ -97,6 +97,15 @@ export function compileConfig(parsed: ParsedConfig, source: string, defaultDataD
       act: parsed.alertmanager.act,
       resolveWithinMs: ms(parsed.alertmanager.resolveWithin),
     },
+    store: { postgres: parsed.store?.postgres },
+    fleet: {
+      hostName: parsed.fleet.hostName,
+      budget: typeof parsed.fleet.budget === 'number' ? { count: parsed.fleet.budget } : { percent: Number(parsed.fleet.budget.slice(0, -1)) },
+      leaseForMs: ms(parsed.fleet.leaseFor),
+      heartbeatMs: ms(parsed.fleet.heartbeat),
+      silentAfterMs: ms(parsed.fleet.silentAfter),
+      learnFromFleet: parsed.fleet.learnFromFleet,
+    },
     maintenance: parsed.maintenance.map((window) => ({
       name: window.name,
       matchers: window.matchers.map(parseMatcher),

@@ -93,6 +93,17 @@ export interface CompiledConfig {
   };
   autonomy: Autonomy;
   alertmanager?: CompiledAlertmanager;
+  /** postgres: the fleet's shared store; absent, this host is on its own. */
+  store: { postgres?: { urlEnv?: string; urlFile?: string; poolMax: number } };
+  fleet: {
+    hostName?: string;
+    /** Hosts that may run the same action on the same service at once: a count, or a percentage of the hosts. */
+    budget: { count: number } | { percent: number };
+    leaseForMs: number;
+    heartbeatMs: number;
+    silentAfterMs: number;
+    learnFromFleet: boolean;
+  };
   maintenance: readonly CompiledMaintenance[];
   notify: {
     email?: {

@@ -274,6 +274,51 @@ const matcher = z
 
 const labelName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { error: 'expected a label name of letters, digits and _' });
 
+/**
+ * Where the daemons of a fleet share their state. Without it each host is on its own (its SQLite stores only);
+ * with it, each host's rows are replicated to one PostgreSQL and the fleet coordinates through it.
+ */
+const storeSchema = z
+  .object({
+    postgres: z
+      .object({
+        /** The connection URL (postgres://user:password@host/db) from this variable, or */
+        urlEnv: envName.optional(),
+        /** from this file (mode 0600; the first line). */
+        urlFile: absolutePath.optional(),
+        /** Connections in the pool. */
+        poolMax: z.number().int().min(1).max(32).default(4),
+      })
+      .strict()
+      .refine((postgres) => (postgres.urlEnv === undefined) !== (postgres.urlFile === undefined), { error: 'give the connection URL as urlEnv or urlFile (one of them)' }),
+  })
+  .strict();
+
+/** How the hosts of a fleet work together (used with store.postgres). */
+const fleetSchema = z
+  .object({
+    /** The name people know this host by (default: its hostname). Its id is kept in DATA/host-id. */
+    hostName: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, { error: 'expected a host name (letters, digits, _ . : -)' })
+      .optional(),
+    /** At most this many hosts run the same action on the same service at once: a count, or a percentage of the hosts. */
+    budget: z
+      .union([z.number().int().min(1).max(10_000), z.string().regex(/^(100|[1-9][0-9]?)%$/, { error: 'expected a count such as 1 or a percentage such as 25%' })])
+      .default(1),
+    /** How long a fleet lease lasts unless renewed: a daemon that dies holding one frees it after this. */
+    leaseFor: duration('10m').default('10m'),
+    /** How often each daemon reports that it is alive. */
+    heartbeat: duration('30s').default('30s'),
+    /** A host not heard from for this long becomes one escalation, raised by another daemon. */
+    silentAfter: duration('5m').default('5m'),
+    /** Phase 1 also tries what fixed the same fault on other hosts (same service name or profile). */
+    learnFromFleet: z.boolean().default(true),
+  })
+  .strict();
+
 /** Alertmanager's webhook receiver (POST /api/alertmanager) and how its alerts map to services. */
 const alertmanagerSchema = z
   .object({
@@ -547,6 +592,9 @@ export const configSchema = z
     autonomy: autonomy.default('act'),
     /** Receive Alertmanager's webhooks: alerts for managed services open their tasks. */
     alertmanager: alertmanagerSchema.optional(),
+    /** A shared store for a fleet of hosts (PostgreSQL); without it, this host's own SQLite stores only. */
+    store: storeSchema.optional(),
+    fleet: fleetSchema.prefault({}),
     /** Recurring maintenance windows: detection goes on, nothing is done or sent for the services they match. */
     maintenance: z.array(maintenanceSchema).max(100).default([]),
     agents: z

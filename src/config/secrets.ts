@@ -66,6 +66,12 @@ export function secretReferences(config: CompiledConfig): SecretReference[] {
       fatal: false,
     });
   }
+  const postgres = config.store.postgres;
+  if (postgres?.urlEnv) {
+    // The daemon keeps healing on its own stores without it, but a fleet member that cannot reach the fleet is
+    // a configuration error, not a quiet degradation.
+    references.push({ path: 'store.postgres.urlEnv', variable: postgres.urlEnv, what: "the fleet store's PostgreSQL connection URL", fatal: true });
+  }
   for (const [role, agent] of Object.entries(config.agents)) {
     // An API key file, when configured, is what the agent reads; the variable is then never consulted.
     if ((agent.backend !== 'openai' && agent.backend !== 'anthropic') || agent.apiKeyFile || !agent.apiKeyEnv) continue;

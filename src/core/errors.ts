@@ -40,7 +40,7 @@ export class EscalateNowError extends OrchestratorError {
 /** The safety policy refused an action; the reason is recorded with the attempt. */
 export class PolicyRefusal extends OrchestratorError {
   constructor(
-    readonly reason: 'dry_run' | 'paused' | 'silenced' | 'autonomy_off' | 'budget' | 'rate_limit' | 'operator_intent' | 'not_allowed',
+    readonly reason: 'dry_run' | 'paused' | 'silenced' | 'autonomy_off' | 'budget' | 'fleet_budget' | 'rate_limit' | 'operator_intent' | 'not_allowed',
     message: string,
   ) {
     super('POLICY_REFUSED', message);

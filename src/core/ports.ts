@@ -237,3 +237,16 @@ export interface FileSystem {
 }
 
 export type IdGenerator = () => string;
+
+/**
+ * The fleet's say before a host acts: at most N hosts run the same action on the same service at once (leases in
+ * the fleet store), and the fleet-wide kill switch. Absent on a host on its own.
+ */
+export interface FleetGate {
+  /**
+   * Waits until the fleet lets this host run `actions` on `service` (the budget is full while others hold it),
+   * then holds it until `release`. Throws a PolicyRefusal ('fleet_budget' or 'paused') when it does not.
+   * `note` says when the fleet could not be asked and the host acted on its own budget only.
+   */
+  acquire(service: string, actionTypes: readonly string[], signal: AbortSignal): Promise<{ release(): Promise<void>; note?: string }>;
+}

@@ -21,6 +21,7 @@ export const SYMPTOMS = [
   'inodes_full',
   'memory_pressure',
   'alert_firing',
+  'host_silent',
 ] as const;
 export type Symptom = (typeof SYMPTOMS)[number];
 

@@ -231,6 +231,17 @@ export class EscalationService {
     return stores.escalations.get(escalation.id);
   }
 
+  /** What a task's escalation stood for is over on its own (a silent host reports again): resolved, and said. */
+  recovered(taskId: string, resolution: string): Escalation | undefined {
+    const { stores, logger, clock } = this.dependencies;
+    const escalation = stores.escalations.forTask(taskId);
+    if (!escalation || (escalation.status !== 'open' && escalation.status !== 'acknowledged')) return undefined;
+    this.healthyStreak.delete(escalation.id);
+    logger.info({ escalation: escalation.id, service: escalation.service, task: taskId }, resolution);
+    this.close(escalation, 'auto_resolved', `auto-resolved: ${resolution}`, 'escalation.recovered', clock.now(), AUTOMATIC_ACTOR);
+    return stores.escalations.get(escalation.id);
+  }
+
   /** A human is on it (reminders stop); `actor` is who (`token:<name>`, `cli:<user>`). */
   acknowledge(id: string, actor: string): Escalation {
     const escalation = this.find(id);

@@ -2,7 +2,7 @@
  * Tries one plan on a task: records the attempt before acting, asks the policy, executes each action, waits for
  * the service to settle, re-runs its checks, and learns the outcome. A fix counts only when verification passes.
  */
-import type { Clock, IdGenerator } from '../core/ports.js';
+import type { Clock, FleetGate, IdGenerator } from '../core/ports.js';
 import type { Attempt, Phase, Plan, Verification } from '../core/types.js';
 import { EscalateNowError, PolicyRefusal } from '../core/errors.js';
 import type { Stores } from '../store/stores.js';
@@ -31,6 +31,8 @@ export interface PlanRunnerDependencies {
   settleMs: number;
   logger: Logger;
   metrics?: MetricsRecorder;
+  /** The fleet's budget and kill switch (with a fleet store); absent, this host decides alone. */
+  fleet?: FleetGate;
 }
 
 /** Actions that only (re)start the unit, however hard: futile when the diagnosis says a restart cannot help. */
@@ -55,7 +57,7 @@ export class PlanRunner {
   }
 
   private async runPlan(context: TaskContext, plan: Plan, phase: Phase, signal: AbortSignal): Promise<PlanResult> {
-    const { stores, executor, policy, detector, clock, newId, logger } = this.dependencies;
+    const { stores, policy, detector, clock, newId, logger } = this.dependencies;
     const { task, service } = context;
     const attempt: Attempt = {
       id: newId(),
@@ -88,10 +90,13 @@ export class PlanRunner {
       logger.info({ task: task.id, service: service.name, plan: attempt.planKey }, refusal.message);
       return { status: 'refused', attempt, refusal };
     }
+    let fleetHold: Awaited<ReturnType<FleetGate['acquire']>> | undefined;
     try {
       if (plan.actions.some(isStateChanging)) {
         const unitFileState = service.unit ? (await detector.unitStatus(service.unit, signal))?.unitFileState : undefined;
         policy.authorize(service.name, { unitFileState, humanAsked: context.humanAsked });
+        // After this host's own gate: the fleet's budget (one host at a time by default) and its kill switch.
+        fleetHold = await this.dependencies.fleet?.acquire(service.name, [...new Set(plan.actions.filter(isStateChanging).map((action) => action.type))], signal);
       }
     } catch (error) {
       if (!(error instanceof PolicyRefusal)) throw error;
@@ -100,8 +105,28 @@ export class PlanRunner {
       return { status: 'refused', attempt, refusal: error };
     }
 
+    try {
+      return await this.act(context, plan, phase, attempt, finish, signal, fleetHold?.note);
+    } finally {
+      await fleetHold?.release();
+    }
+  }
+
+  /** Runs the plan's actions, waits for the service to settle and verifies it (the fleet lease, if any, is held). */
+  private async act(
+    context: TaskContext,
+    plan: Plan,
+    phase: Phase,
+    attempt: Attempt,
+    finish: (outcome: NonNullable<Attempt['outcome']>, detail: string, verification: Verification | null, acted: boolean) => void,
+    signal: AbortSignal,
+    fleetNote?: string,
+  ): Promise<PlanResult> {
+    const { executor, detector, clock, logger } = this.dependencies;
+    const { task, service } = context;
     const started = clock.monotonic();
-    const details: string[] = [];
+    // The attempt says so when the fleet could not be asked and this host acted on its own budget only.
+    const details: string[] = fleetNote ? [fleetNote] : [];
     logger.info({ task: task.id, service: service.name, phase, source: plan.source, plan: attempt.planKey }, `acting: ${plan.reason}`);
     try {
       for (const action of plan.actions) {

@@ -10,7 +10,8 @@ import type { StaleFile } from '../actions/stale-files.js';
 export interface PlanInputs {
   task: Task;
   service: CompiledService;
-  patterns: readonly LearnedPattern[];
+  /** `fleet`: learned on these other hosts (fleet-wide learning), not here. */
+  patterns: ReadonlyArray<LearnedPattern & { fleet?: { hosts: readonly string[] } }>;
   minConfidence: number;
   /** Dependencies that are not active right now. */
   downDependencies: readonly string[];
@@ -29,7 +30,9 @@ export function quickFixPlans(inputs: PlanInputs): Plan[] {
     plans.push({
       actions: pattern.actions,
       source: 'learned',
-      reason: `learned: fixed "${task.signature}" on ${service.name} ${pattern.successes} of ${pattern.successes + pattern.failures} times (confidence ${pattern.confidence.toFixed(2)})`,
+      reason: pattern.fleet
+        ? `learned on ${pattern.fleet.hosts.join(', ')}: fixed "${task.signature}" there ${pattern.successes} of ${pattern.successes + pattern.failures} times (fleet confidence ${pattern.confidence.toFixed(2)}; none here yet)`
+        : `learned: fixed "${task.signature}" on ${service.name} ${pattern.successes} of ${pattern.successes + pattern.failures} times (confidence ${pattern.confidence.toFixed(2)})`,
     });
   }
   if (task.symptom === 'disk_full' || task.symptom === 'inodes_full') {

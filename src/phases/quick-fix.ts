@@ -1,7 +1,7 @@
 /** Phase 1, quick fix (30 s budget): learned patterns, the service's dependencies and profile, then restart with backoff. */
-import type { CompiledConfig } from '../config/compiled.js';
+import type { CompiledConfig, CompiledService } from '../config/compiled.js';
 import type { Clock, FileSystem, ServiceAdapter } from '../core/ports.js';
-import type { Plan } from '../core/types.js';
+import type { LearnedPattern, Plan } from '../core/types.js';
 import type { Stores } from '../store/stores.js';
 import { planKey } from '../actions/catalog.js';
 import { findStaleFiles } from '../actions/stale-files.js';
@@ -18,6 +18,8 @@ export interface QuickFixDependencies {
   adapter: ServiceAdapter;
   files: FileSystem;
   clock: Clock;
+  /** Fleet-wide learning: the local patterns plus what fixed the same fault on other hosts (with a fleet store). */
+  fleetPatterns?(service: CompiledService, signature: string, local: LearnedPattern[], signal: AbortSignal): Promise<Array<LearnedPattern & { fleet?: { hosts: string[] } }>>;
 }
 
 export class QuickFixPhase implements RemediationPhase {
@@ -100,9 +102,15 @@ export class QuickFixPhase implements RemediationPhase {
     }));
   }
 
+  private async patterns(service: CompiledService, signature: string, signal: AbortSignal) {
+    const { stores, clock, fleetPatterns } = this.dependencies;
+    const local = stores.patterns.lookup(service.name, signature, clock.now());
+    return fleetPatterns ? fleetPatterns(service, signature, local, signal) : local;
+  }
+
   private async plans(context: TaskContext, signal: AbortSignal): Promise<Plan[]> {
     const { task, service, scope } = context;
-    const { adapter, files, stores, clock, config } = this.dependencies;
+    const { adapter, files, config } = this.dependencies;
     const statuses = service.unit ? await adapter.statusMany([service.unit, ...scope.dependencyUnits], signal) : new Map();
     const downDependencies = scope.dependencyUnits.filter((unit) => {
       const state = statuses.get(unit)?.state;
@@ -111,7 +119,7 @@ export class QuickFixPhase implements RemediationPhase {
     return quickFixPlans({
       task,
       service,
-      patterns: stores.patterns.lookup(service.name, task.signature, clock.now()),
+      patterns: await this.patterns(service, task.signature, signal),
       minConfidence: config.phases.quickFix.minConfidence,
       downDependencies,
       staleFiles: await findStaleFiles(rootedRuntimeFiles(service.runtimeFiles, scope, config.dataDir), files),

@@ -50,6 +50,12 @@ export class AttemptRepository {
       .run(result.outcome, result.detail, result.verification && JSON.stringify(result.verification), toSqlTime(result.finishedAt), result.acted ? 1 : 0, id);
   }
 
+  /** One attempt with the service it was for (the fleet store's replication). */
+  get(id: string): (Attempt & { service: string }) | undefined {
+    const row = this.database.prepare('SELECT * FROM attempts WHERE id = ?').get(id) as AttemptRow | undefined;
+    return row && { ...fromRow(row), service: row.service };
+  }
+
   forTask(taskId: string): Attempt[] {
     return (this.database.prepare('SELECT * FROM attempts WHERE task_id = ? ORDER BY started_at, rowid').all(taskId) as AttemptRow[]).map(fromRow);
   }

@@ -159,6 +159,16 @@ export const TASKS_MIGRATIONS: Migrations = [
   CREATE INDEX alerts_service ON alerts (service, status);
   CREATE INDEX alerts_received ON alerts (last_received_at);
   `,
+  `
+  -- Rows changed since the fleet store last took them (the triggers are created while a fleet store is configured).
+  CREATE TABLE replication_queue (
+    tbl TEXT NOT NULL,
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (tbl, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX replication_queue_seq ON replication_queue (seq);
+  `,
 ];
 
 export const ESCALATIONS_MIGRATIONS: Migrations = [
@@ -237,5 +247,14 @@ export const ESCALATIONS_MIGRATIONS: Migrations = [
   ALTER TABLE escalations ADD COLUMN acknowledged_by TEXT;
   ALTER TABLE escalations ADD COLUMN resolved_by TEXT;
   ALTER TABLE escalations ADD COLUMN retry_requested_by TEXT;
+  `,
+  `
+  CREATE TABLE replication_queue (
+    tbl TEXT NOT NULL,
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (tbl, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX replication_queue_seq ON replication_queue (seq);
   `,
 ];

@@ -56,6 +56,13 @@ export class PatternRepository {
     return rows.map((row) => fromRow(row, now)).sort((a, b) => b.confidence - a.confidence);
   }
 
+  /** One pattern by its key, with confidence as of `now`. */
+  get(key: { service: string; signature: string; planKey: string }, now: number): LearnedPattern | undefined {
+    const row = this.database.prepare('SELECT * FROM patterns WHERE service = ? AND signature = ? AND plan_key = ?').get(key.service, key.signature, key.planKey) as
+      PatternRow | undefined;
+    return row && fromRow(row, now);
+  }
+
   all(now: number): LearnedPattern[] {
     const rows = this.database.prepare('SELECT * FROM patterns ORDER BY service, signature').all() as PatternRow[];
     return rows.map((row) => fromRow(row, now));

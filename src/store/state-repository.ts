@@ -75,6 +75,18 @@ export class StateRepository {
       .run(JSON.stringify({ how }), toSqlTime(at));
   }
 
+  /** What the running daemon last knew of its fleet (store, reachability, replication backlog), for `status`. */
+  setFleetStatus(status: object, at: number): void {
+    this.database
+      .prepare(`INSERT INTO state (key, value, updated_at) VALUES ('fleet', ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`)
+      .run(JSON.stringify(status), toSqlTime(at));
+  }
+
+  fleetStatus<T>(): { status: T; at: number } | undefined {
+    const row = this.database.prepare(`SELECT value, updated_at FROM state WHERE key = 'fleet'`).get() as { value: string; updated_at: string } | undefined;
+    return row ? { status: JSON.parse(row.value) as T, at: fromSqlTime(row.updated_at) } : undefined;
+  }
+
   watching(): { how: string; since: number } | undefined {
     const row = this.database.prepare(`SELECT value, updated_at FROM state WHERE key = 'watching'`).get() as { value: string; updated_at: string } | undefined;
     return row ? { how: (JSON.parse(row.value) as { how: string }).how, since: fromSqlTime(row.updated_at) } : undefined;

@@ -15,6 +15,7 @@ import { SilenceRepository } from './silence-repository.js';
 import { AlertRepository } from './alert-repository.js';
 import { AccessTokenRepository } from './access-token-repository.js';
 import { SessionRepository } from './session-repository.js';
+import { ReplicationQueue } from './replication-queue.js';
 
 export interface Stores {
   readonly dataDir: string;
@@ -36,6 +37,8 @@ export interface Stores {
   readonly accessTokens: AccessTokenRepository;
   /** Dashboard login sessions, in escalations.db: they survive a restart and hold in `orchestrator dashboard` too. */
   readonly sessions: SessionRepository;
+  /** Rows the fleet store has not seen yet (while one is configured). */
+  readonly replication: ReplicationQueue;
   /** Runs `work` in one transaction on tasks.db. */
   transaction<T>(work: () => T): T;
   close(): void;
@@ -59,6 +62,7 @@ export function openStores(dataDir: string): Stores {
     alerts: new AlertRepository(tasksDb),
     accessTokens: new AccessTokenRepository(escalationsDb),
     sessions: new SessionRepository(escalationsDb),
+    replication: new ReplicationQueue(tasksDb, escalationsDb),
     transaction: <T>(work: () => T): T => tasksDb.transaction(work)(),
     close() {
       tasksDb.close();

@@ -4,7 +4,7 @@
  * process writes the databases), by the outcomes of store/task-outcomes.ts; and the default process metrics,
  * all in one registry of its own. docs/api.md lists them.
  */
-import { createRequire } from 'node:module';
+import { PACKAGE_VERSION } from '../runtime/package-version.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CycleReport, MetricsRecorder } from '../core/metrics.js';
 import type { Stores } from '../store/stores.js';
@@ -17,7 +17,6 @@ const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
 const EVENT_LOOP_SAMPLE_MS = 1_000;
 /** The check every pass runs (the unit's state): a watch can vouch for it, not for the probes of a full cycle. */
 const UNIT_CHECK_ID = 'unit';
-const { version: PACKAGE_VERSION } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 /** A service's health as the last passes saw it, and the checks that failed. */
 interface ServiceHealth {

@@ -1,4 +1,6 @@
 /** Read-only reports over the data directory: status, stats, tasks, task, escalations, patterns. */
+import type { FleetStatus } from '../../fleet/fleet-member.js';
+import type { Stores } from '../../store/stores.js';
 import type { Command } from 'commander';
 import { EXIT, globalOptions, output, positiveInteger, withStores, configFor } from '../context.js';
 import { UsageError } from '../../core/errors.js';
@@ -35,6 +37,7 @@ export function registerReports(program: Command): void {
           openEscalations: stores.escalations.countActive(),
           outbox: stores.outbox.backlog(),
           deliveryFailures: stores.outbox.recentFailures(5),
+          fleet: config.store.postgres ? fleetLine(stores) : null,
         };
         output(options.json, status, () =>
           [
@@ -47,6 +50,7 @@ export function registerReports(program: Command): void {
             `Escalations:     ${status.openEscalations} open`,
             `Notifications:   ${status.outbox.pending} waiting, ${status.outbox.failed} failed`,
             ...status.deliveryFailures.map((failure) => `  failed: ${failure.channel} ${failure.dedupKey} after ${failure.attempts} attempt(s): ${failure.error}`),
+            ...(status.fleet ? [`Fleet store:     ${status.fleet.text}`] : []),
           ].join('\n'),
         );
         // As systemctl status: 3 when the daemon is not running, so scripts and monitors can tell.
@@ -130,3 +134,23 @@ export function registerReports(program: Command): void {
       });
     });
 }
+
+/** What the daemon last knew of its fleet, and the rows not yet replicated (read here, so it is current). */
+function fleetLine(stores: Stores): { backlog: number; known: FleetStatusRecord | null; at: number | null; text: string } {
+  const backlog = stores.replication.backlog();
+  const recorded = stores.state.fleetStatus<FleetStatusRecord>();
+  const known = recorded?.status ?? null;
+  const waiting = `${backlog} row(s) waiting to be replicated`;
+  if (!known) return { backlog, known, at: null, text: `not joined yet; ${waiting}` };
+  const reach = known.reachable
+    ? 'reachable'
+    : `UNREACHABLE${known.lastError ? ` (${known.lastError})` : ''}${known.replication.failingSince ? ` since ${when(known.replication.failingSince)}` : ''}`;
+  return {
+    backlog,
+    known,
+    at: recorded!.at,
+    text: `${known.kind}, ${reach} as of ${when(recorded!.at)}; host ${known.hostName} (${known.hostId}) of ${known.hosts}; ${waiting}${known.pause.paused ? `; FLEET PAUSED by ${known.pause.by}` : ''}`,
+  };
+}
+
+type FleetStatusRecord = Omit<FleetStatus, 'hosts'> & { hosts: number };

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { configFor, globalOptions, output, secretProblemsFor, EXIT } from '../context.js';
 import { createDaemon, type Daemon } from '../../main.js';
 import { createLogger } from '../../runtime/logger.js';
+import { openFleetStore } from '../../fleet/open-fleet-store.js';
 import { acquireInstanceLock } from '../../runtime/instance-lock.js';
 import { openStores, type Stores } from '../../store/stores.js';
 import { formatDuration } from '../../config/duration.js';
@@ -55,10 +56,14 @@ export function registerRun(program: Command): void {
       try {
         const serveWeb = config.web.enabled && !options.once;
         let metrics = serveWeb ? new PrometheusMetrics() : undefined;
+        const fleetStore = openFleetStore(config, logger);
         if (options.once) {
-          const daemon = createDaemon({ config, logger, stores, dryRun: options.dryRun, metrics });
+          const daemon = createDaemon({ config, logger, stores, dryRun: options.dryRun, metrics, fleetStore });
           daemon.orchestrator.resume();
+          await daemon.fleet?.tick();
           const summary = await daemon.orchestrator.runOnce();
+          await daemon.fleet?.tick();
+          await fleetStore?.close();
           // Notifications queued by this cycle get one delivery attempt; what fails stays queued for the daemon.
           await daemon.dispatcher.deliverDue(AbortSignal.timeout(ONCE_DELIVERY_MS));
           output(options.json, summary, () => formatCycleSummary(summary));
@@ -80,10 +85,11 @@ export function registerRun(program: Command): void {
           return;
         }
         const host = new ReloadableDaemon<Daemon>(config, {
-          build: (next) => createDaemon({ config: next, logger, stores, dryRun: options.dryRun, metrics }),
+          build: (next) => createDaemon({ config: next, logger, stores, dryRun: options.dryRun, metrics, fleetStore }),
           loops: (generation, signal) => [
             generation.daemon.orchestrator.runForever(signal),
             generation.daemon.dispatcher.run(signal),
+            ...(generation.daemon.fleet ? [generation.daemon.fleet.run(signal)] : []),
             runDailyBackups(generation.config, systemClock, logger, signal),
           ],
           logger,
@@ -110,6 +116,7 @@ export function registerRun(program: Command): void {
         if (serveWeb) await startWeb();
         lifecycle.onShutdown('dashboard', () => web?.close());
         lifecycle.onShutdown('service adapters', () => host.current.daemon.adapter.close?.());
+        if (fleetStore) lifecycle.onShutdown('fleet store', () => fleetStore.close());
         lifecycle.onReload(() =>
           reloadConfiguration({
             globals,

@@ -85,7 +85,8 @@ export interface FleetStore {
   hosts(): Promise<FleetHost[]>;
   /**
    * Claims, exactly once across the fleet, that `hostId` has gone silent (last seen before `silentBefore`): true
-   * for the one caller that should raise the escalation. Cleared by the host's next heartbeat.
+   * for the one caller that should raise the escalation. It stands until clearSilentHost (a heartbeat does not
+   * clear it: returnedHosts then lists the host, so the raiser can resolve its escalation first).
    */
   claimSilentHost(hostId: string, silentBefore: number, at: number): Promise<boolean>;
   /** The hosts whose silence was claimed and that have reported since (their escalation can be resolved). */
