@@ -19,6 +19,7 @@ import { registerActions } from './commands/actions.js';
 import { registerDemo } from './commands/demo.js';
 import { registerToken } from './commands/token.js';
 import { registerSilence } from './commands/silence.js';
+import { registerFleet } from './commands/fleet.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerToken(program);
   registerSilence(program);
+  registerFleet(program);
   for (const command of [program, ...program.commands, ...program.commands.flatMap((command) => command.commands)]) {
     command.exitOverride().showHelpAfterError();
   }

@@ -1,0 +1,106 @@
+/**
+ * The fleet from the built `orchestrator` command against a real PostgreSQL (Debian's, a throwaway server):
+ * `store migrate --to postgres` copies a host's history in, and again copies nothing twice; `fleet hosts` and
+ * `fleet pause|resume`; `status` says where the fleet store stands; bad use is exit 2 with the reason.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openStores } from '../../src/store/stores.js';
+import { PostgresFleetStore } from '../../src/store/fleet/postgres-fleet-store.js';
+import { writeTask } from '../support/tasks.js';
+import { describePostgres, startPostgres, type PostgresServer } from '../support/postgres-server.js';
+
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'main.js');
+const work = mkdtempSync(path.join(tmpdir(), 'orchestrator-fleet-cli-'));
+const dataDir = path.join(work, 'data');
+const configFile = path.join(work, 'config.yaml');
+let server: PostgresServer;
+let url: string;
+
+function cli(args: string[], config = configFile): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args, '--config', config, '--data-dir', dataDir],
+      { timeout: 60_000, env: { ...process.env, AO_FLEET_URL: url } },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+beforeAll(async () => {
+  server = await startPostgres();
+  url = await server.createDatabase('fleet_cli');
+  writeFileSync(configFile, 'store: { postgres: { urlEnv: AO_FLEET_URL } }\nfleet: { hostName: web1 }\nservices:\n  - { name: web, unit: web.service }\n');
+  const stores = openStores(dataDir);
+  const now = Date.now();
+  writeTask(stores, now - 60_000, 'web', { id: 't-fixed', status: 'fixed', fixSuccessful: true, fixedByPhase: 1, closedAt: now - 55_000, durationMs: 5_000 });
+  writeTask(stores, now, 'web', { id: 't-open', fingerprint: 'fp-open' });
+  stores.patterns.record({
+    service: 'web',
+    signature: 'unit_failed:exit-code',
+    planKey: 'restart_unit(unit=web.service)',
+    actions: [{ type: 'restart_unit', params: { unit: 'web.service' } }],
+    success: true,
+    at: now,
+  });
+  stores.close();
+}, 120_000);
+afterAll(async () => {
+  await server?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describePostgres('the fleet from the CLI (real PostgreSQL)', () => {
+  it('copies a host history in with store migrate, idempotently, and lists the host', async () => {
+    const first = await cli(['store', 'migrate', '--to', 'postgres']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^Copied 3 row\(s\) of web1 \(host id [a-z0-9]+\) into the fleet store \(postgres, schema version \d+\)\./);
+    const again = await cli(['store', 'migrate', '--to', 'postgres', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ host: { name: 'web1' }, rows: 3 });
+    const store = new PostgresFleetStore({ connectionString: url });
+    try {
+      const tasks = await store.tasks({ limit: 10 });
+      expect(tasks.map((task) => task.id).sort()).toEqual(['t-fixed', 't-open']);
+      expect(new Set(tasks.map((task) => task.host)).size).toBe(1);
+      expect(await store.patterns()).toEqual([expect.objectContaining({ service: 'web', successes: 1 })]);
+    } finally {
+      await store.close();
+    }
+    const hosts = await cli(['fleet', 'hosts']);
+    expect(hosts.code, hosts.stderr).toBe(0);
+    expect(hosts.stdout).toMatch(/^HOST +ID +LAST SEEN/);
+    expect(hosts.stdout).toMatch(/\nweb1 +[a-z0-9]+ .* reporting\n?$/);
+    const status = await cli(['status']);
+    expect(status.stdout).toMatch(/Fleet store: +not joined yet; 0 row\(s\) waiting to be replicated/);
+  });
+
+  it('turns the fleet kill switch on and off, saying who', async () => {
+    const pause = await cli(['fleet', 'pause', '--reason', 'bad release', '--json']);
+    expect(pause.code, pause.stderr).toBe(0);
+    expect(JSON.parse(pause.stdout)).toMatchObject({ paused: true, reason: 'bad release', by: expect.stringMatching(/^cli:/) });
+    const resume = await cli(['fleet', 'resume']);
+    expect(resume.stdout).toMatch(/^The fleet is resumed/);
+  });
+
+  it('says what is wrong, with exit 2: another backend, no fleet store, an unset URL variable', async () => {
+    const other = await cli(['store', 'migrate', '--to', 'mysql']);
+    expect(other).toMatchObject({ code: 2 });
+    expect(other.stderr).toMatch(/the only fleet store is postgres, not "mysql"/);
+    const alone = path.join(work, 'alone.yaml');
+    writeFileSync(alone, 'services: []\n');
+    const none = await cli(['fleet', 'hosts'], alone);
+    expect(none).toMatchObject({ code: 2 });
+    expect(none.stderr).toMatch(/has no fleet store: add store: \{ postgres:/);
+    const unset = path.join(work, 'unset.yaml');
+    writeFileSync(unset, 'store: { postgres: { urlEnv: AO_NOT_SET_ANYWHERE } }\nservices: []\n');
+    const missing = await cli(['config', 'validate'], unset);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr + missing.stdout).toMatch(/store\.postgres\.urlEnv.*AO_NOT_SET_ANYWHERE/s);
+  });
+});
