@@ -58,8 +58,10 @@ export class PrometheusMetrics implements MetricsRecorder {
     registers: [this.registry],
   });
 
-  constructor(options: { stores?: Stores; defaultMetrics?: boolean; version?: string } = {}) {
+  /** `host`: in a fleet, every series carries host="<name>" so one Prometheus can tell the hosts apart. */
+  constructor(options: { stores?: Stores; defaultMetrics?: boolean; version?: string; host?: string } = {}) {
     this.stores = options.stores;
+    if (options.host !== undefined) this.registry.setDefaultLabels({ host: options.host });
     new Gauge({
       name: `${PREFIX}build_info`,
       help: 'Always 1; the labels say which orchestrator and Node.js run',

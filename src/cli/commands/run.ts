@@ -4,6 +4,7 @@ import { configFor, globalOptions, output, secretProblemsFor, EXIT } from '../co
 import { createDaemon, type Daemon } from '../../main.js';
 import { createLogger } from '../../runtime/logger.js';
 import { openFleetStore } from '../../fleet/open-fleet-store.js';
+import { hostRecord } from '../../fleet/host-identity.js';
 import { acquireInstanceLock } from '../../runtime/instance-lock.js';
 import { openStores, type Stores } from '../../store/stores.js';
 import { formatDuration } from '../../config/duration.js';
@@ -55,7 +56,9 @@ export function registerRun(program: Command): void {
       })();
       try {
         const serveWeb = config.web.enabled && !options.once;
-        let metrics = serveWeb ? new PrometheusMetrics() : undefined;
+        // In a fleet every series says which host it is from.
+        const metricsHost = config.store.postgres ? hostRecord(config, Date.now()).name : undefined;
+        let metrics = serveWeb ? new PrometheusMetrics({ host: metricsHost }) : undefined;
         const fleetStore = openFleetStore(config, logger);
         if (options.once) {
           const daemon = createDaemon({ config, logger, stores, dryRun: options.dryRun, metrics, fleetStore });
@@ -126,7 +129,7 @@ export function registerRun(program: Command): void {
             sandbox,
             runner,
             prepare: (next) => {
-              if (next.web.enabled) metrics ??= new PrometheusMetrics();
+              if (next.web.enabled) metrics ??= new PrometheusMetrics({ host: metricsHost });
             },
             restartDashboard: async (next) => {
               await web?.close().catch((error: Error) => logger.error({ error: error.message }, 'reload: closing the dashboard failed'));
