@@ -246,7 +246,8 @@ export interface FleetGate {
   /**
    * Waits until the fleet lets this host run `actions` on `service` (the budget is full while others hold it),
    * then holds it until `release`. Throws a PolicyRefusal ('fleet_budget' or 'paused') when it does not.
-   * `note` says when the fleet could not be asked and the host acted on its own budget only.
+   * `note` is what the attempt records of it: how long it waited and for which hosts, or that the fleet could
+   * not be asked and the host acted on its own budget only.
    */
   acquire(service: string, actionTypes: readonly string[], signal: AbortSignal): Promise<{ release(): Promise<void>; note?: string }>;
 }

@@ -108,8 +108,10 @@ export class FleetMember implements FleetGate {
     const { fleet, host, clock, config, logger } = this.dependencies;
     if (this.pause.paused) throw new PolicyRefusal('paused', `the fleet's kill switch is on (by ${this.pause.by}${this.pause.reason ? `: ${this.pause.reason}` : ''})`);
     const keys = [...actionTypes].sort().map((type) => `${service}:${type}`);
-    const deadline = clock.monotonic() + config.fleet.leaseForMs;
+    const began = clock.monotonic();
+    const deadline = began + config.fleet.leaseForMs;
     const held: string[] = [];
+    const waitedFor = new Set<string>();
     const release = async () => {
       for (const key of held) await this.call(() => fleet.releaseLease(key, host.id)).catch(() => undefined); // expires anyway
     };
@@ -127,6 +129,7 @@ export class FleetMember implements FleetGate {
               `the fleet budget for ${key} is taken by ${result.heldBy.map((lease) => this.nameOf(lease.holder)).join(', ')} (at most ${this.budget()} host(s) at once)`,
             );
           }
+          for (const lease of result.heldBy) waitedFor.add(this.nameOf(lease.holder));
           logger.info({ service, key, heldBy: result.heldBy.map((lease) => this.nameOf(lease.holder)) }, `waiting for the fleet budget: ${key} runs on another host`);
           await clock.sleep(LEASE_POLL_MS, signal);
         }
@@ -138,7 +141,11 @@ export class FleetMember implements FleetGate {
       // The fleet store cannot be asked: this host's own budget and policy have already said yes.
       return { release: async () => undefined, note: `the fleet store could not be asked (${(error as Error).message}): acted on this host's budget only` };
     }
-    return { release };
+    // The attempt says how long it waited and for whom: one host at a time is why it was not at once.
+    const waited = clock.monotonic() - began;
+    return waitedFor.size > 0
+      ? { release, note: `waited ${(waited / 1000).toFixed(1)} s for the fleet budget (${keys.join(', ')} ran on ${[...waitedFor].join(', ')})` }
+      : { release };
   }
 
   /** Phase 1's patterns: local ones plus what fixed the same fault on other hosts (when fleet.learnFromFleet). */

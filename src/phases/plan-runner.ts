@@ -125,7 +125,7 @@ export class PlanRunner {
     const { executor, detector, clock, logger } = this.dependencies;
     const { task, service } = context;
     const started = clock.monotonic();
-    // The attempt says so when the fleet could not be asked and this host acted on its own budget only.
+    // The attempt says what the fleet's budget did: a wait for other hosts, or acting alone when it could not be asked.
     const details: string[] = fleetNote ? [fleetNote] : [];
     logger.info({ task: task.id, service: service.name, phase, source: plan.source, plan: attempt.planKey }, `acting: ${plan.reason}`);
     try {

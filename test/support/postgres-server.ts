@@ -60,6 +60,8 @@ export interface PostgresServer {
   port: number;
   /** Creates an empty database; returns its URL. */
   createDatabase(name: string): Promise<string>;
+  /** A database's URL through the server's unix socket (reachable from another network namespace). */
+  socketUrl(database: string): string;
   /** Stops the server (fast shutdown: sessions are ended) and starts it again on the same port with the same data. */
   restart(): Promise<void>;
   /** Stops the server and removes its directory (idempotent). */
@@ -72,12 +74,16 @@ process.on('exit', () => {
   for (const instance of running) instance.killNow();
 });
 
-/** Starts a server in a new temporary directory; throws with its log when it does not come up. */
-export async function startPostgres(): Promise<PostgresServer> {
+/**
+ * Starts a server in a new temporary directory (under `baseDir`, default the system's temporary directory: give a
+ * shared place such as test-output/ when processes in a lab, whose /tmp is private, must reach its socket);
+ * throws with its log when it does not come up.
+ */
+export async function startPostgres(options: { baseDir?: string } = {}): Promise<PostgresServer> {
   if (UNAVAILABLE_REASON !== null || RUN_AS === null) throw new Error(`cannot start PostgreSQL: ${UNAVAILABLE_REASON}`);
   // mkdtemp makes it 0700; it becomes the server user's, as initdb wants.
   const port = await freePort();
-  const directory = mkdtempSync(path.join(os.tmpdir(), 'orchestrator-pg-'));
+  const directory = mkdtempSync(path.join(options.baseDir ?? os.tmpdir(), 'orchestrator-pg-'));
   try {
     chownSync(directory, RUN_AS.uid, RUN_AS.gid);
     await runAs(RUN_AS, directory, path.join(POSTGRES_BIN, 'initdb'), [
@@ -216,6 +222,10 @@ class Instance implements PostgresServer {
   killNow(): void {
     if (this.child?.pid !== undefined) killGroup(this.child.pid);
     rmSync(this.directory, { recursive: true, force: true });
+  }
+
+  socketUrl(database: string): string {
+    return `postgresql://postgres@/${database}?host=${encodeURIComponent(this.directory)}&port=${this.port}`;
   }
 
   private urlFor(database: string): string {
