@@ -1,4 +1,5 @@
 /** Text renderings of summaries, statistics, tasks and patterns for the CLI. */
+import type { FleetPatternRow } from '../store/fleet/fleet-store.js';
 import type { Attempt, Issue, LearnedPattern, Task } from '../core/types.js';
 import type { CycleRecord } from '../store/state-repository.js';
 import type { OutcomeCounts } from '../store/task-outcomes.js';
@@ -114,6 +115,18 @@ export function formatPatterns(patterns: readonly LearnedPattern[]): string {
   return table(
     ['SERVICE', 'SIGNATURE', 'PLAN', 'OK', 'FAIL', 'CONFIDENCE', 'LAST USED'],
     patterns.map((pattern) => [pattern.service, pattern.signature, pattern.planKey, pattern.successes, pattern.failures, pattern.confidence.toFixed(2), when(pattern.lastUsed)]),
+  );
+}
+
+/** The fleet's patterns, one row per host: where each was learned and how it did there. */
+export function formatFleetPatterns(rows: ReadonlyArray<FleetPatternRow & { hostName: string }>): string {
+  if (rows.length === 0) return 'No host has learned anything yet.';
+  const sorted = [...rows].sort(
+    (a, b) => a.service.localeCompare(b.service) || a.signature.localeCompare(b.signature) || a.planKey.localeCompare(b.planKey) || a.hostName.localeCompare(b.hostName),
+  );
+  return table(
+    ['SERVICE', 'PROFILE', 'SIGNATURE', 'PLAN', 'HOST', 'OK', 'FAIL', 'LAST USED'],
+    sorted.map((row) => [row.service, row.profile ?? '-', row.signature, row.planKey, row.hostName, row.successes, row.failures, when(row.lastUsed)]),
   );
 }
 

@@ -91,12 +91,17 @@ export class FleetMember implements FleetGate {
     stores.state.setFleetStatus({ ...status, hosts: hosts.length }, clock.now());
   }
 
-  /** Ticks every fleet.heartbeat until the signal aborts. */
+  /**
+   * Ticks every fleet.heartbeat until the signal aborts. While the fleet store cannot be reached it tries again
+   * sooner, with backoff (1 s, 2 s, 4 s ... up to the heartbeat), so it catches up quickly without hammering it.
+   */
   async run(signal: AbortSignal): Promise<void> {
+    let failures = 0;
     while (!signal.aborted) {
       await this.tick();
+      failures = this.reachable && this.replicator.status().error === null ? 0 : failures + 1;
       try {
-        await this.dependencies.clock.sleep(this.dependencies.config.fleet.heartbeatMs, signal);
+        await this.dependencies.clock.sleep(nextTickMs(this.dependencies.config.fleet.heartbeatMs, failures), signal);
       } catch {
         return;
       }
@@ -271,4 +276,9 @@ export class FleetMember implements FleetGate {
     this.reachable = false;
     this.lastError = message;
   }
+}
+
+/** The wait before the next tick: the heartbeat, or after `failures` failed ticks in a row 1 s, 2 s, 4 s ... capped by it. */
+export function nextTickMs(heartbeatMs: number, failures: number): number {
+  return failures === 0 ? heartbeatMs : Math.min(heartbeatMs, 1_000 * 2 ** Math.min(failures - 1, 20));
 }

@@ -80,6 +80,38 @@ describePostgres('the fleet from the CLI (real PostgreSQL)', () => {
     expect(status.stdout).toMatch(/Fleet store: +not joined yet; 0 row\(s\) waiting to be replicated/);
   });
 
+  it('shows in patterns where each pattern was learned and how it did on each host', async () => {
+    const store = new PostgresFleetStore({ connectionString: url });
+    try {
+      await store.registerHost({ id: 'otherhost0000000', name: 'web2', version: '0.1.0', startedAt: Date.now() });
+      await store.pushPatterns('otherhost0000000', [
+        {
+          service: 'web',
+          profile: null,
+          signature: 'unit_failed:exit-code',
+          planKey: 'restart_unit(unit=web.service)',
+          actions: [{ type: 'restart_unit', params: { unit: 'web.service' } }],
+          successes: 4,
+          failures: 2,
+          weightedSuccesses: 4,
+          weightedFailures: 2,
+          confidence: 0.4,
+          lastUsed: Date.now(),
+        },
+      ]);
+    } finally {
+      await store.close();
+    }
+    const patterns = await cli(['patterns']);
+    expect(patterns.code, patterns.stderr).toBe(0);
+    expect(patterns.stdout).toMatch(/Across the fleet \(each host its own record\):\nSERVICE +PROFILE +SIGNATURE +PLAN +HOST +OK +FAIL/);
+    expect(patterns.stdout).toMatch(/web +- +unit_failed:exit-code +restart_unit\(unit=web\.service\) +web1 +1 +0/);
+    expect(patterns.stdout).toMatch(/web +- +unit_failed:exit-code +restart_unit\(unit=web\.service\) +web2 +4 +2/);
+    const json = JSON.parse((await cli(['patterns', '--json'])).stdout) as { patterns: unknown[]; fleet: Array<{ hostName: string }> };
+    expect(json.patterns).toHaveLength(1);
+    expect(json.fleet.map((row) => row.hostName).sort()).toEqual(['web1', 'web2']);
+  });
+
   it('turns the fleet kill switch on and off, saying who', async () => {
     const pause = await cli(['fleet', 'pause', '--reason', 'bad release', '--json']);
     expect(pause.code, pause.stderr).toBe(0);

@@ -18,7 +18,7 @@ import type { FleetStore } from '../../src/store/fleet/fleet-store.js';
 import { FleetMember } from '../../src/fleet/fleet-member.js';
 import { MemoryAdapter, commandOk } from '../support/memory-adapter.js';
 import { systemClock } from '../../src/runtime/clock.js';
-import { LEASE_POLL_MS } from '../../src/fleet/fleet-member.js';
+import { LEASE_POLL_MS, nextTickMs } from '../../src/fleet/fleet-member.js';
 import type { Clock } from '../../src/core/ports.js';
 
 /** Real time (phases' budgets and settling run for real, briefly), moved on by hand to make minutes pass. */
@@ -210,5 +210,12 @@ describe('a fleet of daemons', () => {
     expect((await fleet.tasks({ limit: 10 })).map((row) => [row.id, row.status])).toEqual([[task!.id, 'fixed']]);
     expect(await fleet.attempts(status.hostId, task!.id)).toHaveLength(1);
     expect(await fleet.patterns()).toHaveLength(1);
+  });
+});
+
+describe('reconnecting to the fleet store', () => {
+  it('tries again after 1 s, 2 s, 4 s ... and never less often than the heartbeat', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 40].map((failures) => nextTickMs(30_000, failures))).toEqual([30_000, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
+    expect(nextTickMs(500, 3)).toBe(500);
   });
 });

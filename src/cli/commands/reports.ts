@@ -1,11 +1,15 @@
 /** Read-only reports over the data directory: status, stats, tasks, task, escalations, patterns. */
 import type { FleetStatus } from '../../fleet/fleet-member.js';
 import type { Stores } from '../../store/stores.js';
+import type { CompiledConfig } from '../../config/compiled.js';
+import type { FleetPatternRow } from '../../store/fleet/fleet-store.js';
+import { openFleetStore } from '../../fleet/open-fleet-store.js';
+import { silentLogger } from '../../core/logger.js';
 import type { Command } from 'commander';
 import { EXIT, globalOptions, output, positiveInteger, withStores, configFor } from '../context.js';
 import { UsageError } from '../../core/errors.js';
 import { TASK_STATUSES, type TaskStatus } from '../../core/types.js';
-import { formatEscalations, formatPatterns, formatStats, formatTask, formatTaskList } from '../format.js';
+import { formatEscalations, formatFleetPatterns, formatPatterns, formatStats, formatTask, formatTaskList } from '../format.js';
 import { isLockHeld } from '../../runtime/instance-lock.js';
 import { when } from '../table.js';
 import { ESCALATION_STATUSES, type EscalationStatus } from '../../store/escalation-repository.js';
@@ -125,13 +129,17 @@ export function registerReports(program: Command): void {
 
   program
     .command('patterns')
-    .description('learned patterns: signature, plan, successes, failures, confidence')
+    .description('learned patterns: signature, plan, successes, failures, confidence; with a fleet store, where each was learned and how it did on each host')
     .option('--json', 'print JSON')
-    .action((options: { json?: boolean }, command: Command) => {
-      withStores(configFor(globalOptions(command)), (stores) => {
-        const patterns = stores.patterns.all(Date.now());
-        output(options.json, patterns, () => formatPatterns(patterns));
-      });
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const config = configFor(globalOptions(command));
+      const patterns = withStores(config, (stores) => stores.patterns.all(Date.now()));
+      const fleet = config.store.postgres ? await fleetPatterns(config) : undefined;
+      if (fleet && 'error' in fleet) process.stderr.write(`the fleet store cannot be read (${fleet.error}): this host's patterns only\n`);
+      const perHost = fleet && 'rows' in fleet ? fleet.rows : undefined;
+      output(options.json, perHost ? { patterns, fleet: perHost } : patterns, () =>
+        [formatPatterns(patterns), ...(perHost ? ['', 'Across the fleet (each host its own record):', formatFleetPatterns(perHost)] : [])].join('\n'),
+      );
     });
 }
 
@@ -154,3 +162,18 @@ function fleetLine(stores: Stores): { backlog: number; known: FleetStatusRecord 
 }
 
 type FleetStatusRecord = Omit<FleetStatus, 'hosts'> & { hosts: number };
+
+/** The fleet's patterns with the name of the host each was learned on, or why they cannot be read. */
+async function fleetPatterns(config: CompiledConfig): Promise<{ rows: Array<FleetPatternRow & { hostName: string }> } | { error: string }> {
+  const store = openFleetStore(config, silentLogger);
+  if (!store) return { rows: [] };
+  try {
+    const [rows, hosts] = await Promise.all([store.patterns(), store.hosts()]);
+    const names = new Map(hosts.map((host) => [host.id, host.name]));
+    return { rows: rows.map((row) => ({ ...row, hostName: names.get(row.host) ?? row.host })) };
+  } catch (error) {
+    return { error: (error as Error).message };
+  } finally {
+    await store.close();
+  }
+}
