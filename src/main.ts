@@ -161,7 +161,9 @@ export function createDaemon(options: DaemonOptions): Daemon {
       );
   }
   const isPaused = () => stores.state.pause().paused;
-  const silences = new Silences({ repository: stores.silences, config, clock: adapters.clock, newId });
+  // Fleet-wide silences come from the fleet member, built below (it needs the escalations, which need these).
+  const fleetRef: { member?: FleetMember } = {};
+  const silences = new Silences({ repository: stores.silences, config, clock: adapters.clock, newId, fleet: () => fleetRef.member?.silences() ?? [] });
   const policy = new SafetyPolicy({
     clock: adapters.clock,
     dryRun: options.dryRun ?? config.safety.dryRun,
@@ -204,6 +206,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       }),
       escalations: () => escalations,
     });
+  fleetRef.member = fleet;
   const planRunner = new PlanRunner({ stores, executor, policy, detector, clock: adapters.clock, newId, settleMs: config.verification.settleMs, logger, metrics, fleet });
   const agents = { ...createAgents(config, adapters.runner), ...options.agents };
   const tools = toolboxFactory({ adapter: adapters.adapter, runner: adapters.runner, probes: adapters.probes, config });

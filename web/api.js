@@ -79,6 +79,10 @@ export const api = {
   expireSilence: (silenceId) => request('POST', `/api/silences/${id(silenceId)}/expire`, {}),
   autonomy: () => request('GET', '/api/autonomy'),
   setAutonomy: (service, mode, reason) => request('POST', `/api/services/${id(service)}/autonomy`, reason ? { mode, reason } : { mode }),
+  fleet: () => request('GET', '/api/fleet'),
+  fleetTasks: (filter = {}) => request('GET', `/api/fleet/tasks${query(filter)}`),
+  fleetTask: (hostId, taskId) => request('GET', `/api/fleet/tasks/${id(hostId)}/${id(taskId)}`),
+  fleetPatterns: () => request('GET', '/api/fleet/patterns'),
   pause: (reason) => request('POST', '/api/pause', reason ? { reason } : {}),
   resume: () => request('POST', '/api/resume', {}),
 };

@@ -12,6 +12,8 @@ import * as tasksPage from './pages/tasks.js';
 import * as taskPage from './pages/task.js';
 import * as patternsPage from './pages/patterns.js';
 import * as silencesPage from './pages/silences.js';
+import * as fleetPage from './pages/fleet.js';
+import * as fleetTaskPage from './pages/fleet-task.js';
 
 const ROUTES = [
   { pattern: /^\/?$/, name: 'overview', page: overviewPage },
@@ -20,6 +22,8 @@ const ROUTES = [
   { pattern: /^\/tasks\/?$/, name: 'tasks', page: tasksPage },
   { pattern: /^\/patterns\/?$/, name: 'patterns', page: patternsPage },
   { pattern: /^\/silences\/?$/, name: 'silences', page: silencesPage },
+  { pattern: /^\/fleet\/?$/, name: 'fleet', page: fleetPage },
+  { pattern: /^\/fleet\/tasks\/([^/]+)\/([^/]+)\/?$/, name: 'fleet', page: fleetTaskPage, keys: ['host', 'id'] },
 ];
 
 const main = document.getElementById('main');
@@ -34,6 +38,7 @@ const hostLabel = document.getElementById('host');
 const liveBadge = document.getElementById('live');
 const banner = document.getElementById('banner');
 const escalationCount = document.getElementById('nav-escalations');
+const fleetLink = document.getElementById('nav-fleet');
 const favicon = document.getElementById('favicon');
 
 const state = {
@@ -205,6 +210,8 @@ function acceptOverview(overview) {
   escalationCount.hidden = open === 0;
   escalationCount.textContent = String(open);
   escalationCount.title = `${open} open escalation${open === 1 ? '' : 's'}`;
+  // The Fleet page exists only where a fleet store is configured.
+  fleetLink.hidden = !overview.fleet?.enabled;
   const daemon = overview.daemon ?? {};
   const parts = [];
   if (daemon.running === false) {

@@ -18,6 +18,8 @@ export interface DashboardStart {
   /** The daemon's: Alertmanager's alerts and the silences (see WebServerOptions). */
   alerts?: WebServerOptions['alerts'];
   silences?: WebServerOptions['silences'];
+  /** The fleet store: the dashboard then shows every host (see WebServerOptions). */
+  fleet?: WebServerOptions['fleet'];
 }
 
 /**

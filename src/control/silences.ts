@@ -14,7 +14,8 @@ import { MAX_ACTIVE_SILENCES, type Silence, type SilenceRepository } from '../st
 export interface ActiveSilence {
   /** A silence's id, or maintenance:<name> for a configured window. */
   id: string;
-  kind: 'silence' | 'maintenance';
+  /** silence: this host's; fleet: fleet-wide (from the fleet store, on every host); maintenance: the config's. */
+  kind: 'silence' | 'fleet' | 'maintenance';
   author: string;
   comment: string;
   /** When this silence (or this occurrence of its window) ends. */
@@ -42,6 +43,8 @@ export class Silences {
       config: Pick<CompiledConfig, 'maintenance'>;
       clock: Pick<Clock, 'now'>;
       newId: IdGenerator;
+      /** Fleet-wide silences as last read from the fleet store (with one). */
+      fleet?: () => readonly Silence[];
     },
   ) {}
 
@@ -63,11 +66,17 @@ export class Silences {
 
   private holding(labels: Labels, at: number, current = this.dependencies.repository.current(at)): ActiveSilence[] {
     const holding: ActiveSilence[] = [];
-    for (const silence of current) {
-      if (silence.startsAt > at || !matchesAll(silence.matchers, labels)) continue;
-      const until = silence.schedule ? windowEndAt(silence.schedule, at) : silence.endsAt;
-      if (until === undefined) continue;
-      holding.push({ id: silence.id, kind: 'silence', author: silence.author, comment: silence.comment, until: Math.min(until, silence.endsAt) });
+    const fleet = this.dependencies.fleet?.() ?? [];
+    for (const [kind, silences] of [
+      ['silence', current],
+      ['fleet', fleet],
+    ] as const) {
+      for (const silence of silences) {
+        if (silence.startsAt > at || silence.endsAt <= at || silence.expiredAt !== null || !matchesAll(silence.matchers, labels)) continue;
+        const until = silence.schedule ? windowEndAt(silence.schedule, at) : silence.endsAt;
+        if (until === undefined) continue;
+        holding.push({ id: silence.id, kind, author: silence.author, comment: silence.comment, until: Math.min(until, silence.endsAt) });
+      }
     }
     for (const window of this.dependencies.config.maintenance) {
       if (!matchesAll(window.matchers, labels)) continue;
@@ -86,7 +95,14 @@ export class Silences {
 
   /** Adds a silence; a UsageError names what is wrong with the request. */
   add(request: NewSilence): Silence {
-    const { repository, clock, newId } = this.dependencies;
+    if (this.dependencies.repository.countCurrent(this.dependencies.clock.now()) >= MAX_ACTIVE_SILENCES)
+      throw new UsageError(`there are already ${MAX_ACTIVE_SILENCES} silences in force: expire some first`);
+    return this.dependencies.repository.add(this.build(request));
+  }
+
+  /** A silence checked and ready to be stored (here, or in the fleet store for every host); a UsageError otherwise. */
+  build(request: NewSilence): Silence {
+    const { clock, newId } = this.dependencies;
     const now = clock.now();
     const startsAt = request.startsAt ?? now;
     if (request.matchers.length === 0) throw new UsageError('a silence needs at least one matcher, such as service="web" (or --service web)');
@@ -108,8 +124,7 @@ export class Silences {
     const comment = request.comment.trim();
     if (comment === '') throw new UsageError('a silence needs a comment saying why (--comment)');
     if (comment.length > MAX_COMMENT) throw new UsageError(`a silence comment is at most ${MAX_COMMENT} characters`);
-    if (repository.countCurrent(now) >= MAX_ACTIVE_SILENCES) throw new UsageError(`there are already ${MAX_ACTIVE_SILENCES} silences in force: expire some first`);
-    return repository.add({ id: newId(), matchers, startsAt, endsAt: request.endsAt, schedule: request.schedule ?? null, author, comment, createdAt: now });
+    return { id: newId(), matchers, startsAt, endsAt: request.endsAt, schedule: request.schedule ?? null, author, comment, createdAt: now, expiredAt: null, expiredBy: null };
   }
 
   /** Ends a silence now; a UsageError when there is none by that id or it has ended. */
@@ -128,7 +143,12 @@ function longest(silences: ActiveSilence[]): ActiveSilence | undefined {
 
 /** "silenced until 14:00 by cli:alice: kernel upgrade" (the time as an ISO string; callers may format it). */
 export function describeSilence(silence: ActiveSilence): string {
-  const what = silence.kind === 'maintenance' ? `in maintenance (${silence.id.slice('maintenance:'.length)})` : `silenced by ${silence.author}`;
+  const what =
+    silence.kind === 'maintenance'
+      ? `in maintenance (${silence.id.slice('maintenance:'.length)})`
+      : silence.kind === 'fleet'
+        ? `silenced fleet-wide by ${silence.author}`
+        : `silenced by ${silence.author}`;
   return `${what} until ${new Date(silence.until).toISOString()}: ${silence.comment}`;
 }
 

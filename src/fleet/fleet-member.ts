@@ -11,6 +11,7 @@ import type { CompiledConfig, CompiledService } from '../config/compiled.js';
 import type { LearnedPattern, Task } from '../core/types.js';
 import { PolicyRefusal } from '../core/errors.js';
 import type { Stores } from '../store/stores.js';
+import type { Silence } from '../store/silence-repository.js';
 import type { EscalationService } from '../escalation/escalation-service.js';
 import type { FleetHost, FleetPause, FleetStore, HostRecord, HostSummary } from '../store/fleet/fleet-store.js';
 import { Replicator, type ReplicationStatus } from './replicator.js';
@@ -53,6 +54,7 @@ export class FleetMember implements FleetGate {
   private readonly replicator: Replicator;
   private hostsSeen: FleetHost[] = [];
   private pause: FleetPause = { paused: false, by: null, reason: null, since: null };
+  private fleetSilences: Silence[] = [];
   private reachable = false;
   private lastError: string | null = null;
   private lastHeartbeatAt: number | null = null;
@@ -80,6 +82,7 @@ export class FleetMember implements FleetGate {
       this.lastHeartbeatAt = clock.now();
       this.hostsSeen = await this.call(() => fleet.hosts());
       this.pause = await this.call(() => fleet.fleetPause());
+      this.fleetSilences = await this.call(() => fleet.fleetSilences(clock.now()));
       await this.watchHosts();
       this.succeeded();
     } catch (error) {
@@ -166,6 +169,11 @@ export class FleetMember implements FleetGate {
       this.failed(error);
       return local;
     }
+  }
+
+  /** Fleet-wide silences as the last heartbeat read them (kept while the fleet store is away). */
+  silences(): readonly Silence[] {
+    return this.fleetSilences;
   }
 
   status(): FleetStatus {

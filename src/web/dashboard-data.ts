@@ -61,6 +61,8 @@ export interface Overview {
   rates: DailyCounts[];
   recovery: RecoveryPoint[];
   outbox: Pick<OutboxBacklog, 'pending' | 'failed'>;
+  /** Whether a fleet store is configured (the page then shows the Fleet link; GET /api/fleet has the rest). */
+  fleet: { enabled: boolean };
 }
 
 /** GET /api/tasks/:id. */
@@ -91,6 +93,8 @@ export interface DashboardDataOptions {
   silences?: Pick<Silences, 'activeMany'>;
   readOnly: boolean;
   host: string;
+  /** Whether the server has a fleet store (GET /api/fleet answers). */
+  fleet?: boolean;
   isDaemonRunning(): boolean;
 }
 
@@ -181,6 +185,7 @@ export class DashboardData {
       rates: this.rates(windowStart, daily),
       recovery: stores.tasks.recentRecoveries(RECOVERY_POINTS, escalatedTaskIds(stores)),
       outbox: { pending: backlog.pending, failed: backlog.failed },
+      fleet: { enabled: this.options.fleet ?? false },
     };
   }
 

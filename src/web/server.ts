@@ -14,6 +14,7 @@ import type { Clock } from '../core/ports.js';
 import type { Logger } from '../core/logger.js';
 import { UsageError } from '../core/errors.js';
 import type { Stores } from '../store/stores.js';
+import type { FleetStore } from '../store/fleet/fleet-store.js';
 import { EscalationService } from '../escalation/escalation-service.js';
 import { channelNames } from '../notify/create-notifiers.js';
 import { createIdGenerator } from '../runtime/clock.js';
@@ -30,6 +31,7 @@ import type { WebContext } from './routes/common.js';
 import { registerReadRoutes } from './routes/read.js';
 import { registerWriteRoutes } from './routes/write.js';
 import { registerControlRoutes } from './routes/control.js';
+import { registerFleetRoutes } from './routes/fleet.js';
 import { registerAlertmanagerRoute } from './routes/alertmanager.js';
 import type { AlertIntake } from '../alerts/alert-intake.js';
 import { Silences } from '../control/silences.js';
@@ -62,6 +64,8 @@ export interface WebServerOptions {
   alerts?: AlertIntake;
   /** The daemon's silences (with the config's maintenance windows); by default built from the stores. */
   silences?: Silences;
+  /** The fleet's shared store (store.postgres): the fleet page and /api/fleet read it; absent, they answer 404. */
+  fleet?: FleetStore;
 }
 
 export interface WebServer {
@@ -95,6 +99,7 @@ export function createWebServer(options: WebServerOptions): WebServer {
     silences,
     readOnly,
     host: hostname(),
+    fleet: options.fleet !== undefined,
     isDaemonRunning: options.isDaemonRunning ?? (readOnly ? cachedLockCheck(config.dataDir) : () => true),
   });
   const watcher = new ChangeWatcher({
@@ -115,12 +120,22 @@ export function createWebServer(options: WebServerOptions): WebServer {
     watcher,
     failures,
     silences,
+    fleet: options.fleet,
     // The daemon passes its own (scope from the service manager); alone, the scope comes from the config.
     escalations: () =>
       (escalations ??= new EscalationService({ stores, config, clock, newId: createIdGenerator(() => clock.now()), logger, host: hostname(), channels: channelNames(config) })),
   };
 
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES, trustProxy: false, forceCloseConnections: true, requestTimeout: 30_000 });
+  // Path parameters up to 256 characters reach the routes, whose schemas refuse over-long ids with a 400 that says so
+  // (fleet ids are up to 128); a longer one is no route (404).
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: false,
+    forceCloseConnections: true,
+    requestTimeout: 30_000,
+    routerOptions: { maxParamLength: 256 },
+  });
   let boundPort: number | undefined;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
@@ -173,6 +188,7 @@ export function createWebServer(options: WebServerOptions): WebServer {
     registerReadRoutes(instance, context);
     registerWriteRoutes(instance, context);
     registerControlRoutes(instance, context);
+    registerFleetRoutes(instance, context);
     registerAlertmanagerRoute(instance, context, options.alerts);
     registerEvents(instance, context);
     registerStatic(instance, options.staticRoot ?? DEFAULT_STATIC_ROOT);

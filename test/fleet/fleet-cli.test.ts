@@ -112,6 +112,19 @@ describePostgres('the fleet from the CLI (real PostgreSQL)', () => {
     expect(json.fleet.map((row) => row.hostName).sort()).toEqual(['web1', 'web2']);
   });
 
+  it('adds, lists and expires a fleet-wide silence', async () => {
+    const added = await cli(['silence', 'add', '--fleet', '--service', 'web', '--for', '1h', '--comment', 'rolling kernel upgrade', '--json']);
+    expect(added.code, added.stderr).toBe(0);
+    const { id } = JSON.parse(added.stdout) as { id: string };
+    const listed = await cli(['silence', 'list']);
+    expect(listed.stdout).toMatch(new RegExp(`Fleet-wide \\(every host\\):\\nID .*\\n${id} +active +service="web"`));
+    const expired = await cli(['silence', 'expire', id]);
+    expect(expired.code, expired.stderr).toBe(0);
+    expect(expired.stdout).toMatch(/^Fleet silence .* expired on every host/);
+    expect((await cli(['silence', 'expire', id])).code).toBe(2);
+    expect((await cli(['silence', 'list'])).stdout).not.toMatch(/Fleet-wide/);
+  });
+
   it('turns the fleet kill switch on and off, saying who', async () => {
     const pause = await cli(['fleet', 'pause', '--reason', 'bad release', '--json']);
     expect(pause.code, pause.stderr).toBe(0);

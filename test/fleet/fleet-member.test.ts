@@ -16,6 +16,7 @@ import { nodeFileSystem } from '../../src/adapters/host/node-file-system.js';
 import { SqliteFleetStore } from '../../src/store/fleet/sqlite-fleet-store.js';
 import type { FleetStore } from '../../src/store/fleet/fleet-store.js';
 import { FleetMember } from '../../src/fleet/fleet-member.js';
+import { parseMatcher } from '../../src/core/label-matchers.js';
 import { MemoryAdapter, commandOk } from '../support/memory-adapter.js';
 import { systemClock } from '../../src/runtime/clock.js';
 import { LEASE_POLL_MS, nextTickMs } from '../../src/fleet/fleet-member.js';
@@ -181,6 +182,34 @@ describe('a fleet of daemons', () => {
     const attempts = a.daemon.stores.attempts.forTask(task!.id);
     expect(attempts[0]).toMatchObject({ outcome: 'refused', detail: "the fleet's kill switch is on (by cli:alice: bad release)" });
     expect(a.units.actions).toEqual([]);
+  });
+
+  it('holds a service on every host with a fleet-wide silence, and acts again once it is expired', async () => {
+    const a = host('host-a');
+    await fleet.addFleetSilence({
+      id: 'fleet-silence-1',
+      matchers: [parseMatcher('service="web"')],
+      startsAt: a.clock.now() - 1_000,
+      endsAt: a.clock.now() + 3_600_000,
+      schedule: null,
+      author: 'cli:alice',
+      comment: 'rolling kernel upgrade',
+      createdAt: a.clock.now(),
+      expiredAt: null,
+      expiredBy: null,
+    });
+    await a.daemon.fleet.tick();
+    expect(a.daemon.silences.active(a.daemon.detector.service('web')!)).toMatchObject({ kind: 'fleet', author: 'cli:alice' });
+    await failAndHandle(a);
+    expect(a.units.actions).toEqual([]);
+    const [held] = a.daemon.stores.tasks.list({ service: 'web' });
+    expect(held!.status).not.toBe('fixed');
+    expect(await fleet.expireFleetSilence('fleet-silence-1', 'cli:bob', a.clock.now())).toBe(true);
+    await a.daemon.fleet.tick();
+    expect(a.daemon.silences.active(a.daemon.detector.service('web')!)).toBeUndefined();
+    await a.daemon.orchestrator.runCycle('full');
+    await a.daemon.orchestrator.idle();
+    expect(a.units.actions).toEqual(['restart web.service']);
   });
 
   it('keeps healing while the fleet store is down, and sends what it wrote once it is back', async () => {

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FleetStore } from '../../src/store/fleet/fleet-store.js';
 import type { Attempt, LearnedPattern, Task } from '../../src/core/types.js';
 import type { Escalation } from '../../src/store/escalation-repository.js';
+import type { Silence } from '../../src/store/silence-repository.js';
 
 const T0 = Date.UTC(2026, 11, 3, 12);
 const MINUTE = 60_000;
@@ -169,6 +170,8 @@ export function fleetStoreConformance(name: string, open: () => Promise<FleetSto
       expect((await store.tasks({ service: 'db', limit: 10 })).map((each) => each.id)).toEqual(['t2']);
       expect((await store.tasks({ status: 'escalated', limit: 10 })).map((each) => `${each.host}/${each.id}`)).toEqual(['h-a/t1']);
       expect(await store.tasks({ limit: 1 })).toHaveLength(1);
+      expect(await store.task('h-b', 't1')).toMatchObject({ host: 'h-b', id: 't1', status: 'fixed' });
+      expect(await store.task('h-b', 't2')).toBeUndefined();
       const counts = await store.taskCounts();
       expect(counts).toEqual(
         expect.arrayContaining([
@@ -245,6 +248,30 @@ export function fleetStoreConformance(name: string, open: () => Promise<FleetSto
       const results = await Promise.all(['h-1', 'h-2', 'h-3', 'h-4', 'h-5'].map((holder) => store.acquireLease({ key: 'k', holder, limit: 2, ttlMs: MINUTE, now: T0 })));
       expect(results.filter((result) => result.granted)).toHaveLength(2);
       expect(await store.leases(T0)).toHaveLength(2);
+    });
+
+    it('keeps fleet-wide silences until they end or are expired, saying who expired them', async () => {
+      const silence: Silence = {
+        id: 's1',
+        matchers: [{ name: 'service', operator: '=', value: 'web' }],
+        startsAt: T0,
+        endsAt: T0 + 60 * MINUTE,
+        schedule: null,
+        author: 'cli:alice',
+        comment: 'kernel upgrade on every web host',
+        createdAt: T0,
+        expiredAt: null,
+        expiredBy: null,
+      };
+      await store.addFleetSilence(silence);
+      await store.addFleetSilence({ ...silence, id: 's2', endsAt: T0 + 2 * MINUTE });
+      expect((await store.fleetSilences(T0 + MINUTE)).map((each) => each.id)).toEqual(['s2', 's1']);
+      expect((await store.fleetSilences(T0 + 3 * MINUTE)).map((each) => each.id)).toEqual(['s1']);
+      expect((await store.fleetSilences(T0))[1]).toEqual(silence);
+      expect(await store.expireFleetSilence('s1', 'cli:bob', T0 + 4 * MINUTE)).toBe(true);
+      expect(await store.expireFleetSilence('s1', 'cli:bob', T0 + 5 * MINUTE)).toBe(false);
+      expect(await store.expireFleetSilence('nope', 'cli:bob', T0)).toBe(false);
+      expect(await store.fleetSilences(T0 + 4 * MINUTE)).toEqual([]);
     });
 
     it('keeps the fleet kill switch with who set it and why', async () => {

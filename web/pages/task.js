@@ -111,7 +111,7 @@ function drift(lines) {
   );
 }
 
-function evidence(task) {
+export function evidence(task) {
   const evidenceData = task.evidence ?? {};
   const unit = evidenceData.unit;
   const logs = evidenceData.logs ?? [];
@@ -150,7 +150,7 @@ function evidence(task) {
 }
 
 /** Everything that happened, in time order, grouped under the phase it belongs to. */
-function timeline(task, attempts, verdicts, escalation) {
+export function timeline(task, attempts, verdicts, escalation) {
   const events = [];
   events.push({ at: task.detectedAt, order: 0, phase: 0, node: detectedEvent(task) });
   verdicts.forEach((verdict, index) => events.push({ at: verdict.createdAt, order: 1 + index / 1000, phase: verdict.phase, node: verdictEvent(verdict), verdict }));

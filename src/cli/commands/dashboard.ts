@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { configFor, globalOptions, storesFor } from '../context.js';
 import { createLogger } from '../../runtime/logger.js';
+import { openFleetStore } from '../../fleet/open-fleet-store.js';
 import { startDashboard } from '../web.js';
 import { UsageError } from '../../core/errors.js';
 import type { CompiledConfig } from '../../config/compiled.js';
@@ -23,8 +24,10 @@ export function registerDashboard(program: Command): void {
       const config: CompiledConfig = { ...loaded, web: { ...loaded.web, listen: options.listen ?? loaded.web.listen, port: options.port ?? loaded.web.port } };
       const logger = createLogger(config.logLevel, 1);
       const stores = storesFor(config);
+      // With a fleet store, `orchestrator dashboard` shows every host (from any machine that can reach it).
+      const fleet = openFleetStore(config, logger);
       try {
-        const server = await startDashboard({ config, stores, logger, readOnly: true });
+        const server = await startDashboard({ config, stores, logger, readOnly: true, fleet });
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
           process.once('SIGTERM', stop);
@@ -32,6 +35,7 @@ export function registerDashboard(program: Command): void {
         });
         await server.close();
       } finally {
+        await fleet?.close();
         stores.close();
       }
     });

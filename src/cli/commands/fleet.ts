@@ -105,11 +105,11 @@ export function registerFleet(program: Command): void {
 }
 
 /** Opens the configuration's fleet store for one command, or says it has none (exit 2). */
-async function withFleet(config: CompiledConfig, work: (fleet: FleetStore) => Promise<void>): Promise<void> {
+export async function withFleet<T>(config: CompiledConfig, work: (fleet: FleetStore) => Promise<T>): Promise<T> {
   const fleet = openFleetStore(config, silentLogger);
   if (!fleet) throw new UsageError(`${config.source} has no fleet store: add store: { postgres: { urlEnv: ... } } (see the README's "A fleet of hosts")`);
   try {
-    await work(fleet);
+    return await work(fleet);
   } finally {
     await fleet.close();
   }

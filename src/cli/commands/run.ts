@@ -110,6 +110,7 @@ export function registerRun(program: Command): void {
             escalations: liveView(() => current().escalations),
             alerts: current().alerts && liveView(() => current().alerts!),
             silences: liveView(() => current().silences),
+            fleet: fleetStore,
           }).catch((error: Error) => {
             // The dashboard is a window on the daemon: when it cannot listen, healing goes on and the log says why.
             logger.error({ error: error.message }, 'dashboard not started');

@@ -17,6 +17,7 @@ import { matchesAll } from '../../core/label-matchers.js';
 import type { CompiledConfig } from '../../config/compiled.js';
 import type { Silence } from '../../store/silence-repository.js';
 import { table, when } from '../table.js';
+import { withFleet } from './fleet.js';
 
 interface AddOptions {
   service: string[];
@@ -28,6 +29,7 @@ interface AddOptions {
   days?: string;
   window?: string;
   tz?: string;
+  fleet?: boolean;
   json?: boolean;
 }
 
@@ -47,9 +49,11 @@ export function registerSilence(program: Command): void {
     .option('--days <days>', 'recurring: only on these days, such as mon,tue,wed or mon-fri')
     .option('--window <from-to>', 'recurring: only between these times, such as 02:00-04:00')
     .option('--tz <zone>', 'the time zone of --days and --window (default UTC)')
+    .option('--fleet', 'on every host of the fleet (kept in the fleet store; needs store.postgres)')
     .option('--json', 'print JSON')
-    .action((options: AddOptions, command: Command) => {
+    .action(async (options: AddOptions, command: Command) => {
       const config = configFor(globalOptions(command));
+      let fleetSilence: Silence | undefined;
       withSilences(config, (silences) => {
         const matchers = [...options.service.map((name) => `service="${name}"`), ...options.match];
         for (const name of options.service) {
@@ -77,7 +81,12 @@ export function registerSilence(program: Command): void {
         }
         if (!options.comment) throw new UsageError('say why: --comment "kernel upgrade"');
         const schedule = recurrence(options);
-        const added = silences.add({ matchers, startsAt, endsAt, schedule, author: cliActor(), comment: options.comment });
+        const request = { matchers, startsAt, endsAt, schedule, author: cliActor(), comment: options.comment };
+        if (options.fleet) {
+          fleetSilence = silences.build(request);
+          return;
+        }
+        const added = silences.add(request);
         const covered = config.services.filter((service) => matchesAll(added.matchers, service.labels)).map((service) => service.name);
         const active = silences.activeMany(config.services);
         output(options.json, { ...added, services: covered }, () =>
@@ -90,6 +99,16 @@ export function registerSilence(program: Command): void {
           ].join('\n'),
         );
       });
+      if (fleetSilence) {
+        const added = fleetSilence;
+        await withFleet(config, (fleet) => fleet.addFleetSilence(added));
+        output(options.json, { ...added, fleet: true }, () =>
+          [
+            `Fleet silence ${added.id} added: ${describeMatchers(added.matchers)} until ${when(added.endsAt)}, on every host from its next heartbeat (within ${Math.round(config.fleet.heartbeatMs / 1000)} s).`,
+            `Undo with "orchestrator silence expire ${added.id}".`,
+          ].join('\n'),
+        );
+      }
     });
 
   silence
@@ -97,13 +116,16 @@ export function registerSilence(program: Command): void {
     .description('silences in force or to come, and the maintenance windows; --all for ended ones too')
     .option('--all', 'include ended silences')
     .option('--json', 'print JSON')
-    .action((options: { all?: boolean; json?: boolean }, command: Command) => {
+    .action(async (options: { all?: boolean; json?: boolean }, command: Command) => {
       const config = configFor(globalOptions(command));
+      const now = Date.now();
+      const fleet = config.store.postgres ? await fleetSilences(config, now) : undefined;
+      if (fleet && 'error' in fleet) process.stderr.write(`the fleet store cannot be read (${fleet.error}): this host's silences only\n`);
+      const fleetList = fleet && 'silences' in fleet ? fleet.silences : [];
       withSilences(config, (silences, stores) => {
-        const now = Date.now();
         const list = options.all ? stores.silences.all() : stores.silences.current(now);
         const services = Object.fromEntries(silences.activeMany(config.services, now));
-        output(options.json, { silences: list, services, maintenance: config.maintenance }, () => {
+        output(options.json, { silences: list, fleet: fleetList, services, maintenance: config.maintenance }, () => {
           const lines = [
             list.length === 0
               ? options.all
@@ -114,6 +136,15 @@ export function registerSilence(program: Command): void {
                   list.map((entry) => [entry.id, state(entry, now), describeMatchers(entry.matchers), when(entry.endsAt), entry.author, entry.comment]),
                 ),
           ];
+          if (fleetList.length > 0) {
+            lines.push('', 'Fleet-wide (every host):');
+            lines.push(
+              table(
+                ['ID', 'STATE', 'MATCHERS', 'UNTIL', 'BY', 'COMMENT'],
+                fleetList.map((entry) => [entry.id, state(entry, now), describeMatchers(entry.matchers), when(entry.endsAt), entry.author, entry.comment]),
+              ),
+            );
+          }
           if (config.maintenance.length > 0) {
             lines.push('', 'Maintenance windows (config):');
             lines.push(
@@ -138,8 +169,16 @@ export function registerSilence(program: Command): void {
     .command('expire <id>')
     .description('end a silence now; a service still failing is handled at once')
     .option('--json', 'print JSON')
-    .action((id: string, options: { json?: boolean }, command: Command) => {
+    .action(async (id: string, options: { json?: boolean }, command: Command) => {
       const config = configFor(globalOptions(command));
+      const local = withSilences(config, (_silences, stores) => stores.silences.get(id) !== undefined);
+      if (!local && config.store.postgres) {
+        // Not this host's: a fleet-wide one.
+        const expired = await withFleet(config, (fleet) => fleet.expireFleetSilence(id, cliActor(), Date.now()));
+        if (!expired) throw new UsageError(`no silence in force with id "${id}", here or fleet-wide (see orchestrator silence list)`);
+        output(options.json, { id, expired: true, fleet: true }, () => `Fleet silence ${id} expired on every host from its next heartbeat.`);
+        return;
+      }
       withSilences(config, (silences) => {
         const expired = silences.expire(id, cliActor());
         output(options.json, expired, () => `Silence ${id} expired (${describeMatchers(expired.matchers)}).`);
@@ -185,12 +224,21 @@ export function registerSilence(program: Command): void {
     });
 }
 
-function withSilences(config: CompiledConfig, work: (silences: Silences, stores: ReturnType<typeof openStores>) => void): void {
+function withSilences<T>(config: CompiledConfig, work: (silences: Silences, stores: ReturnType<typeof openStores>) => T): T {
   const stores = openStores(config.dataDir);
   try {
-    work(new Silences({ repository: stores.silences, config, clock: { now: () => Date.now() }, newId: createIdGenerator(() => Date.now()) }), stores);
+    return work(new Silences({ repository: stores.silences, config, clock: { now: () => Date.now() }, newId: createIdGenerator(() => Date.now()) }), stores);
   } finally {
     stores.close();
+  }
+}
+
+/** The fleet-wide silences not ended at `now`, or why they cannot be read. */
+async function fleetSilences(config: CompiledConfig, now: number): Promise<{ silences: Silence[] } | { error: string }> {
+  try {
+    return { silences: await withFleet(config, (fleet) => fleet.fleetSilences(now)) };
+  } catch (error) {
+    return { error: (error as Error).message };
   }
 }
 

@@ -10,6 +10,7 @@
  */
 import type { Action, Attempt, LearnedPattern, Task } from '../../core/types.js';
 import type { Escalation } from '../escalation-repository.js';
+import type { Silence } from '../silence-repository.js';
 
 /** A host as it registered: a stable id (data directory's host-id file) and the name people know it by. */
 export interface HostRecord {
@@ -102,6 +103,8 @@ export interface FleetStore {
 
   /** Tasks of the fleet, newest first. */
   tasks(query: FleetTaskQuery): Promise<FleetTask[]>;
+  /** One host's task by id. */
+  task(hostId: string, id: string): Promise<FleetTask | undefined>;
   /** One host's attempts for a task, oldest first. */
   attempts(hostId: string, taskId: string): Promise<Attempt[]>;
   /** Escalations of the fleet, newest first. */
@@ -120,6 +123,12 @@ export interface FleetStore {
   acquireLease(input: { key: string; holder: string; limit: number; ttlMs: number; now: number }): Promise<LeaseResult>;
   releaseLease(key: string, holder: string): Promise<void>;
   leases(now: number): Promise<Lease[]>;
+
+  /** Fleet-wide silences not ended by `now` (in force or to come): they hold the matching services on every host. */
+  fleetSilences(now: number): Promise<Silence[]>;
+  addFleetSilence(silence: Silence): Promise<void>;
+  /** Ends a fleet silence now; false when there is none by that id in force. */
+  expireFleetSilence(id: string, by: string, at: number): Promise<boolean>;
 
   fleetPause(): Promise<FleetPause>;
   setFleetPause(pause: { paused: boolean; by: string; reason?: string; at: number }): Promise<void>;

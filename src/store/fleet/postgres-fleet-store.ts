@@ -11,6 +11,7 @@ import pg from 'pg';
 import { OrchestratorError } from '../../core/errors.js';
 import type { Attempt, LearnedPattern, Task } from '../../core/types.js';
 import type { Escalation } from '../escalation-repository.js';
+import type { Silence } from '../silence-repository.js';
 import type { FleetHost, FleetPause, FleetPatternRow, FleetStore, FleetTask, FleetTaskQuery, HostRecord, HostSummary, Lease, LeaseResult } from './fleet-store.js';
 
 /**
@@ -49,6 +50,9 @@ export const POSTGRES_FLEET_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (key, holder)
   );
   CREATE TABLE fleet_controls (key text PRIMARY KEY, value jsonb NOT NULL, updated_at bigint NOT NULL);
+  `,
+  `
+  CREATE TABLE fleet_silences (id text PRIMARY KEY, ends_at bigint NOT NULL, expired_at bigint, data jsonb NOT NULL);
   `,
 ];
 
@@ -206,6 +210,11 @@ export class PostgresFleetStore implements FleetStore {
     return rows.map((row) => ({ ...row.data, host: row.host_id }));
   }
 
+  async task(hostId: string, id: string): Promise<FleetTask | undefined> {
+    const { rows } = await this.pool.query<{ data: Task }>('SELECT data FROM fleet_tasks WHERE host_id = $1 AND id = $2', [hostId, id]);
+    return rows[0] && { ...rows[0].data, host: hostId };
+  }
+
   async attempts(hostId: string, taskId: string): Promise<Attempt[]> {
     const { rows } = await this.pool.query<{ data: Attempt & { service?: string } }>(
       'SELECT data FROM fleet_attempts WHERE host_id = $1 AND task_id = $2 ORDER BY started_at, id',
@@ -274,6 +283,24 @@ export class PostgresFleetStore implements FleetStore {
   async leases(now: number): Promise<Lease[]> {
     const { rows } = await this.pool.query<Lease>(`SELECT ${LEASE_COLUMNS} FROM fleet_leases WHERE expires_at > $1 ORDER BY key, acquired_at, holder`, [ms(now)]);
     return rows;
+  }
+
+  async fleetSilences(now: number): Promise<Silence[]> {
+    const { rows } = await this.pool.query<{ data: Silence }>('SELECT data FROM fleet_silences WHERE expired_at IS NULL AND ends_at > $1 ORDER BY ends_at, id', [ms(now)]);
+    return rows.map((row) => row.data);
+  }
+
+  async addFleetSilence(silence: Silence): Promise<void> {
+    await this.pool.query('INSERT INTO fleet_silences (id, ends_at, expired_at, data) VALUES ($1, $2, NULL, $3::jsonb)', [silence.id, ms(silence.endsAt), toJson(silence)]);
+  }
+
+  async expireFleetSilence(id: string, by: string, at: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE fleet_silences SET expired_at = $3, data = data || jsonb_build_object('expiredAt', $3::bigint, 'expiredBy', $2::text)
+       WHERE id = $1 AND expired_at IS NULL AND ends_at > $3`,
+      [id, by, ms(at)],
+    );
+    return (rowCount ?? 0) > 0;
   }
 
   async fleetPause(): Promise<FleetPause> {

@@ -6,6 +6,7 @@
 import type { Attempt, LearnedPattern, Task } from '../../core/types.js';
 import { openDatabase, type Migrations, type SqliteDatabase } from '../database.js';
 import type { Escalation } from '../escalation-repository.js';
+import type { Silence } from '../silence-repository.js';
 import type { FleetHost, FleetPause, FleetPatternRow, FleetStore, FleetTask, FleetTaskQuery, HostRecord, HostSummary, Lease, LeaseResult } from './fleet-store.js';
 
 /** Append only: the index + 1 is the schema version (PRAGMA user_version), as in the host's own stores. */
@@ -40,6 +41,9 @@ export const SQLITE_FLEET_MIGRATIONS: Migrations = [
     PRIMARY KEY (key, holder)
   );
   CREATE TABLE fleet_controls (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);
+  `,
+  `
+  CREATE TABLE fleet_silences (id TEXT PRIMARY KEY, ends_at INTEGER NOT NULL, expired_at INTEGER, data TEXT NOT NULL);
   `,
 ];
 
@@ -162,6 +166,11 @@ export class SqliteFleetStore implements FleetStore {
     return rows.map((row) => ({ ...(JSON.parse(row.data) as Task), host: row.host_id }));
   }
 
+  async task(hostId: string, id: string): Promise<FleetTask | undefined> {
+    const data = this.database.prepare('SELECT data FROM fleet_tasks WHERE host_id = ? AND id = ?').pluck().get(hostId, id) as string | undefined;
+    return data === undefined ? undefined : { ...(JSON.parse(data) as Task), host: hostId };
+  }
+
   async attempts(hostId: string, taskId: string): Promise<Attempt[]> {
     const rows = this.database.prepare('SELECT data FROM fleet_attempts WHERE host_id = ? AND task_id = ? ORDER BY started_at, id').pluck().all(hostId, taskId) as string[];
     return rows.map((data) => stripService(JSON.parse(data) as Attempt & { service?: string }));
@@ -221,6 +230,25 @@ export class SqliteFleetStore implements FleetStore {
 
   async leases(now: number): Promise<Lease[]> {
     return (this.database.prepare('SELECT * FROM fleet_leases WHERE expires_at > ? ORDER BY key, acquired_at, holder').all(now) as LeaseRow[]).map(toLease);
+  }
+
+  async fleetSilences(now: number): Promise<Silence[]> {
+    const rows = this.database.prepare('SELECT data FROM fleet_silences WHERE expired_at IS NULL AND ends_at > ? ORDER BY ends_at, id').pluck().all(now) as string[];
+    return rows.map((data) => JSON.parse(data) as Silence);
+  }
+
+  async addFleetSilence(silence: Silence): Promise<void> {
+    this.database.prepare('INSERT INTO fleet_silences (id, ends_at, expired_at, data) VALUES (?, ?, NULL, ?)').run(silence.id, silence.endsAt, JSON.stringify(silence));
+  }
+
+  async expireFleetSilence(id: string, by: string, at: number): Promise<boolean> {
+    return this.database.transaction(() => {
+      const data = this.database.prepare('SELECT data FROM fleet_silences WHERE id = ? AND expired_at IS NULL AND ends_at > ?').pluck().get(id, at) as string | undefined;
+      if (data === undefined) return false;
+      const expired: Silence = { ...(JSON.parse(data) as Silence), expiredAt: at, expiredBy: by };
+      this.database.prepare('UPDATE fleet_silences SET expired_at = ?, data = ? WHERE id = ?').run(at, JSON.stringify(expired), id);
+      return true;
+    })();
   }
 
   async fleetPause(): Promise<FleetPause> {

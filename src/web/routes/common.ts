@@ -12,6 +12,7 @@ import type { AccessControl } from '../access-control.js';
 import type { ChangeWatcher } from '../change-watcher.js';
 import type { AuthFailureLimiter } from '../auth-failures.js';
 import type { Silences } from '../../control/silences.js';
+import type { FleetStore } from '../../store/fleet/fleet-store.js';
 
 /** Everything a route needs, built once by createWebServer. */
 export interface WebContext {
@@ -30,6 +31,8 @@ export interface WebContext {
   failures: AuthFailureLimiter;
   /** Silences and maintenance windows. */
   silences: Silences;
+  /** The fleet's shared store (store.postgres); absent, the /api/fleet routes answer 404. */
+  fleet?: FleetStore;
 }
 
 /** An error Fastify answers with its status code; the error handler turns it into `{ error }`. */

@@ -1,0 +1,159 @@
+/**
+ * The fleet page in a real headless Chromium over a SQLite fleet store of three hosts (test/web/fleet-seed.ts):
+ * the Fleet link shows once signed in, the hosts are listed with the silent one first and marked, tasks filter by
+ * host and status through the hash, a fleet task opens on its timeline, patterns show each host's record, the
+ * fleet kill switch is shown, and a phone-sized screen never scrolls sideways. Without Chromium these tests fail,
+ * loudly (see browser.ts).
+ */
+import { FLEET_OVERVIEW_MAX_AGE_MS } from '../../src/web/fleet-data.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { seed, serverFor, type Seeded } from './seed.js';
+import { PLAN, seedFleet, type SeededFleet } from './fleet-seed.js';
+import { describeBrowser, DESKTOP, PHONE, horizontalOverflow, launchChromium, screenshot, signIn, watchPage, type PageProblems } from './browser.js';
+import type { WebServer } from '../../src/web/server.js';
+
+let seeded: Seeded;
+let fleet: SeededFleet;
+let server: WebServer;
+let url: string;
+let browser: Browser;
+let desktop: BrowserContext;
+let page: Page;
+let problems: PageProblems;
+
+beforeAll(async () => {
+  seeded = seed({ port: 0 });
+  fleet = await seedFleet(seeded.clock.now());
+  server = serverFor(seeded, { fleet: fleet.fleet, eventsPollMs: 200 });
+  url = await server.listen();
+  browser = await launchChromium();
+  desktop = await browser.newContext({ viewport: DESKTOP, deviceScaleFactor: 1 });
+  page = await desktop.newPage();
+  page.setDefaultTimeout(15_000);
+  problems = await watchPage(page);
+  await page.goto(`${url}/`);
+  await signIn(page, server.token);
+});
+afterAll(async () => {
+  await desktop?.close();
+  await browser?.close();
+  await server?.close();
+  await fleet?.fleet.close();
+  seeded?.cleanup();
+});
+
+const rowTexts = (selector: string) => page.locator(selector).allTextContents();
+
+describeBrowser('the fleet page', () => {
+  it('shows the Fleet link and lists the hosts, the silent one first and marked, with the fleet escalations', async () => {
+    const link = page.locator('#nav-fleet');
+    expect(await link.isVisible()).toBe(true);
+    await link.click();
+    await page.locator('.page-fleet').waitFor();
+    expect(await link.getAttribute('aria-current')).toBe('page');
+    expect(await page.locator('.page-sub').textContent()).toBe('3 hosts share the fleet store, 1 silent.');
+
+    const hosts = page.locator('#fleet-hosts tbody tr');
+    expect(await hosts.evaluateAll((rows) => rows.map((row) => [(row as HTMLElement).dataset.host, (row as HTMLElement).dataset.state]))).toEqual([
+      ['h-db1', 'silent'],
+      ['h-web2', 'escalated'],
+      ['h-web1', 'ok'],
+    ]);
+    const db1 = hosts.first();
+    expect(await db1.locator('.host-silent').textContent()).toMatch(/^silent since .*10 min ago/);
+    expect(await db1.locator('.pill').textContent()).toContain('Silent');
+    expect(await db1.locator('[data-label="Version"]').textContent()).toBe('0.2.9');
+    expect(await page.locator('#fleet-hosts tr[data-host="h-web1"] .host-silent').count()).toBe(0);
+    expect(await page.locator('#fleet-hosts tr[data-host="h-web2"] [data-label="Escalated"]').textContent()).toBe('1');
+
+    expect(await page.locator('#fleet-pause').getAttribute('data-paused')).toBe('false');
+    expect(await page.locator('#fleet-pause').textContent()).toMatch(/Fleet kill switch: .*Off.*restart_unit:web \(h-web1\)/s);
+    const escalations = await rowTexts('#fleet-escalations tbody tr');
+    expect(escalations).toHaveLength(2);
+    expect(escalations[0]).toMatch(/db1.*db.*unit_failed.*Acknowledged.*token:alice/s);
+    expect(escalations[1]).toMatch(/web2.*web.*unit_failed.*Open/s);
+    await screenshot(page, 'browser', 'desktop-fleet');
+  });
+
+  it('filters the fleet tasks by host and status through the hash, and opens a task on its timeline', async () => {
+    await page.goto(`${url}/#/fleet`);
+    await page.locator('#fleet-tasks').waitFor();
+    expect(await page.locator('#fleet-tasks tbody tr').count()).toBe(5);
+    await page.locator('#fleet-filter-host').selectOption('h-web2');
+    await page.waitForURL(/#\/fleet\?host=h-web2$/);
+    await expect.poll(() => page.locator('#fleet-tasks tbody tr').count()).toBe(2);
+    expect(await page.locator('#fleet-tasks tbody tr').evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.host))).toEqual(['h-web2', 'h-web2']);
+    expect(await page.locator('#fleet-task-count').textContent()).toBe('Showing 2 tasks.');
+
+    await page.locator('#fleet-filter-status').selectOption('escalated');
+    await page.waitForURL(/#\/fleet\?host=h-web2&status=escalated$/);
+    await expect.poll(() => page.locator('#fleet-tasks tbody tr').count()).toBe(1);
+    expect(await page.locator('#fleet-filter-host').inputValue()).toBe('h-web2');
+
+    await page.locator('#fleet-tasks tbody tr[data-id="t-web2-1"] a.task-link').click();
+    await page.locator('.page-fleet-task').waitFor();
+    expect(await page.locator('.fleet-task-host').textContent()).toBe('web2');
+    const attempt = page.locator('#timeline [data-attempt="a-web2-1"]');
+    expect(await attempt.getAttribute('data-outcome')).toBe('failure');
+    expect(await attempt.textContent()).toContain(PLAN);
+    expect(await page.locator('#nav-fleet').getAttribute('aria-current')).toBe('page');
+    await screenshot(page, 'browser', 'desktop-fleet-task');
+
+    await page.locator('.crumbs a', { hasText: 'web2 tasks' }).click();
+    await page.waitForURL(/#\/fleet\?host=h-web2$/);
+    await expect.poll(() => page.locator('#fleet-tasks tbody tr').count()).toBe(2);
+  });
+
+  it("shows each pattern with every host's record, and the fleet kill switch when it is on", async () => {
+    await page.goto(`${url}/#/fleet`);
+    const restart = page.locator(`#fleet-patterns tr[data-plan="${PLAN}"]`);
+    await restart.waitFor();
+    expect(await restart.locator('[data-label="Service"]').textContent()).toBe('web, wwwprofile nginx');
+    const records = await restart.locator('.host-records li').allTextContents();
+    expect(records.map((text) => text.replace(/ · .*$/, ''))).toEqual(['web1 (web): 4 ✓ 0 ✕', 'web1 (www): 1 ✓ 0 ✕', 'web2 (web): 1 ✓ 2 ✕']);
+    expect(await restart.locator('[data-label="Total"]').textContent()).toBe('6 ✓ 2 ✕');
+    expect(await page.locator('#fleet-patterns tbody tr').count()).toBe(3);
+
+    await fleet.fleet.setFleetPause({ paused: true, by: 'cli:bob', reason: 'kernel upgrades', at: seeded.clock.now() });
+    seeded.clock.advance(FLEET_OVERVIEW_MAX_AGE_MS); // one overview serves a second
+    await page.reload();
+    const pause = page.locator('#fleet-pause[data-paused="true"]');
+    await pause.waitFor();
+    expect(await pause.textContent()).toMatch(/On — no host fixes anything by cli:bob since .*: .*kernel upgrades/s);
+    await screenshot(page, 'browser', 'desktop-fleet-paused');
+    expect(problems.pageErrors).toEqual([]);
+    expect(problems.cspViolations).toEqual([]);
+    expect(problems.consoleErrors).toEqual([]);
+    expect(problems.dialogs).toEqual([]);
+  });
+
+  it('fits a phone: no sideways scrolling, every page link on screen', async () => {
+    const phone = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
+    try {
+      await phone.addCookies(await desktop.cookies());
+      const small = await phone.newPage();
+      small.setDefaultTimeout(15_000);
+      const seen = await watchPage(small);
+      for (const [name, hash] of [
+        ['fleet', '/fleet'],
+        ['fleet-task', '/fleet/tasks/h-web2/t-web2-1'],
+      ] as const) {
+        await small.goto(`${url}/#${hash}`);
+        await small.locator(name === 'fleet' ? '.page-fleet' : '.page-fleet-task').waitFor();
+        expect({ name, overflow: await horizontalOverflow(small) }).toEqual({ name, overflow: 0 });
+        for (const link of await small.locator('#nav a:visible').all()) {
+          const box = (await link.boundingBox())!;
+          expect(box.x + box.width).toBeLessThanOrEqual(PHONE.width);
+        }
+        expect(await small.locator('#nav-fleet').isVisible()).toBe(true);
+        await screenshot(small, 'browser', `phone-${name}`);
+      }
+      expect(seen.pageErrors).toEqual([]);
+      expect(seen.cspViolations).toEqual([]);
+      expect(seen.consoleErrors).toEqual([]);
+    } finally {
+      await phone.close();
+    }
+  });
+});
