@@ -7,6 +7,7 @@
  *   BENCH_SKIP_COMPARISON=1   skip the side-by-side comparison (about 25 minutes) for a quick run
  *   BENCH_ONLY_COMPARISON=1   only the comparison (its report reads the own figures from bench/results.json)
  *   BENCH_RENDER_ONLY=1       re-write bench/results.md from bench/results.json, measuring nothing
+ *   BENCH_ONLY_FLEET=1        only the fleet figures (bench/fleet.md, bench/fleet-results.json)
  *   BENCH_ROUNDS, BENCH_CYCLES, BENCH_FAULT_ROUNDS; BENCH_COMPARISON_FAULTS, BENCH_COMPARISON_LANES (see run-comparison.ts)
  */
 import { benchIdleCost } from './idle-cost.js';
@@ -21,6 +22,7 @@ import { benchPhaseOverhead } from './phase-overhead.js';
 import { runFaultSuite } from './fault-suite.js';
 import { comparisonOptionsFromEnv, runComparison } from './comparison/run-comparison.js';
 import { summaryTable } from './comparison/report.js';
+import { writeFleetFigures } from './fleet-bench.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -39,6 +41,12 @@ async function main(): Promise<void> {
     const results = JSON.parse(readFileSync(path.join(here, 'results.json'), 'utf8')) as Results;
     writeFileSync(path.join(here, 'results.md'), report(results));
     log('bench/results.md re-rendered from bench/results.json');
+    return;
+  }
+  if (flag('BENCH_ONLY_FLEET')) {
+    log('the fleet (bench/fleet-bench.ts, one PostgreSQL, 50 simulated hosts):');
+    await writeFleetFigures(log);
+    log('written: bench/fleet.md, bench/fleet-results.json');
     return;
   }
   const comparisonOptions = flag('BENCH_SKIP_COMPARISON') ? undefined : comparisonOptionsFromEnv();
@@ -103,6 +111,8 @@ async function ownFigures(): Promise<void> {
   log('the faults that apply to the process adapter (the demo stack, no systemd):');
   const processFaults = await benchProcessFaultsUnshared(log);
   const dashboard = await benchDashboardIfPresent();
+  log('the fleet (bench/fleet-bench.ts, one PostgreSQL, 50 simulated hosts): written to bench/fleet.md');
+  await writeFleetFigures(log).catch((error: Error) => log(`  fleet bench failed: ${error.message}`));
   const results = { machine, detection, cycles: cycleRun, phaseOverhead, faults, idle, processFaults, ...(dashboard ? { dashboard } : {}) };
   mkdirSync(here, { recursive: true });
   writeFileSync(path.join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

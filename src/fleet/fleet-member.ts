@@ -22,6 +22,8 @@ export const LEASE_POLL_MS = 2_000;
 /** How long a call to the fleet store may take before the host goes on alone. */
 const FLEET_CALL_TIMEOUT_MS = 5_000;
 const SILENT_SERVICE_PREFIX = 'host:';
+/** How often the fleet status kept for `status` is rewritten when nothing in it changed. */
+const STATUS_REFRESH_MS = 60_000;
 
 export interface FleetMemberDependencies {
   fleet: FleetStore;
@@ -59,6 +61,7 @@ export class FleetMember implements FleetGate {
   private lastError: string | null = null;
   private lastHeartbeatAt: number | null = null;
   private registered = false;
+  private recorded: { material: string; at: number } | undefined;
 
   constructor(private readonly dependencies: FleetMemberDependencies) {
     const { stores, fleet, host, clock, logger, config } = dependencies;
@@ -90,8 +93,21 @@ export class FleetMember implements FleetGate {
     }
     // Replication keeps its own account of failures (and the rows wait here).
     if (this.registered) await this.replicator.flush();
-    const { hosts, ...status } = this.status();
-    stores.state.setFleetStatus({ ...status, hosts: hosts.length }, clock.now());
+    this.recordStatus();
+  }
+
+  /**
+   * Keeps what `status` shows (another process) in the host's stores: when something in it changed, or once a
+   * minute for the heartbeat's time, not at every tick (each write is a synced commit on the daemon's thread).
+   */
+  private recordStatus(): void {
+    const { stores, clock } = this.dependencies;
+    const { hosts, lastHeartbeatAt, replication, ...rest } = this.status();
+    const material = JSON.stringify({ ...rest, hosts: hosts.length, backlog: replication.backlog, error: replication.error });
+    const now = clock.now();
+    if (material === this.recorded?.material && now - this.recorded.at < STATUS_REFRESH_MS) return;
+    stores.state.setFleetStatus({ ...rest, lastHeartbeatAt, replication, hosts: hosts.length }, now);
+    this.recorded = { material, at: now };
   }
 
   /**

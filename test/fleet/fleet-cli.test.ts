@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { openStores } from '../../src/store/stores.js';
 import { PostgresFleetStore } from '../../src/store/fleet/postgres-fleet-store.js';
 import { writeTask } from '../support/tasks.js';
-import { describePostgres, startPostgres, type PostgresServer } from '../support/postgres-server.js';
+import { startPostgres, type PostgresServer } from '../support/postgres-server.js';
+import { describePostgres } from '../support/describe-postgres.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'main.js');
 const work = mkdtempSync(path.join(tmpdir(), 'orchestrator-fleet-cli-'));

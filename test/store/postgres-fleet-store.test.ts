@@ -7,7 +7,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import pg from 'pg';
 import { fleetStoreConformance } from './fleet-store.conformance.js';
 import { PostgresFleetStore } from '../../src/store/fleet/postgres-fleet-store.js';
-import { describePostgres, startPostgres, type PostgresServer } from '../support/postgres-server.js';
+import { startPostgres, type PostgresServer } from '../support/postgres-server.js';
+import { describePostgres } from '../support/describe-postgres.js';
 
 const T0 = Date.UTC(2026, 11, 3, 12);
 const host = (id: string) => ({ id, name: id, version: '0.1.0', startedAt: T0 });

@@ -3,7 +3,7 @@
  * temporary directory, postgres on a free loopback port with durability off (fsync, full pages), databases made
  * on demand, a restart on the same port for the "database restarts" tests, and a stop that leaves nothing
  * behind, not even when the test process dies (a watchdog kills the server when its pipe from us closes).
- * When the binaries are missing, describePostgres says so and skips (never silently), as describeBrowser does.
+ * When the binaries are missing, describePostgres (describe-postgres.ts) says so and skips (never silently).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, chownSync, closeSync, constants, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -11,7 +11,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { describe } from 'vitest';
 
 const POSTGRESQL_ROOT = '/usr/lib/postgresql';
 
@@ -42,17 +41,8 @@ const UNAVAILABLE_REASON = !executable(path.join(POSTGRES_BIN, 'postgres'))
 /** Whether a throwaway server can be started here. */
 export const POSTGRES_AVAILABLE = UNAVAILABLE_REASON === null;
 
-let skipWarned = false;
-
-/** `describe` when PostgreSQL is there; otherwise a skip that says why, once (never silent). */
-export function describePostgres(name: string, fn: () => void): void {
-  if (POSTGRES_AVAILABLE) return void describe(name, fn);
-  if (!skipWarned) {
-    skipWarned = true;
-    console.warn(`PostgreSQL tests skipped: ${UNAVAILABLE_REASON}`);
-  }
-  describe.skip(name, fn);
-}
+/** Why a throwaway server cannot be started here (null when it can). */
+export const POSTGRES_UNAVAILABLE_REASON = UNAVAILABLE_REASON;
 
 export interface PostgresServer {
   /** postgresql://postgres@127.0.0.1:<port>/postgres (trust authentication: no password). */
