@@ -76,8 +76,8 @@ export class FleetMember implements FleetGate {
       if (!this.registered) {
         await this.call(() => fleet.migrate());
         await this.call(() => fleet.registerHost(host));
-        // The first time this host joins: its whole history goes, idempotently.
-        if (!stores.replication.enabled()) stores.replication.enable({ backfill: true });
+        // The first time this host joins, its whole history goes (idempotently); after an upgrade, what is new.
+        stores.replication.enable({ backfill: 'new' });
         this.registered = true;
         this.dependencies.logger.info({ store: fleet.kind, host: host.name, hostId: host.id }, `joined the fleet as ${host.name}`);
       }

@@ -1,5 +1,6 @@
 /**
- * Ships this host's changed rows (tasks, attempts, patterns, escalations) from its own stores to the fleet store,
+ * Ships this host's changed rows (tasks, attempts, patterns, escalations, and as they are verdicts, state,
+ * last-known-good states and the outbox) from its own stores to the fleet store,
  * tagged with its host id. The host's stores are the write-ahead queue: every write lands there first, so while
  * the fleet store is unreachable nothing waits and nothing is lost; the backlog (at most one entry per row) is
  * said in `status` and pushed when the fleet store is back. Pushes are idempotent upserts.
@@ -8,7 +9,7 @@ import type { Clock } from '../core/ports.js';
 import type { Logger } from '../core/logger.js';
 import type { Stores } from '../store/stores.js';
 import type { QueueEntry } from '../store/replication-queue.js';
-import type { FleetStore } from '../store/fleet/fleet-store.js';
+import { FLEET_ROW_KINDS, type FleetStore } from '../store/fleet/fleet-store.js';
 import type { Attempt, LearnedPattern, Task } from '../core/types.js';
 import type { Escalation } from '../store/escalation-repository.js';
 
@@ -95,5 +96,12 @@ export class Replicator {
     if (attempts.length) await fleet.pushAttempts(hostId, attempts);
     if (patterns.length) await fleet.pushPatterns(hostId, patterns);
     if (escalations.length) await fleet.pushEscalations(hostId, escalations);
+    // The other repositories go as their rows are.
+    for (const kind of FLEET_ROW_KINDS) {
+      const keys = ids(kind);
+      if (keys.length === 0) continue;
+      const rows = stores.replication.rawRows(kind, keys).map(({ id, row }) => ({ id, data: row }));
+      if (rows.length) await fleet.pushRows(hostId, kind, rows, now);
+    }
   }
 }

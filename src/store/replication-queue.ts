@@ -1,14 +1,18 @@
 /**
  * What the fleet store has not seen yet: while a fleet store is configured, triggers note each changed row of
- * tasks, attempts and patterns (tasks.db) and escalations (escalations.db) in a replication_queue table beside it,
+ * tasks, attempts, patterns, verdicts, state and last-known-good states (tasks.db), escalations and the outbox
+ * (escalations.db) in a replication_queue table beside it,
  * one entry per row however often it changes. The replicator takes entries in order and removes each only if the
  * row has not changed again since it was taken, so no change is lost however the push and a write interleave, and
  * the queue never holds more entries than there are rows. Without a fleet store the triggers are dropped and the
  * queue emptied.
  */
 import type { SqliteDatabase } from './database.js';
+import type { FleetRowKind } from './fleet/fleet-store.js';
 
-export type ReplicatedTable = 'tasks' | 'attempts' | 'patterns' | 'escalations';
+export type ReplicatedTable = 'tasks' | 'attempts' | 'patterns' | 'escalations' | RawTable;
+/** Tables whose rows go to the fleet store as they are (a row's columns as JSON), by kind. */
+export type RawTable = FleetRowKind;
 
 /** A queued row: `id` is the row's key (patterns: a JSON array of service, signature and plan key). */
 export interface QueueEntry {
@@ -17,12 +21,20 @@ export interface QueueEntry {
   seq: number;
 }
 
-const TASKS_DB_TABLES: Record<Exclude<ReplicatedTable, 'escalations'>, string> = {
-  tasks: 'NEW.id',
-  attempts: 'NEW.id',
-  patterns: 'json_array(NEW.service, NEW.signature, NEW.plan_key)',
+/** Each replicated table's key expression (over NEW, the changed row) and its key column for reading rows back. */
+const TASKS_DB_TABLES: Record<string, { key: string; column: string; when?: string }> = {
+  tasks: { key: 'NEW.id', column: 'id' },
+  attempts: { key: 'NEW.id', column: 'id' },
+  patterns: { key: 'json_array(NEW.service, NEW.signature, NEW.plan_key)', column: '' },
+  verdicts: { key: 'CAST(NEW.id AS TEXT)', column: 'id' },
+  // The fleet status the daemon keeps for `status` is about replication itself: not replicated.
+  state: { key: 'NEW.key', column: 'key', when: "NEW.key != 'fleet'" },
+  service_states: { key: 'CAST(NEW.id AS TEXT)', column: 'id' },
 };
-const ESCALATIONS_DB_TABLES: Record<'escalations', string> = { escalations: 'NEW.id' };
+const ESCALATIONS_DB_TABLES: Record<string, { key: string; column: string; when?: string }> = {
+  escalations: { key: 'NEW.id', column: 'id' },
+  outbox: { key: 'CAST(NEW.id AS TEXT)', column: 'id' },
+};
 
 export class ReplicationQueue {
   constructor(
@@ -30,23 +42,27 @@ export class ReplicationQueue {
     private readonly escalationsDb: SqliteDatabase,
   ) {}
 
-  /** Creates the triggers; `backfill` also queues every existing row (the first sync, `store migrate`). */
-  enable(options: { backfill: boolean }): void {
+  /**
+   * Creates the triggers and queues existing rows: of every table (`all`: `store migrate`), or of the tables whose
+   * triggers are new (`new`: a host joining, or an upgrade that replicates one more table).
+   */
+  enable(options: { backfill: 'all' | 'new' }): void {
     for (const [database, tables] of this.databases()) {
       database.transaction(() => {
-        for (const [table, key] of Object.entries(tables)) {
+        for (const [table, { key, when }] of Object.entries(tables)) {
+          const existed = database.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?`).get(`replicate_${table}_insert`) !== undefined;
           for (const event of ['INSERT', 'UPDATE']) {
             database.exec(
-              `CREATE TRIGGER IF NOT EXISTS replicate_${table}_${event.toLowerCase()} AFTER ${event} ON ${table} BEGIN
+              `CREATE TRIGGER IF NOT EXISTS replicate_${table}_${event.toLowerCase()} AFTER ${event} ON ${table}${when ? ` WHEN ${when}` : ''} BEGIN
                  INSERT INTO replication_queue (tbl, id, seq) VALUES ('${table}', ${key}, (SELECT IFNULL(MAX(seq), 0) + 1 FROM replication_queue))
                  ON CONFLICT (tbl, id) DO UPDATE SET seq = excluded.seq;
                END`,
             );
           }
-          if (options.backfill) {
+          if (options.backfill === 'all' || !existed) {
             database.exec(
               `INSERT INTO replication_queue (tbl, id, seq)
-               SELECT '${table}', ${key.replaceAll('NEW.', '')}, (SELECT IFNULL(MAX(seq), 0) FROM replication_queue) + ROW_NUMBER() OVER () FROM ${table} WHERE 1
+               SELECT '${table}', ${key.replaceAll('NEW.', '')}, (SELECT IFNULL(MAX(seq), 0) FROM replication_queue) + ROW_NUMBER() OVER () FROM ${table} WHERE ${when ? when.replaceAll('NEW.', '') : '1'}
                ON CONFLICT (tbl, id) DO NOTHING`,
             );
           }
@@ -87,12 +103,23 @@ export class ReplicationQueue {
     }
   }
 
+  /** Rows of a table replicated as they are, by their keys (those gone since they were queued are left out). */
+  rawRows(table: RawTable, keys: readonly string[]): Array<{ id: string; row: Record<string, unknown> }> {
+    const [database, tables] = this.databases().find(([, candidates]) => table in candidates)!;
+    const column = tables[table]!.column;
+    const select = database.prepare(`SELECT * FROM ${table} WHERE CAST(${column} AS TEXT) = ?`);
+    return keys.flatMap((id) => {
+      const row = select.get(id) as Record<string, unknown> | undefined;
+      return row ? [{ id, row }] : [];
+    });
+  }
+
   /** How many rows wait to be replicated. */
   backlog(): number {
     return this.databases().reduce((sum, [database]) => sum + (database.prepare('SELECT COUNT(*) FROM replication_queue').pluck().get() as number), 0);
   }
 
-  private databases(): Array<[SqliteDatabase, Record<string, string>]> {
+  private databases(): Array<[SqliteDatabase, Record<string, { key: string; column: string; when?: string }>]> {
     return [
       [this.tasksDb, TASKS_DB_TABLES],
       [this.escalationsDb, ESCALATIONS_DB_TABLES],

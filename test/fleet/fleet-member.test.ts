@@ -239,6 +239,12 @@ describe('a fleet of daemons', () => {
     expect((await fleet.tasks({ limit: 10 })).map((row) => [row.id, row.status])).toEqual([[task!.id, 'fixed']]);
     expect(await fleet.attempts(status.hostId, task!.id)).toHaveLength(1);
     expect(await fleet.patterns()).toHaveLength(1);
+    // The other repositories too, row by row: its state (the kill switch here), never the fleet status itself.
+    a.daemon.stores.state.setPause(true, a.clock.now(), 'maintenance', 'cli:alice');
+    await a.daemon.fleet.tick();
+    const state = await fleet.rows({ kind: 'state', host: status.hostId, limit: 50 });
+    expect(state.find((row) => row.id === 'pause')!.data).toMatchObject({ key: 'pause', value: expect.stringContaining('"paused":true') });
+    expect(state.map((row) => row.id)).not.toContain('fleet');
   });
 });
 

@@ -202,6 +202,32 @@ export function fleetStoreConformance(name: string, open: () => Promise<FleetSto
       expect((await store.escalations({ status: 'acknowledged', limit: 10 })).map((each) => each.id)).toEqual(['e1']);
     });
 
+    it("keeps each host's other repositories (verdicts, state, last-known-good states, the outbox) row by row", async () => {
+      await store.pushRows('h-a', 'verdicts', [{ id: '1', data: { task_id: 't1', action: 'escalate', confidence: 0.5 } }], T0);
+      await store.pushRows(
+        'h-a',
+        'verdicts',
+        [
+          { id: '1', data: { task_id: 't1', action: 'restart', confidence: 0.9 } },
+          { id: '2', data: { task_id: 't1' } },
+        ],
+        T0 + 1,
+      );
+      await store.pushRows('h-b', 'verdicts', [{ id: '1', data: { task_id: 'other' } }], T0 + 2);
+      await store.pushRows('h-a', 'state', [{ id: 'pause', data: { key: 'pause', value: '{"paused":true}' } }], T0 + 3);
+      const verdicts = await store.rows({ kind: 'verdicts', limit: 10 });
+      expect(verdicts.map((row) => [row.host, row.id, row.at])).toEqual([
+        ['h-b', '1', T0 + 2],
+        ['h-a', '1', T0 + 1],
+        ['h-a', '2', T0 + 1],
+      ]);
+      expect(verdicts[1]!.data).toEqual({ task_id: 't1', action: 'restart', confidence: 0.9 });
+      expect((await store.rows({ kind: 'verdicts', host: 'h-b', limit: 10 })).map((row) => row.data)).toEqual([{ task_id: 'other' }]);
+      expect(await store.rows({ kind: 'verdicts', limit: 1 })).toHaveLength(1);
+      expect(await store.rows({ kind: 'state', limit: 10 })).toEqual([{ host: 'h-a', kind: 'state', id: 'pause', at: T0 + 3, data: { key: 'pause', value: '{"paused":true}' } }]);
+      expect(await store.rows({ kind: 'outbox', limit: 10 })).toEqual([]);
+    });
+
     it('finds patterns learned on other hosts by service name or by profile, each with its host', async () => {
       await store.registerHost(host('h-a'));
       await store.registerHost(host('h-b'));

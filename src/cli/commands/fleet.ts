@@ -31,7 +31,7 @@ export function registerFleet(program: Command): void {
           const host = hostRecord(config, Date.now());
           const version = await fleet.migrate();
           await fleet.registerHost(host);
-          stores.replication.enable({ backfill: true });
+          stores.replication.enable({ backfill: 'all' });
           const rows = stores.replication.backlog();
           const profiles = new Map(config.services.map((service) => [service.name, service.profile?.name ?? null]));
           const replicator = new Replicator({ stores, fleet, hostId: host.id, profileOf: (name) => profiles.get(name) ?? null, clock: { now: Date.now }, logger: silentLogger });

@@ -60,6 +60,11 @@ export function registerRun(program: Command): void {
         const metricsHost = config.store.postgres ? hostRecord(config, Date.now()).name : undefined;
         let metrics = serveWeb ? new PrometheusMetrics({ host: metricsHost }) : undefined;
         const fleetStore = openFleetStore(config, logger);
+        if (!fleetStore && stores.replication.enabled()) {
+          // This host left its fleet: nothing more is kept for a fleet store.
+          stores.replication.disable();
+          logger.info('no fleet store in the configuration: stopped keeping rows for one');
+        }
         if (options.once) {
           const daemon = createDaemon({ config, logger, stores, dryRun: options.dryRun, metrics, fleetStore });
           daemon.orchestrator.resume();

@@ -66,6 +66,19 @@ export interface FleetTask extends Task {
   host: string;
 }
 
+/** The host's other repositories, replicated as their rows are: agents' verdicts, state, last-known-good states, the outbox. */
+export type FleetRowKind = 'verdicts' | 'state' | 'service_states' | 'outbox';
+export const FLEET_ROW_KINDS: readonly FleetRowKind[] = ['verdicts', 'state', 'service_states', 'outbox'];
+
+/** One such row: its key in its table, when it was replicated, and its columns. */
+export interface FleetRow {
+  host: string;
+  kind: FleetRowKind;
+  id: string;
+  at: number;
+  data: Record<string, unknown>;
+}
+
 export interface FleetTaskQuery {
   host?: string;
   service?: string;
@@ -100,6 +113,11 @@ export interface FleetStore {
   pushAttempts(hostId: string, attempts: ReadonlyArray<Attempt & { service: string }>): Promise<void>;
   pushEscalations(hostId: string, escalations: readonly Escalation[]): Promise<void>;
   pushPatterns(hostId: string, patterns: ReadonlyArray<LearnedPattern & { profile: string | null }>): Promise<void>;
+
+  /** Upserts rows of one of the host's other repositories (idempotent), replicated at `at`. */
+  pushRows(hostId: string, kind: FleetRowKind, rows: ReadonlyArray<{ id: string; data: Record<string, unknown> }>, at: number): Promise<void>;
+  /** Such rows, the most recently replicated first. */
+  rows(query: { kind: FleetRowKind; host?: string; limit: number }): Promise<FleetRow[]>;
 
   /** Tasks of the fleet, newest first. */
   tasks(query: FleetTaskQuery): Promise<FleetTask[]>;

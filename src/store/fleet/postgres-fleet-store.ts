@@ -12,7 +12,20 @@ import { OrchestratorError } from '../../core/errors.js';
 import type { Attempt, LearnedPattern, Task } from '../../core/types.js';
 import type { Escalation } from '../escalation-repository.js';
 import type { Silence } from '../silence-repository.js';
-import type { FleetHost, FleetPause, FleetPatternRow, FleetStore, FleetTask, FleetTaskQuery, HostRecord, HostSummary, Lease, LeaseResult } from './fleet-store.js';
+import type {
+  FleetRow,
+  FleetRowKind,
+  FleetHost,
+  FleetPause,
+  FleetPatternRow,
+  FleetStore,
+  FleetTask,
+  FleetTaskQuery,
+  HostRecord,
+  HostSummary,
+  Lease,
+  LeaseResult,
+} from './fleet-store.js';
 
 /**
  * Append only: the index + 1 is the schema version recorded in schema_migrations (the same idea as the SQLite
@@ -53,6 +66,13 @@ export const POSTGRES_FLEET_MIGRATIONS: readonly string[] = [
   `,
   `
   CREATE TABLE fleet_silences (id text PRIMARY KEY, ends_at bigint NOT NULL, expired_at bigint, data jsonb NOT NULL);
+  `,
+  `
+  CREATE TABLE fleet_rows (
+    host_id text NOT NULL, kind text NOT NULL, id text NOT NULL, at bigint NOT NULL, data jsonb NOT NULL,
+    PRIMARY KEY (host_id, kind, id)
+  );
+  CREATE INDEX fleet_rows_kind ON fleet_rows (kind, at DESC);
   `,
 ];
 
@@ -208,6 +228,31 @@ export class PostgresFleetStore implements FleetStore {
       params,
     );
     return rows.map((row) => ({ ...row.data, host: row.host_id }));
+  }
+
+  async pushRows(hostId: string, kind: FleetRowKind, rows: ReadonlyArray<{ id: string; data: Record<string, unknown> }>, at: number): Promise<void> {
+    if (rows.length === 0) return;
+    // The last of a key repeated in one push wins (one statement may not update a row twice).
+    const unique = [...new Map(rows.map((row) => [row.id, row])).values()];
+    await this.transaction(async (client) => {
+      for (let offset = 0; offset < unique.length; offset += BATCH_ROWS) {
+        const batch = unique.slice(offset, offset + BATCH_ROWS);
+        await client.query(
+          `INSERT INTO fleet_rows (host_id, kind, id, at, data)
+           SELECT $1, $2, id, $3, data::jsonb FROM unnest($4::text[], $5::text[]) AS rows (id, data)
+           ON CONFLICT (host_id, kind, id) DO UPDATE SET at = EXCLUDED.at, data = EXCLUDED.data WHERE fleet_rows.data IS DISTINCT FROM EXCLUDED.data`,
+          [hostId, kind, ms(at), batch.map((row) => row.id), batch.map((row) => toJson(row.data))],
+        );
+      }
+    });
+  }
+
+  async rows(query: { kind: FleetRowKind; host?: string; limit: number }): Promise<FleetRow[]> {
+    const { rows } = await this.pool.query<{ host_id: string; kind: FleetRowKind; id: string; at: string; data: Record<string, unknown> }>(
+      `SELECT host_id, kind, id, at, data FROM fleet_rows WHERE kind = $1 AND ($2::text IS NULL OR host_id = $2) ORDER BY at DESC, host_id, id LIMIT $3`,
+      [query.kind, query.host ?? null, query.limit],
+    );
+    return rows.map((row) => ({ host: row.host_id, kind: row.kind, id: row.id, at: Number(row.at), data: row.data }));
   }
 
   async task(hostId: string, id: string): Promise<FleetTask | undefined> {

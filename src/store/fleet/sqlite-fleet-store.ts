@@ -7,7 +7,20 @@ import type { Attempt, LearnedPattern, Task } from '../../core/types.js';
 import { openDatabase, type Migrations, type SqliteDatabase } from '../database.js';
 import type { Escalation } from '../escalation-repository.js';
 import type { Silence } from '../silence-repository.js';
-import type { FleetHost, FleetPause, FleetPatternRow, FleetStore, FleetTask, FleetTaskQuery, HostRecord, HostSummary, Lease, LeaseResult } from './fleet-store.js';
+import type {
+  FleetRow,
+  FleetRowKind,
+  FleetHost,
+  FleetPause,
+  FleetPatternRow,
+  FleetStore,
+  FleetTask,
+  FleetTaskQuery,
+  HostRecord,
+  HostSummary,
+  Lease,
+  LeaseResult,
+} from './fleet-store.js';
 
 /** Append only: the index + 1 is the schema version (PRAGMA user_version), as in the host's own stores. */
 export const SQLITE_FLEET_MIGRATIONS: Migrations = [
@@ -44,6 +57,13 @@ export const SQLITE_FLEET_MIGRATIONS: Migrations = [
   `,
   `
   CREATE TABLE fleet_silences (id TEXT PRIMARY KEY, ends_at INTEGER NOT NULL, expired_at INTEGER, data TEXT NOT NULL);
+  `,
+  `
+  CREATE TABLE fleet_rows (
+    host_id TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (host_id, kind, id)
+  );
+  CREATE INDEX fleet_rows_kind ON fleet_rows (kind, at DESC);
   `,
 ];
 
@@ -146,6 +166,23 @@ export class SqliteFleetStore implements FleetStore {
     this.database.transaction(() => {
       for (const pattern of patterns) upsert.run(hostId, pattern.service, pattern.profile, pattern.signature, pattern.planKey, JSON.stringify(toFleetPattern(hostId, pattern)));
     })();
+  }
+
+  async pushRows(hostId: string, kind: FleetRowKind, rows: ReadonlyArray<{ id: string; data: Record<string, unknown> }>, at: number): Promise<void> {
+    const upsert = this.database.prepare(
+      `INSERT INTO fleet_rows (host_id, kind, id, at, data) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (host_id, kind, id) DO UPDATE SET at = excluded.at, data = excluded.data`,
+    );
+    this.database.transaction(() => {
+      for (const row of rows) upsert.run(hostId, kind, row.id, at, JSON.stringify(row.data));
+    })();
+  }
+
+  async rows(query: { kind: FleetRowKind; host?: string; limit: number }): Promise<FleetRow[]> {
+    const rows = this.database
+      .prepare(`SELECT host_id, kind, id, at, data FROM fleet_rows WHERE kind = ? ${query.host !== undefined ? 'AND host_id = ?' : ''} ORDER BY at DESC, host_id, id LIMIT ?`)
+      .all(query.kind, ...(query.host !== undefined ? [query.host] : []), query.limit) as Array<{ host_id: string; kind: FleetRowKind; id: string; at: number; data: string }>;
+    return rows.map((row) => ({ host: row.host_id, kind: row.kind, id: row.id, at: row.at, data: JSON.parse(row.data) as Record<string, unknown> }));
   }
 
   async tasks(query: FleetTaskQuery): Promise<FleetTask[]> {
