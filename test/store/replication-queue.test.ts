@@ -67,9 +67,9 @@ describe('the replication queue', () => {
     stores.state.setPause(true, 1_000, 'x', 'cli:a');
     stores.replication.done(stores.replication.take(10));
     // As if this version had not replicated state before: its triggers are new.
-    (stores as unknown as { replication: { databases(): Array<[{ exec(sql: string): void }, unknown]> } }).replication
-      .databases()[0]![0]
-      .exec('DROP TRIGGER replicate_state_insert; DROP TRIGGER replicate_state_update');
+    const other = new Database(path.join(dir, 'tasks.db'));
+    other.exec('DROP TRIGGER replicate_state_insert; DROP TRIGGER replicate_state_update');
+    other.close();
     stores.replication.enable({ backfill: 'new' });
     expect(stores.replication.take(10).map((entry) => `${entry.table}:${entry.id}`)).toEqual(['state:pause']);
     stores.replication.enable({ backfill: 'all' });
