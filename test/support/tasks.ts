@@ -4,7 +4,14 @@ import type { Stores } from '../../src/store/stores.js';
 
 /** A failed-unit task of `service` detected at `now`, written to the store; `overrides` set its id and outcome. */
 export function writeTask(stores: Stores, now: number, service: string, overrides: Partial<Task> & { id: string }): Task {
-  const task: Task = {
+  const task = taskFixture(now, service, overrides);
+  stores.tasks.create(task);
+  return task;
+}
+
+/** The same task, not written anywhere (for a fleet store's rows). */
+export function taskFixture(now: number, service: string, overrides: Partial<Task> & { id: string }): Task {
+  return {
     fingerprint: `fp-${service}`,
     service,
     unit: `${service}.service`,
@@ -25,6 +32,4 @@ export function writeTask(stores: Stores, now: number, service: string, override
     reason: null,
     ...overrides,
   };
-  stores.tasks.create(task);
-  return task;
 }

@@ -3,6 +3,7 @@
  * web1 (healthy), web2 (a fault escalated, one being fixed) and db1 (silent: last heard from 10 minutes ago),
  * tasks on each, escalations, the same plan learned on web1 and web2, a lease held by web1.
  */
+import { taskFixture } from '../support/tasks.js';
 import type { Attempt, LearnedPattern, Task } from '../../src/core/types.js';
 import type { Escalation } from '../../src/store/escalation-repository.js';
 import { SqliteFleetStore } from '../../src/store/fleet/sqlite-fleet-store.js';
@@ -11,28 +12,7 @@ export const MINUTE = 60_000;
 export const PLAN = 'restart_unit(unit=web.service)';
 
 export function fleetTask(id: string, service: string, at: number, overrides: Partial<Task> = {}): Task {
-  return {
-    id,
-    fingerprint: `fp-${service}`,
-    service,
-    unit: `${service}.service`,
-    checkId: 'unit',
-    symptom: 'unit_failed',
-    signature: 'unit_failed:exit-code',
-    status: 'open',
-    phase: null,
-    message: `${service}.service failed`,
-    evidence: { logs: ['boom'], checks: [{ checkId: 'unit', type: 'unit', ok: false, message: `${service}.service failed` }] },
-    detectedAt: at,
-    lastSeen: at,
-    occurrences: 1,
-    closedAt: null,
-    fixSuccessful: false,
-    fixedByPhase: null,
-    durationMs: null,
-    reason: null,
-    ...overrides,
-  };
+  return taskFixture(at, service, { id, ...overrides });
 }
 
 function fleetEscalation(id: string, task: Task, overrides: Partial<Escalation> = {}): Escalation {

@@ -156,3 +156,17 @@ export interface FleetStore {
 
 /** A pattern's actions and key, for the phase-1 candidates built from fleet rows. */
 export type FleetPlan = Pick<LearnedPattern, 'planKey'> & { actions: Action[] };
+
+/** A pattern as the fleet keeps it: its counts, actions and profile (its host is the row's); the reader computes confidence. */
+export function fleetPatternRecord(pattern: LearnedPattern & { profile: string | null }): Omit<FleetPatternRow, 'host'> {
+  return {
+    profile: pattern.profile,
+    service: pattern.service,
+    signature: pattern.signature,
+    planKey: pattern.planKey,
+    actions: pattern.actions,
+    successes: pattern.successes,
+    failures: pattern.failures,
+    lastUsed: pattern.lastUsed,
+  };
+}

@@ -12,19 +12,20 @@ import { OrchestratorError } from '../../core/errors.js';
 import type { Attempt, LearnedPattern, Task } from '../../core/types.js';
 import type { Escalation } from '../escalation-repository.js';
 import type { Silence } from '../silence-repository.js';
-import type {
-  FleetRow,
-  FleetRowKind,
-  FleetHost,
-  FleetPause,
-  FleetPatternRow,
-  FleetStore,
-  FleetTask,
-  FleetTaskQuery,
-  HostRecord,
-  HostSummary,
-  Lease,
-  LeaseResult,
+import {
+  fleetPatternRecord,
+  type FleetRow,
+  type FleetRowKind,
+  type FleetHost,
+  type FleetPause,
+  type FleetPatternRow,
+  type FleetStore,
+  type FleetTask,
+  type FleetTaskQuery,
+  type HostRecord,
+  type HostSummary,
+  type Lease,
+  type LeaseResult,
 } from './fleet-store.js';
 
 /**
@@ -455,7 +456,7 @@ const PATTERNS: Table<LearnedPattern & { profile: string | null }> = {
   name: 'fleet_patterns',
   key: ['service', 'signature', 'plan_key'],
   columns: [text('service'), text('profile'), text('signature'), text('plan_key'), jsonb('data')],
-  values: (pattern) => [pattern.service, pattern.profile, pattern.signature, pattern.planKey, toJson(fleetPattern(pattern))],
+  values: (pattern) => [pattern.service, pattern.profile, pattern.signature, pattern.planKey, toJson(fleetPatternRecord(pattern))],
 };
 
 /**
@@ -487,20 +488,6 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   const result: T[][] = [];
   for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
   return result;
-}
-
-/** A pattern as the fleet keeps it: its counts and actions and profile; confidence is computed by the reader. */
-function fleetPattern(pattern: LearnedPattern & { profile: string | null }): Omit<FleetPatternRow, 'host'> {
-  return {
-    profile: pattern.profile,
-    service: pattern.service,
-    signature: pattern.signature,
-    planKey: pattern.planKey,
-    actions: pattern.actions,
-    successes: pattern.successes,
-    failures: pattern.failures,
-    lastUsed: pattern.lastUsed,
-  };
 }
 
 /**

@@ -7,19 +7,20 @@ import type { Attempt, LearnedPattern, Task } from '../../core/types.js';
 import { openDatabase, type Migrations, type SqliteDatabase } from '../database.js';
 import type { Escalation } from '../escalation-repository.js';
 import type { Silence } from '../silence-repository.js';
-import type {
-  FleetRow,
-  FleetRowKind,
-  FleetHost,
-  FleetPause,
-  FleetPatternRow,
-  FleetStore,
-  FleetTask,
-  FleetTaskQuery,
-  HostRecord,
-  HostSummary,
-  Lease,
-  LeaseResult,
+import {
+  fleetPatternRecord,
+  type FleetRow,
+  type FleetRowKind,
+  type FleetHost,
+  type FleetPause,
+  type FleetPatternRow,
+  type FleetStore,
+  type FleetTask,
+  type FleetTaskQuery,
+  type HostRecord,
+  type HostSummary,
+  type Lease,
+  type LeaseResult,
 } from './fleet-store.js';
 
 /** Append only: the index + 1 is the schema version (PRAGMA user_version), as in the host's own stores. */
@@ -164,7 +165,8 @@ export class SqliteFleetStore implements FleetStore {
        ON CONFLICT (host_id, service, signature, plan_key) DO UPDATE SET profile = excluded.profile, data = excluded.data`,
     );
     this.database.transaction(() => {
-      for (const pattern of patterns) upsert.run(hostId, pattern.service, pattern.profile, pattern.signature, pattern.planKey, JSON.stringify(toFleetPattern(hostId, pattern)));
+      for (const pattern of patterns)
+        upsert.run(hostId, pattern.service, pattern.profile, pattern.signature, pattern.planKey, JSON.stringify({ host: hostId, ...fleetPatternRecord(pattern) }));
     })();
   }
 
@@ -319,21 +321,6 @@ interface LeaseRow {
 
 function toLease(row: LeaseRow): Lease {
   return { key: row.key, holder: row.holder, acquiredAt: row.acquired_at, expiresAt: row.expires_at };
-}
-
-/** A pattern as the fleet keeps it: its counts and actions, its host and profile; confidence is computed by the reader. */
-export function toFleetPattern(hostId: string, pattern: LearnedPattern & { profile: string | null }): FleetPatternRow {
-  return {
-    host: hostId,
-    profile: pattern.profile,
-    service: pattern.service,
-    signature: pattern.signature,
-    planKey: pattern.planKey,
-    actions: pattern.actions,
-    successes: pattern.successes,
-    failures: pattern.failures,
-    lastUsed: pattern.lastUsed,
-  };
 }
 
 function stripService(attempt: Attempt & { service?: string }): Attempt {
