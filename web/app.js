@@ -14,6 +14,7 @@ import * as patternsPage from './pages/patterns.js';
 import * as silencesPage from './pages/silences.js';
 import * as fleetPage from './pages/fleet.js';
 import * as fleetTaskPage from './pages/fleet-task.js';
+import * as fleetHostPage from './pages/fleet-host.js';
 
 const ROUTES = [
   { pattern: /^\/?$/, name: 'overview', page: overviewPage },
@@ -24,6 +25,7 @@ const ROUTES = [
   { pattern: /^\/silences\/?$/, name: 'silences', page: silencesPage },
   { pattern: /^\/fleet\/?$/, name: 'fleet', page: fleetPage },
   { pattern: /^\/fleet\/tasks\/([^/]+)\/([^/]+)\/?$/, name: 'fleet', page: fleetTaskPage, keys: ['host', 'id'] },
+  { pattern: /^\/fleet\/hosts\/([^/]+)\/?$/, name: 'fleet', page: fleetHostPage, keys: ['id'] },
 ];
 
 const main = document.getElementById('main');

@@ -173,6 +173,17 @@ describe('the overview says whether the fleet is there', () => {
   });
 });
 
+describe('the fleet pages', () => {
+  it.each(['/fleet', '/fleet/tasks/h-web2/t-web2-1', '/fleet/hosts/h-web2'])('answers the page path %s with the app shell, no data', async (url) => {
+    const page = await get(url, null);
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain('<script type="module" src="/app.js">');
+    expect(page.body).toContain('<link rel="modulepreload" href="/pages/fleet-host.js" />');
+    expect(page.body).not.toContain('web2');
+  });
+});
+
 describe('without a fleet store', () => {
   it.each(ENDPOINTS)('GET %s is 404 and says what to configure', async (url) => {
     const alone = serverFor(seeded);

@@ -2,7 +2,7 @@
  * The fleet page in a real headless Chromium over a SQLite fleet store of three hosts (test/web/fleet-seed.ts):
  * the Fleet link shows once signed in, the hosts are listed with the silent one first and marked, tasks filter by
  * host and status through the hash, a fleet task opens on its timeline, patterns show each host's record, the
- * fleet kill switch is shown, and a phone-sized screen never scrolls sideways. Without Chromium these tests fail,
+ * fleet kill switch is shown, each host opens on its own page, and a phone-sized screen never scrolls sideways. Without Chromium these tests fail,
  * loudly (see browser.ts).
  */
 import { FLEET_OVERVIEW_MAX_AGE_MS } from '../../src/web/fleet-data.js';
@@ -68,7 +68,8 @@ describeBrowser('the fleet page', () => {
     expect(await page.locator('#fleet-hosts tr[data-host="h-web2"] [data-label="Escalated"]').textContent()).toBe('1');
 
     expect(await page.locator('#fleet-pause').getAttribute('data-paused')).toBe('false');
-    expect(await page.locator('#fleet-pause').textContent()).toMatch(/Fleet kill switch: .*Off.*restart_unit:web \(h-web1\)/s);
+    expect(await page.locator('#fleet-pause').textContent()).toMatch(/Fleet kill switch: .*Off.*restart_unit:web \(web1\)/s);
+    expect(await page.locator('#fleet-pause a.lease-holder').getAttribute('href')).toBe('#/fleet/hosts/h-web1');
     const escalations = await rowTexts('#fleet-escalations tbody tr');
     expect(escalations).toHaveLength(2);
     expect(escalations[0]).toMatch(/db1.*db.*unit_failed.*Acknowledged.*token:alice/s);
@@ -128,6 +129,85 @@ describeBrowser('the fleet page', () => {
     expect(problems.dialogs).toEqual([]);
   });
 
+  it('opens each host on its own page: its facts, services, escalations, tasks and patterns, and no other host', async () => {
+    await page.goto(`${url}/#/fleet`);
+    await page.locator('#fleet-hosts tr[data-host="h-web2"] a.host-name').click();
+    await page.waitForURL(/#\/fleet\/hosts\/h-web2$/);
+    await page.locator('.page-fleet-host[data-host="h-web2"]').waitFor();
+    expect(await page.locator('.fleet-host-name').textContent()).toBe('web2');
+    expect(await page.locator('.page-head .pill').textContent()).toContain('Needs you');
+    expect(await page.locator('#fleet-host-silent').count()).toBe(0);
+    expect(await page.locator('#nav-fleet').getAttribute('aria-current')).toBe('page');
+    const fact = (card: string, key: string) => page.locator(`#${card} dd[data-fact="${key}"]`).textContent();
+    expect(await fact('fleet-host-facts', 'id')).toBe('h-web2');
+    expect(await fact('fleet-host-facts', 'version')).toBe('0.3.0');
+    expect(await fact('fleet-host-facts', 'started')).toMatch(/1 h(our)? ago|60 min ago/);
+    expect(await fact('fleet-host-facts', 'last-seen')).toMatch(/s(ec)? ago|just now/);
+    expect(await fact('fleet-host-summary', 'services')).toBe('2');
+    expect(await fact('fleet-host-summary', 'failing')).toBe('1');
+    expect(await fact('fleet-host-summary', 'escalated')).toBe('1');
+    expect(await fact('fleet-host-summary', 'paused')).toBe('Not paused');
+
+    const services = page.locator('#fleet-host-services tbody tr');
+    expect(await services.evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.service))).toEqual(['cache', 'web']);
+    expect(await services.first().locator('[data-status="open"]').textContent()).toBe('1');
+    expect(await services.last().locator('[data-status="escalated"]').textContent()).toBe('1');
+    expect(await services.last().locator('[data-label="Total"]').textContent()).toBe('1');
+    expect(await page.locator('#fleet-host-escalations tbody tr').evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.escalation))).toEqual(['e-web2-1']);
+    expect(await page.locator('#fleet-host-escalations tbody tr').textContent()).toMatch(/web.*unit_failed.*Open/s);
+    const tasks = page.locator('#fleet-host-tasks tbody tr');
+    expect((await tasks.evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.id))).sort()).toEqual(['t-web2-1', 't-web2-2']);
+    expect(await page.locator('#fleet-host-task-count').textContent()).toBe('Showing 2 tasks.');
+    const patterns = page.locator('#fleet-host-patterns tbody tr');
+    expect(await patterns.evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.plan))).toEqual([PLAN, 'reload_unit(unit=web.service)']);
+    const restart = page.locator(`#fleet-host-patterns tr[data-plan="${PLAN}"]`);
+    expect((await restart.locator('.host-records li').allTextContents()).map((text) => text.replace(/ · .*$/, ''))).toEqual(['web: 1 ✓ 2 ✕']);
+    expect(await restart.locator('[data-label="Whole fleet"]').textContent()).toBe('6 ✓ 2 ✕with 1 other host');
+    await screenshot(page, 'browser', 'desktop-fleet-host');
+
+    // A task opens on its timeline, whose Host links back here; the back link leads to the Fleet page.
+    await tasks.locator('a.task-link').filter({ hasText: 'unit_failed' }).first().click();
+    await page.locator('.page-fleet-task[data-host="h-web2"]').waitFor();
+    await page.locator('.page-fleet-task .facts a[href="#/fleet/hosts/h-web2"]').click();
+    await page.waitForURL(/#\/fleet\/hosts\/h-web2$/);
+    await page.locator('.page-fleet-host .back-link').click();
+    await page.waitForURL(/#\/fleet$/);
+    await page.locator('#fleet-hosts').waitFor();
+
+    // web1: nothing escalated; its two services' records of the plan it shares with web2.
+    await page.goto(`${url}/#/fleet/hosts/h-web1`);
+    await page.locator('.page-fleet-host[data-host="h-web1"]').waitFor();
+    expect(await page.locator('.page-head .pill').textContent()).toContain('OK');
+    expect(await page.locator('#fleet-host-escalations-card').textContent()).toContain('No open escalation on this host.');
+    expect((await page.locator('#fleet-host-tasks tbody tr').evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.host))).sort()).toEqual(['h-web1', 'h-web1']);
+    expect(await page.locator('#fleet-host-patterns tbody tr').count()).toBe(1);
+    expect((await page.locator(`#fleet-host-patterns tr[data-plan="${PLAN}"] .host-records li`).allTextContents()).map((text) => text.replace(/ · .*$/, ''))).toEqual([
+      'web: 4 ✓ 0 ✕',
+      'www: 1 ✓ 0 ✕',
+    ]);
+
+    // db1 is silent: said so first.
+    await page.goto(`${url}/#/fleet/hosts/h-db1`);
+    await page.locator('.page-fleet-host[data-host="h-db1"]').waitFor();
+    expect(await page.locator('#fleet-host-silent').textContent()).toMatch(/^Silent since .*10 min ago/);
+    expect(await page.locator('.page-head .pill').textContent()).toContain('Silent');
+    expect(await fact('fleet-host-facts', 'version')).toBe('0.2.9');
+    expect(await page.locator('#fleet-host-services tbody tr').evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.service))).toEqual(['db']);
+    expect(await page.locator('#fleet-host-escalations tbody tr').textContent()).toMatch(/db.*unit_failed.*Acknowledged.*token:alice/s);
+    expect(await page.locator('#fleet-host-tasks tbody tr').evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.id))).toEqual(['t-db1-1']);
+    expect((await page.locator('#fleet-host-patterns .host-records li').allTextContents()).map((text) => text.replace(/ · .*$/, ''))).toEqual(['db: 2 ✓ 0 ✕']);
+
+    // An id the fleet store does not know is said so, not thrown.
+    await page.goto(`${url}/#/fleet/hosts/h-nope`);
+    await page.locator('#fleet-host-unknown').waitFor();
+    expect(await page.locator('#fleet-host-unknown').textContent()).toContain('No such host in the fleet store: h-nope.');
+    expect(await page.locator('.error-box').count()).toBe(0);
+    expect(problems.pageErrors).toEqual([]);
+    expect(problems.cspViolations).toEqual([]);
+    expect(problems.consoleErrors).toEqual([]);
+    expect(problems.dialogs).toEqual([]);
+  });
+
   it('fits a phone: no sideways scrolling, every page link on screen', async () => {
     const phone = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
     try {
@@ -135,12 +215,14 @@ describeBrowser('the fleet page', () => {
       const small = await phone.newPage();
       small.setDefaultTimeout(15_000);
       const seen = await watchPage(small);
-      for (const [name, hash] of [
-        ['fleet', '/fleet'],
-        ['fleet-task', '/fleet/tasks/h-web2/t-web2-1'],
+      for (const [name, hash, selector] of [
+        ['fleet', '/fleet', '.page-fleet #fleet-hosts'],
+        ['fleet-task', '/fleet/tasks/h-web2/t-web2-1', '.page-fleet-task'],
+        ['fleet-host', '/fleet/hosts/h-web2', '.page-fleet-host[data-host="h-web2"]'],
+        ['fleet-host-silent', '/fleet/hosts/h-db1', '.page-fleet-host[data-host="h-db1"]'],
       ] as const) {
         await small.goto(`${url}/#${hash}`);
-        await small.locator(name === 'fleet' ? '.page-fleet' : '.page-fleet-task').waitFor();
+        await small.locator(selector).waitFor();
         expect({ name, overflow: await horizontalOverflow(small) }).toEqual({ name, overflow: 0 });
         for (const link of await small.locator('#nav a:visible').all()) {
           const box = (await link.boundingBox())!;

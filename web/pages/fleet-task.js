@@ -5,6 +5,7 @@
 import { api } from '../api.js';
 import { h, timeEl, taskPill, phaseLabel, duration, shortId } from '../dom.js';
 import { evidence, timeline } from './task.js';
+import { fleetHostHref } from './fleet.js';
 
 export async function render(ctx) {
   const detail = await api.fleetTask(ctx.params.host, ctx.params.id);
@@ -46,7 +47,7 @@ export async function render(ctx) {
 
 function summary(task, attempts) {
   const rows = [
-    ['Host', h('a', { href: `#/fleet?host=${encodeURIComponent(task.host)}`, title: task.host, text: task.hostName })],
+    ['Host', h('a', { href: fleetHostHref(task.host), title: task.host, text: task.hostName })],
     ['Task', shortId(task.id)],
     ['Detected', timeEl(task.detectedAt)],
     ['Last seen', timeEl(task.lastSeen)],

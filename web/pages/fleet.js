@@ -1,7 +1,8 @@
 /**
- * The fleet: every host that shares this daemon's fleet store, silent ones first, the fleet kill switch, the
- * fleet's open escalations, its tasks (filtered by host, service and status in the hash's query, as on the tasks
- * page) and what each host learned. Read-only: the fleet is paused and resumed with `orchestrator fleet pause`.
+ * The fleet: every host that shares this daemon's fleet store, silent ones first (each opening on its own page,
+ * pages/fleet-host.js), the fleet kill switch, the fleet's open escalations, its tasks (filtered by host, service
+ * and status in the hash's query, as on the tasks page) and what each host learned. Read-only: the fleet is paused
+ * and resumed with `orchestrator fleet pause`.
  */
 import { api } from '../api.js';
 import { h, timeEl, pill, taskPill, escalationPill, phaseLabel, plural, shortId, card } from '../dom.js';
@@ -28,6 +29,7 @@ let refreshTimer = null;
 
 export const hostPill = (state) => pill(...(HOST_STATES[state] ?? ['idle', String(state)]));
 export const fleetTaskHref = (host, id) => `#/fleet/tasks/${encodeURIComponent(host)}/${encodeURIComponent(id)}`;
+export const fleetHostHref = (host) => `#/fleet/hosts/${encodeURIComponent(host)}`;
 
 export async function render(ctx) {
   const filter = { host: ctx.query.get('host') ?? '', service: ctx.query.get('service') ?? '', status: ctx.query.get('status') ?? '' };
@@ -49,7 +51,7 @@ export async function render(ctx) {
         '.',
       ),
     ),
-    killSwitch(fleet?.pause, fleet?.leases ?? []),
+    killSwitch(fleet?.pause, fleet?.leases ?? [], hosts),
     card('Hosts', { id: 'fleet-hosts-card' }, hostTable(hosts)),
     card(
       'Open escalations',
@@ -72,7 +74,7 @@ export async function render(ctx) {
   };
 }
 
-function killSwitch(pause, leases) {
+function killSwitch(pause, leases, hosts) {
   const paused = Boolean(pause?.paused);
   return h(
     'section',
@@ -86,13 +88,17 @@ function killSwitch(pause, leases) {
       paused && pause.since ? [' since ', timeEl(pause.since)] : '',
       paused && pause.reason ? [': ', h('q', { text: pause.reason })] : '',
     ),
-    h('p', { class: 'muted small' }, 'Switch it with ', h('code', { text: 'orchestrator fleet pause | resume' }), ' on any host. ', leaseText(leases)),
+    h('p', { class: 'muted small' }, 'Switch it with ', h('code', { text: 'orchestrator fleet pause | resume' }), ' on any host. ', leaseText(leases, hosts)),
   );
 }
 
-function leaseText(leases) {
+/** Each lease with the name of the host holding it (its id for a host that never registered). */
+function leaseText(leases, hosts) {
   if (leases.length === 0) return 'No fleet lease is held now.';
-  return [`Fleet leases held now: `, leases.map((lease, i) => [i ? ', ' : '', h('code', { text: lease.key }), ` (${lease.holder})`]), '.'];
+  const names = new Map(hosts.map((host) => [host.id, host.name]));
+  const holder = (id) =>
+    names.has(id) ? h('a', { href: fleetHostHref(id), class: 'lease-holder', title: id, text: names.get(id) }) : h('span', { class: 'lease-holder', text: id });
+  return [`Fleet leases held now: `, leases.map((lease, i) => [i ? ', ' : '', h('code', { text: lease.key }), ' (', holder(lease.holder), ')']), '.'];
 }
 
 function hostTable(hosts) {
@@ -119,7 +125,7 @@ function hostTable(hosts) {
           h(
             'td',
             { dataset: { label: 'Host' } },
-            h('a', { href: `#/fleet?host=${encodeURIComponent(host.id)}`, class: 'host-name', title: host.id, text: host.name }),
+            h('a', { href: fleetHostHref(host.id), class: 'host-name', title: host.id, text: host.name }),
             host.state === 'silent'
               ? h('div', { class: 'host-silent' }, 'silent since ', timeEl(host.lastSeen), host.silentSince ? h('span', { class: 'muted', text: ' · escalated' }) : null)
               : null,

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 /** Paths of the app's pages, answered with index.html (see web/app.js's router). */
-export const PAGE_PATHS = ['/escalations', '/escalations/:id', '/tasks', '/tasks/:id', '/patterns', '/silences', '/fleet', '/fleet/tasks/:host/:id'];
+export const PAGE_PATHS = ['/escalations', '/escalations/:id', '/tasks', '/tasks/:id', '/patterns', '/silences', '/fleet', '/fleet/tasks/:host/:id', '/fleet/hosts/:id'];
 
 const VENDOR_FILES: Record<string, string> = { 'uplot.iife.min.js': 'uPlot.iife.min.js', 'uplot.min.css': 'uPlot.min.css' };
 
