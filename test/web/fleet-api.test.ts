@@ -234,3 +234,30 @@ describe('a fleet store that cannot be read', () => {
     }
   });
 });
+
+describe('fleet-wide silences through the API', () => {
+  it('adds one to the fleet store (not this host), lists it apart, and expires it by id', async () => {
+    const added = await call(server, { method: 'POST', url: '/api/silences', payload: { service: 'web', duration: '1h', comment: 'rolling upgrade', fleet: true } });
+    expect(added.statusCode).toBe(201);
+    expect(added.json()).toMatchObject({ fleet: true, comment: 'rolling upgrade', state: 'active' });
+    expect(seeded.stores.silences.all()).toEqual([]);
+    const listed = (await get('/api/silences')).json();
+    expect(listed.fleet.silences.map((silence: { id: string }) => silence.id)).toEqual([added.json().id]);
+    const expired = await call(server, { method: 'POST', url: `/api/silences/${added.json().id}/expire`, payload: {} });
+    expect(expired.statusCode).toBe(200);
+    expect((await get('/api/silences')).json().fleet.silences).toEqual([]);
+    expect((await call(server, { method: 'POST', url: '/api/silences/nope/expire', payload: {} })).statusCode).toBe(404);
+  });
+
+  it('refuses fleet: true without a fleet store, and lists none', async () => {
+    const alone = serverFor(seeded);
+    try {
+      const refused = await call(alone, { method: 'POST', url: '/api/silences', payload: { service: 'web', duration: '1h', comment: 'x', fleet: true } });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().error).toMatch(/no fleet store/);
+      expect((await call(alone, { method: 'GET', url: '/api/silences' })).json().fleet).toBeNull();
+    } finally {
+      await alone.close();
+    }
+  });
+});

@@ -208,6 +208,27 @@ describeBrowser('the fleet page', () => {
     expect(problems.dialogs).toEqual([]);
   });
 
+  it('adds a fleet-wide silence from the Silences page, lists it apart, and expires it', async () => {
+    await page.goto(`${url}/#/silences`);
+    await page.locator('#silence-fleet').waitFor();
+    await page.locator('#silence-service').selectOption('web');
+    await page.locator('#silence-duration').fill('1h');
+    await page.locator('#silence-comment').fill('rolling kernel upgrade');
+    await page.locator('#silence-fleet').check();
+    await page.locator('#silence-add').click();
+    const row = page.locator('#fleet-silences-card tr[data-state="active"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('rolling kernel upgrade');
+    const [stored] = await fleet.fleet.fleetSilences(seeded.clock.now());
+    expect(stored).toMatchObject({ comment: 'rolling kernel upgrade', author: 'token:admin' });
+    expect(seeded.stores.silences.all()).toEqual([]); // not this host's own
+    await row.locator(`[data-expire="${stored!.id}"]`).click();
+    await page.locator('#fleet-silences-card tr[data-state="active"]').waitFor({ state: 'detached' });
+    expect(await fleet.fleet.fleetSilences(seeded.clock.now())).toEqual([]);
+    expect(problems.pageErrors).toEqual([]);
+    expect(problems.cspViolations).toEqual([]);
+  });
+
   it('fits a phone: no sideways scrolling, every page link on screen', async () => {
     const phone = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
     try {

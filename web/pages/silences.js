@@ -39,7 +39,10 @@ export async function render(ctx) {
       ),
     ),
     card('Silences', { id: 'silences-card', aside: h('span', { class: 'card-note', text: `${current.length} active or upcoming` }) }, silenceTable(current, ctx)),
-    ctx.readOnly ? h('p', { class: 'muted small', text: 'Read-only dashboard: add or expire silences on the host (orchestrator silence add | expire).' }) : addSilenceCard(ctx),
+    listing?.fleet ? fleetCard(listing.fleet, ctx) : null,
+    ctx.readOnly
+      ? h('p', { class: 'muted small', text: 'Read-only dashboard: add or expire silences on the host (orchestrator silence add | expire).' })
+      : addSilenceCard(ctx, Boolean(listing?.fleet)),
     maintenanceCard(listing?.maintenance ?? []),
     card('Autonomy per service', { id: 'autonomy-card' }, autonomyTable(autonomy ?? [], ctx)),
     ended.length
@@ -108,7 +111,18 @@ function silenceTable(silences, ctx) {
   );
 }
 
-function addSilenceCard(ctx) {
+/** The fleet's silences (with a fleet store): they hold the matching services on every host. */
+function fleetCard(fleet, ctx) {
+  const body = fleet.error
+    ? h('p', { class: 'note-bad', text: fleet.error })
+    : silenceTable(
+        fleet.silences.filter((silence) => silence.state !== 'expired'),
+        ctx,
+      );
+  return card('Fleet-wide silences (every host)', { id: 'fleet-silences-card' }, body);
+}
+
+function addSilenceCard(ctx, fleetAvailable) {
   const services = (ctx.overview?.services ?? []).filter((service) => service.autonomy).map((service) => service.name);
   const message = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const target = h(
@@ -135,6 +149,7 @@ function addSilenceCard(ctx) {
     'aria-label': 'Comment',
     required: true,
   });
+  const everyHost = fleetAvailable ? h('input', { type: 'checkbox', id: 'silence-fleet' }) : null;
   const form = h(
     'form',
     {
@@ -147,6 +162,7 @@ function addSilenceCard(ctx) {
           ...(byLabels ? { matchers: splitMatchers(matchers.value) } : { service: target.value }),
           duration: length.value.trim(),
           comment: comment.value.trim(),
+          ...(everyHost?.checked ? { fleet: true } : {}),
         };
         if (!input.comment) {
           message.textContent = 'Say why: the comment is shown to everyone who sees the silence.';
@@ -169,6 +185,7 @@ function addSilenceCard(ctx) {
     h('label', {}, 'or labels ', matchers),
     h('label', {}, 'For ', length),
     h('label', { class: 'grow' }, 'Comment ', comment),
+    everyHost ? h('label', { class: 'check' }, everyHost, ' on every host of the fleet') : null,
     h('button', { type: 'submit', class: 'btn btn-warn', id: 'silence-add', text: 'Silence' }),
   );
   return card(

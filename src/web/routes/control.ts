@@ -26,6 +26,8 @@ const silenceBody = z
     /** Instead of endsAt: how long from its start, such as 2h or 1h30m. */
     duration: z.string().max(32).optional(),
     comment: z.string().max(1000),
+    /** On every host of the fleet (needs a fleet store). */
+    fleet: z.boolean().optional(),
   })
   .strict()
   .refine((body) => (body.matchers?.length ?? 0) > 0 || body.service !== undefined, { error: 'give matchers (such as ["service=\\"web\\""]) or a service' })
@@ -40,8 +42,18 @@ export function registerControlRoutes(app: FastifyInstance, context: WebContext)
   app.get('/api/silences', async () => {
     const now = clock.now();
     const active = silences.activeMany(config.services, now);
+    // Fleet-wide ones as the fleet store has them now (null without one; an error says why they are missing).
+    let fleet: { silences: ReturnType<typeof view>[] } | { error: string } | null = null;
+    if (context.fleet) {
+      try {
+        fleet = { silences: (await context.fleet.fleetSilences(now)).map((silence) => view(silence, now)) };
+      } catch (error) {
+        fleet = { error: `the fleet store cannot be read now: ${(error as Error).message}` };
+      }
+    }
     return {
       services: Object.fromEntries(active),
+      fleet,
       silences: stores.silences.all().map((silence) => view(silence, now)),
       maintenance: config.maintenance.map((window) => ({ name: window.name, matchers: describeMatchers(window.matchers), ...window.window, comment: window.comment })),
     };
@@ -56,13 +68,21 @@ export function registerControlRoutes(app: FastifyInstance, context: WebContext)
       if (ms === undefined || ms <= 0) throw httpError(400, `duration: expected a duration such as 2h or 1h30m (got ${JSON.stringify(body.duration)})`);
       endsAt = startsAt + ms;
     } else endsAt = Date.parse(body.endsAt!);
-    const silence = silences.add({
+    const wanted = {
       matchers: [...(body.matchers ?? []), ...(body.service ? [`service="${body.service}"`] : [])],
       startsAt,
       endsAt,
       author: actorOf(request),
       comment: body.comment,
-    });
+    };
+    if (body.fleet) {
+      if (!context.fleet) throw httpError(400, 'fleet: this daemon has no fleet store (store.postgres in the configuration)');
+      const silence = silences.build(wanted);
+      await context.fleet.addFleetSilence(silence);
+      logger.info({ silence: silence.id, matchers: describeMatchers(silence.matchers), by: silence.author, from: request.ip }, 'fleet-wide silence added from the dashboard');
+      return reply.code(201).send({ ...view(silence, clock.now()), fleet: true });
+    }
+    const silence = silences.add(wanted);
     logger.info(
       { silence: silence.id, matchers: describeMatchers(silence.matchers), until: new Date(silence.endsAt).toISOString(), by: silence.author, from: request.ip },
       'silence added from the dashboard',
@@ -72,6 +92,12 @@ export function registerControlRoutes(app: FastifyInstance, context: WebContext)
 
   app.post('/api/silences/:id/expire', async (request) => {
     const { id } = parse(idParams, request.params);
+    if (!stores.silences.get(id) && context.fleet) {
+      // Not this host's: a fleet-wide one.
+      if (!(await context.fleet.expireFleetSilence(id, actorOf(request), clock.now()))) throw httpError(404, `no silence in force with id "${id}", here or fleet-wide`);
+      logger.info({ silence: id, by: actorOf(request), from: request.ip }, 'fleet-wide silence expired from the dashboard');
+      return { id, fleet: true, expiredBy: actorOf(request) };
+    }
     const silence = silences.expire(id, actorOf(request));
     logger.info({ silence: id, by: silence.expiredBy, from: request.ip }, 'silence expired from the dashboard');
     return view(silence, clock.now());
