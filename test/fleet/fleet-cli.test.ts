@@ -126,6 +126,23 @@ describePostgres('the fleet from the CLI (real PostgreSQL)', () => {
     expect((await cli(['silence', 'list'])).stdout).not.toMatch(/Fleet-wide/);
   });
 
+  it('doctor says whether the fleet store can be used', async () => {
+    const doctor = await cli(['doctor']);
+    expect(doctor.stdout).toMatch(/ok +fleet store: postgres reached, schema version \d+, \d+ host\(s\) known; 0 row\(s\) of this host waiting to be replicated/);
+    const wrong = path.join(work, 'wrong.yaml');
+    writeFileSync(wrong, 'store: { postgres: { urlEnv: AO_WRONG_URL } }\nservices: []\n');
+    const broken = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [CLI, 'doctor', '--config', wrong, '--data-dir', dataDir],
+        { timeout: 60_000, env: { ...process.env, AO_WRONG_URL: 'postgresql://postgres@127.0.0.1:9/nothing' } },
+        (error, stdout) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout }),
+      );
+    });
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/FAIL +fleet store: postgres cannot be used: .*\n {6}fix: check store\.postgres/);
+  });
+
   it('turns the fleet kill switch on and off, saying who', async () => {
     const pause = await cli(['fleet', 'pause', '--reason', 'bad release', '--json']);
     expect(pause.code, pause.stderr).toBe(0);
