@@ -308,8 +308,8 @@ const fleetSchema = z
     budget: z
       .union([z.number().int().min(1).max(10_000), z.string().regex(/^(100|[1-9][0-9]?)%$/, { error: 'expected a count such as 1 or a percentage such as 25%' })])
       .default(1),
-    /** How long a fleet lease lasts unless renewed: a daemon that dies holding one frees it after this. */
-    leaseFor: duration('10m').default('10m'),
+    /** How long a fleet lease lasts unless renewed (its holder renews it while it acts): a daemon that dies holding one frees it after this; a host waits at most this long for one. */
+    leaseFor: duration('2m').default('2m'),
     /** How often each daemon reports that it is alive. */
     heartbeat: duration('30s').default('30s'),
     /** A host not heard from for this long becomes one escalation, raised by another daemon. */

@@ -136,7 +136,9 @@ export class FleetMember implements FleetGate {
     const deadline = began + config.fleet.leaseForMs;
     const held: string[] = [];
     const waitedFor = new Set<string>();
+    let renewal: NodeJS.Timeout | undefined;
     const release = async () => {
+      clearInterval(renewal);
       for (const key of held) await this.call(() => fleet.releaseLease(key, host.id)).catch(() => undefined); // expires anyway
     };
     try {
@@ -165,6 +167,19 @@ export class FleetMember implements FleetGate {
       // The fleet store cannot be asked: this host's own budget and policy have already said yes.
       return { release: async () => undefined, note: `the fleet store could not be asked (${(error as Error).message}): acted on this host's budget only` };
     }
+    // Held while the plan runs and is verified, however long that takes: renewed well before it would expire, so a
+    // short leaseFor frees the budget soon after a holder dies and never while it lives.
+    renewal = setInterval(
+      () => {
+        for (const key of held) {
+          void this.call(() => fleet.acquireLease({ key, holder: host.id, limit: this.budget(), ttlMs: config.fleet.leaseForMs, now: clock.now() })).catch((error: unknown) =>
+            this.failed(error),
+          );
+        }
+      },
+      Math.max(1_000, config.fleet.leaseForMs / 3),
+    );
+    renewal.unref();
     // The attempt says how long it waited and for whom: one host at a time is why it was not at once.
     const waited = clock.monotonic() - began;
     return waitedFor.size > 0

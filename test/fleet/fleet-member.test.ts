@@ -71,7 +71,7 @@ function host(name: string, options: { store?: FleetStore; fleet?: string } = {}
 cycle: { interval: 1h, watchInterval: 1s, watchFailedUnits: false }
 verification: { settle: 10ms }
 host: { disk: { enabled: false }, inodes: { enabled: false }, memory: { enabled: false } }
-fleet: { hostName: ${name}, leaseFor: 1m, silentAfter: 5m${options.fleet ? `, ${options.fleet}` : ''} }
+fleet: { hostName: ${name}, silentAfter: 5m, ${options.fleet ?? 'leaseFor: 1m'} }
 services:
   - { name: web, unit: web.service }
 `,
@@ -145,6 +145,19 @@ describe('a fleet of daemons', () => {
     expect(refused[0]).toMatchObject({ outcome: 'refused' });
     expect(refused[0]!.detail).toMatch(/^the fleet budget for web:restart_unit is taken by host-a \(at most 1 host\(s\) at once\)$/);
     expect(c.units.actions).toEqual([]);
+  });
+
+  it('renews a held lease while the plan runs, and lets it go at release', async () => {
+    const a = host('host-a', { fleet: 'leaseFor: 3s' });
+    await a.daemon.fleet.tick();
+    const held = await a.daemon.fleet.acquire('web', ['restart_unit'], new AbortController().signal);
+    const [first] = await fleet.leases(a.clock.now());
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // one renewal (every leaseFor / 3, at least 1 s)
+    const [renewed] = await fleet.leases(a.clock.now());
+    expect(renewed!.expiresAt).toBeGreaterThan(first!.expiresAt);
+    expect(renewed!.acquiredAt).toBe(first!.acquiredAt);
+    await held.release();
+    expect(await fleet.leases(a.clock.now())).toEqual([]);
   });
 
   it('raises one escalation for a host that stopped reporting, from one daemon only, and resolves it when the host is back', async () => {
