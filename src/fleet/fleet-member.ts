@@ -136,9 +136,9 @@ export class FleetMember implements FleetGate {
     const deadline = began + config.fleet.leaseForMs;
     const held: string[] = [];
     const waitedFor = new Set<string>();
-    let renewal: NodeJS.Timeout | undefined;
+    const renewal: { timer?: NodeJS.Timeout } = {};
     const release = async () => {
-      clearInterval(renewal);
+      clearInterval(renewal.timer);
       for (const key of held) await this.call(() => fleet.releaseLease(key, host.id)).catch(() => undefined); // expires anyway
     };
     try {
@@ -179,7 +179,7 @@ export class FleetMember implements FleetGate {
       },
       Math.max(1_000, config.fleet.leaseForMs / 3),
     );
-    renewal.unref();
+    renewal.timer.unref();
     // The attempt says how long it waited and for whom: one host at a time is why it was not at once.
     const waited = clock.monotonic() - began;
     return waitedFor.size > 0
