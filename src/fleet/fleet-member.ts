@@ -169,7 +169,7 @@ export class FleetMember implements FleetGate {
     }
     // Held while the plan runs and is verified, however long that takes: renewed well before it would expire, so a
     // short leaseFor frees the budget soon after a holder dies and never while it lives.
-    renewal = setInterval(
+    renewal.timer = setInterval(
       () => {
         for (const key of held) {
           void this.call(() => fleet.acquireLease({ key, holder: host.id, limit: this.budget(), ttlMs: config.fleet.leaseForMs, now: clock.now() })).catch((error: unknown) =>
