@@ -104,15 +104,33 @@ export class ConfigSnapshots {
         rmSync(saved.path, { force: true });
         symlinkSync(saved.symlink, saved.path);
       } else {
+        const blob = path.join(this.directory(service), 'blobs', saved.sha256!);
         const temporary = `${saved.path}.orchestrator-restore`;
-        copyFileSync(path.join(this.directory(service), 'blobs', saved.sha256!), temporary);
-        chmodSync(temporary, saved.mode ?? 0o644);
-        renameSync(temporary, saved.path);
+        try {
+          // Atomic: the service never reads half a file.
+          copyFileSync(blob, temporary);
+          chmodSync(temporary, saved.mode ?? 0o644);
+          renameSync(temporary, saved.path);
+        } catch (error) {
+          // A sandbox that grants the file but not its directory (ReadWritePaths= of a single file, as for
+          // /etc/default/named): the content goes back in place instead.
+          if (!isReadOnlyPlace(error) || change.change === 'missing') throw error;
+          copyFileSync(blob, saved.path);
+          chmodSync(saved.path, saved.mode ?? 0o644);
+          done.push(`restored ${change.change} ${saved.path} in place (its directory is read-only here)`);
+          continue;
+        }
       }
       done.push(`restored ${change.change} ${saved.path}`);
     }
     return done;
   }
+}
+
+/** The file system refused to create a file there (read-only mount, no write permission on the directory). */
+function isReadOnlyPlace(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === 'EROFS' || code === 'EACCES' || code === 'EPERM';
 }
 
 function walk(roots: readonly string[]): string[] {
