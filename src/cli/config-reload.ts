@@ -25,7 +25,7 @@ export interface ReloadContext {
   runner: CommandRunner;
   /** Called before the new daemon is built (the dashboard's metrics, when the web section turns it on). */
   prepare?(config: CompiledConfig): void;
-  /** Restarts the dashboard with the new configuration: its web section changed. */
+  /** Restarts the dashboard with the new configuration: its web section changed, or the Alertmanager receiver came or went. */
   restartDashboard(config: CompiledConfig): Promise<void>;
 }
 
@@ -70,7 +70,9 @@ async function applyConfiguration(context: ReloadContext, current: CompiledConfi
   const { logger, daemon } = context;
   const level = logger as unknown as { level?: string };
   if (typeof level.level === 'string' && level.level !== next.logLevel) level.level = next.logLevel;
-  const webChanged = JSON.stringify(current.web) !== JSON.stringify(next.web);
+  // The dashboard is built with the daemon's Alertmanager intake, or without one: a receiver added or removed
+  // needs it rebuilt too.
+  const webChanged = JSON.stringify(current.web) !== JSON.stringify(next.web) || Boolean(current.alertmanager) !== Boolean(next.alertmanager);
   context.prepare?.(next);
   try {
     await daemon.replace(next);
