@@ -5,8 +5,8 @@
  * reads (GET /api/fleet, /api/fleet/tasks?host=, /api/fleet/patterns); read-only like it.
  */
 import { api } from '../api.js';
-import { h, timeEl, taskPill, escalationPill, phaseLabel, plural, shortId, card } from '../dom.js';
-import { hostPill, fleetTaskHref, fleetHostHref } from './fleet.js';
+import { h, timeEl, plural, card } from '../dom.js';
+import { hostPill, fleetHostHref, escalationTable, taskTable } from './fleet.js';
 
 const LIMIT = 50;
 const REFRESH_MS = 30_000;
@@ -58,11 +58,15 @@ export async function render(ctx) {
     ),
     h('div', { class: 'fleet-host-cards' }, hostFacts(host), heartbeatFacts(host)),
     card('Services', { id: 'fleet-host-services-card', aside: h('span', { class: 'card-note', text: 'tasks replicated, by status' }) }, serviceTable(host)),
-    card('Open escalations', { id: 'fleet-host-escalations-card', aside: h('span', { class: 'card-note', text: String(escalations.length) }) }, escalationTable(escalations)),
+    card(
+      'Open escalations',
+      { id: 'fleet-host-escalations-card', aside: h('span', { class: 'card-note', text: String(escalations.length) }) },
+      escalationTable(escalations, { id: 'fleet-host-escalations', empty: 'No open escalation on this host.', host: false }),
+    ),
     card(
       'Recent tasks',
       { id: 'fleet-host-tasks-card', aside: h('a', { class: 'card-note', href: hostTasksHref(host.id), text: 'Filter on the Fleet page' }) },
-      taskTable(tasks ?? []),
+      taskTable(tasks ?? [], { id: 'fleet-host-tasks', countId: 'fleet-host-task-count', empty: 'This host has replicated no task yet.', limit: LIMIT, host: false, live: false }),
     ),
     card('Learned here', { id: 'fleet-host-patterns-card' }, patternTable(contributed, id)),
   );
@@ -153,91 +157,6 @@ function serviceTable(host) {
       }),
     ),
   );
-}
-
-function escalationTable(escalations) {
-  if (escalations.length === 0) return h('p', { class: 'muted', text: 'No open escalation on this host.' });
-  return h(
-    'table',
-    { class: 'table fleet-escalations-table', id: 'fleet-host-escalations' },
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        ['Since', 'Service', 'Problem', 'Status'].map((title) => h('th', { scope: 'col', text: title })),
-      ),
-    ),
-    h(
-      'tbody',
-      {},
-      escalations.map((escalation) =>
-        h(
-          'tr',
-          { dataset: { escalation: escalation.id, host: escalation.host } },
-          h('td', { class: 'cell-time', dataset: { label: 'Since' } }, timeEl(escalation.createdAt)),
-          h('td', { dataset: { label: 'Service' } }, escalation.service),
-          h(
-            'td',
-            { dataset: { label: 'Problem' } },
-            h('a', { href: fleetTaskHref(escalation.host, escalation.taskId), class: 'task-link' }, h('span', { class: 'mono', text: escalation.symptom })),
-            h('div', { class: 'task-message', text: escalation.reason ?? '' }),
-          ),
-          h(
-            'td',
-            { dataset: { label: 'Status' } },
-            escalationPill(escalation.status),
-            escalation.acknowledgedBy ? h('div', { class: 'muted small', text: `by ${escalation.acknowledgedBy}` }) : null,
-          ),
-        ),
-      ),
-    ),
-  );
-}
-
-function taskTable(tasks) {
-  if (tasks.length === 0) return h('p', { class: 'muted', id: 'fleet-host-task-count', text: 'This host has replicated no task yet.' });
-  return [
-    h('p', {
-      class: 'result-count',
-      id: 'fleet-host-task-count',
-      text: `Showing ${plural(tasks.length, 'task')}${tasks.length >= LIMIT ? ` (the newest ${LIMIT})` : ''}.`,
-    }),
-    h(
-      'table',
-      { class: 'table tasks-table fleet-tasks-table', id: 'fleet-host-tasks' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ['Detected', 'Service', 'Problem', 'Status', 'Phase'].map((title) => h('th', { scope: 'col', text: title })),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        tasks.map((task) =>
-          h(
-            'tr',
-            { class: ['task-row', `status-${task.status}`], dataset: { id: task.id, host: task.host, service: task.service } },
-            h('td', { class: 'cell-time', dataset: { label: 'Detected' } }, timeEl(task.detectedAt)),
-            h('td', { dataset: { label: 'Service' } }, task.service),
-            h(
-              'td',
-              { class: 'cell-problem', dataset: { label: 'Problem' } },
-              h('a', { href: fleetTaskHref(task.host, task.id), class: 'task-link' }, h('span', { class: 'mono', text: task.symptom }), ' ', shortId(task.id)),
-              h('div', { class: 'task-message', text: task.message ?? '' }),
-            ),
-            h('td', { dataset: { label: 'Status' } }, taskPill(task.status)),
-            h('td', { dataset: { label: 'Phase' } }, phaseLabel(task.fixedByPhase ?? task.phase)),
-          ),
-        ),
-      ),
-    ),
-  ];
 }
 
 function patternTable(groups, hostId) {

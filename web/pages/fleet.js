@@ -58,7 +58,12 @@ export async function render(ctx) {
       { id: 'fleet-escalations-card', aside: h('span', { class: 'card-note', text: String((fleet?.escalations ?? []).length) }) },
       escalationTable(fleet?.escalations ?? []),
     ),
-    card('Tasks', { id: 'fleet-tasks-card' }, filters(filter, hosts, ctx), taskTable(tasks ?? [], Object.values(filter).some(Boolean))),
+    card(
+      'Tasks',
+      { id: 'fleet-tasks-card' },
+      filters(filter, hosts, ctx),
+      taskTable(tasks ?? [], { empty: Object.values(filter).some(Boolean) ? 'No fleet task matches these filters.' : 'No host has replicated a task yet.' }),
+    ),
     card('Learned across the fleet', { id: 'fleet-patterns-card' }, patternTable(patterns ?? [])),
   );
   return {
@@ -142,18 +147,22 @@ function hostTable(hosts) {
   );
 }
 
-function escalationTable(escalations) {
-  if (escalations.length === 0) return h('p', { class: 'muted', text: 'No host has an open escalation.' });
+/**
+ * Open escalations; `host` false leaves out the Host column (a host's own page). Shared by the Fleet page and the
+ * host pages.
+ */
+export function escalationTable(escalations, { id = 'fleet-escalations', empty = 'No host has an open escalation.', host = true } = {}) {
+  if (escalations.length === 0) return h('p', { class: 'muted', text: empty });
   return h(
     'table',
-    { class: 'table fleet-escalations-table', id: 'fleet-escalations' },
+    { class: 'table fleet-escalations-table', id },
     h(
       'thead',
       {},
       h(
         'tr',
         {},
-        ['Since', 'Host', 'Service', 'Problem', 'Status'].map((title) => h('th', { scope: 'col', text: title })),
+        ['Since', host && 'Host', 'Service', 'Problem', 'Status'].filter(Boolean).map((title) => h('th', { scope: 'col', text: title })),
       ),
     ),
     h(
@@ -164,7 +173,7 @@ function escalationTable(escalations) {
           'tr',
           { dataset: { escalation: escalation.id, host: escalation.host } },
           h('td', { class: 'cell-time', dataset: { label: 'Since' } }, timeEl(escalation.createdAt)),
-          h('td', { dataset: { label: 'Host' } }, h('strong', { text: escalation.hostName })),
+          host ? h('td', { dataset: { label: 'Host' } }, h('strong', { text: escalation.hostName })) : null,
           h('td', { dataset: { label: 'Service' } }, escalation.service),
           h(
             'td',
@@ -222,25 +231,29 @@ function filters(filter, hosts, ctx) {
   return form;
 }
 
-function taskTable(tasks, filtered) {
-  if (tasks.length === 0) return h('p', { class: 'muted', id: 'fleet-task-count', text: filtered ? 'No fleet task matches these filters.' : 'No host has replicated a task yet.' });
+/**
+ * Replicated tasks, newest first, with how many are shown (of at most `limit`); `host` false leaves out the Host
+ * column (a host's own page). Shared by the Fleet page and the host pages.
+ */
+export function taskTable(tasks, { id = 'fleet-tasks', countId = 'fleet-task-count', empty, limit = LIMIT, host = true, live = true }) {
+  if (tasks.length === 0) return h('p', { class: 'muted', id: countId, text: empty });
   return [
     h('p', {
       class: 'result-count',
-      id: 'fleet-task-count',
-      role: 'status',
-      text: `Showing ${plural(tasks.length, 'task')}${tasks.length >= LIMIT ? ` (the newest ${LIMIT})` : ''}.`,
+      id: countId,
+      role: live ? 'status' : null,
+      text: `Showing ${plural(tasks.length, 'task')}${tasks.length >= limit ? ` (the newest ${limit})` : ''}.`,
     }),
     h(
       'table',
-      { class: 'table tasks-table fleet-tasks-table', id: 'fleet-tasks' },
+      { class: 'table tasks-table fleet-tasks-table', id },
       h(
         'thead',
         {},
         h(
           'tr',
           {},
-          ['Detected', 'Host', 'Service', 'Problem', 'Status', 'Phase'].map((title) => h('th', { scope: 'col', text: title })),
+          ['Detected', host && 'Host', 'Service', 'Problem', 'Status', 'Phase'].filter(Boolean).map((title) => h('th', { scope: 'col', text: title })),
         ),
       ),
       h(
@@ -251,7 +264,7 @@ function taskTable(tasks, filtered) {
             'tr',
             { class: ['task-row', `status-${task.status}`], dataset: { id: task.id, host: task.host, service: task.service } },
             h('td', { class: 'cell-time', dataset: { label: 'Detected' } }, timeEl(task.detectedAt)),
-            h('td', { dataset: { label: 'Host' } }, h('strong', { text: task.hostName })),
+            host ? h('td', { dataset: { label: 'Host' } }, h('strong', { text: task.hostName })) : null,
             h('td', { dataset: { label: 'Service' } }, task.service),
             h(
               'td',
