@@ -4,7 +4,7 @@
  */
 import { api } from '../api.js';
 import { h, timeEl, taskPill, phaseLabel, duration, shortId } from '../dom.js';
-import { evidence, timeline } from './task.js';
+import { evidence, summaryCard, timeline } from './task.js';
 import { fleetHostHref } from './fleet.js';
 
 export async function render(ctx) {
@@ -59,14 +59,5 @@ function summary(task, attempts) {
     ['Signature', h('code', { text: task.signature })],
     ['Outcome', task.reason ? h('span', { class: 'prewrap', text: task.reason }) : '—'],
   ];
-  return h(
-    'section',
-    { class: 'card', 'aria-label': 'Summary' },
-    h('div', { class: 'card-head' }, h('h2', { class: 'card-title', text: 'Summary' })),
-    h(
-      'dl',
-      { class: 'facts' },
-      rows.map(([label, value]) => [h('dt', { text: label }), h('dd', {}, value)]),
-    ),
-  );
+  return summaryCard(rows);
 }

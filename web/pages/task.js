@@ -4,7 +4,7 @@
  * checks, each agent's verdict with its confidence and whether it counted — then the escalation and the end.
  */
 import { api } from '../api.js';
-import { h, timeEl, taskPill, escalationPill, outcomePill, phaseLabel, duration, actionText, shortId, bar, pill, percent, plural } from '../dom.js';
+import { h, timeEl, taskPill, escalationPill, outcomePill, phaseLabel, duration, actionText, shortId, bar, pill, percent, plural, card } from '../dom.js';
 import { checkItem } from './escalations.js';
 
 const SOURCES = {
@@ -84,10 +84,14 @@ function summary(task, attempts) {
     ['Signature', h('code', { text: task.signature })],
     ['Outcome', task.reason ? h('span', { class: 'prewrap', text: task.reason }) : '—'],
   ];
-  return h(
-    'section',
-    { class: 'card', 'aria-label': 'Summary' },
-    h('div', { class: 'card-head' }, h('h2', { class: 'card-title', text: 'Summary' })),
+  return summaryCard(rows);
+}
+
+/** A task's summary card: label and value rows (this page and a fleet task's). */
+export function summaryCard(rows) {
+  return card(
+    'Summary',
+    {},
     h(
       'dl',
       { class: 'facts' },
