@@ -6,6 +6,7 @@
  */
 import { api } from '../api.js';
 import { h, timeEl, pill, taskPill, escalationPill, phaseLabel, plural, shortId, card } from '../dom.js';
+import { select } from './tasks.js';
 
 const HOST_STATES = {
   silent: ['bad', 'Silent'],
@@ -193,20 +194,6 @@ export function escalationTable(escalations, { id = 'fleet-escalations', empty =
   );
 }
 
-function select(name, label, options, value, onChange) {
-  const id = `fleet-filter-${name}`;
-  return h(
-    'div',
-    { class: 'field field-inline' },
-    h('label', { for: id, text: label }),
-    h(
-      'select',
-      { id, name, onchange: onChange },
-      options.map(([optionValue, text]) => h('option', { value: optionValue, selected: optionValue === value, text })),
-    ),
-  );
-}
-
 function filters(filter, hosts, ctx) {
   const form = h('form', { class: 'filters', id: 'fleet-task-filters', 'aria-label': 'Filter fleet tasks', onsubmit: (event) => event.preventDefault() });
   const apply = () => {
@@ -223,9 +210,9 @@ function filters(filter, hosts, ctx) {
   if (filter.host && !hosts.some((host) => host.id === filter.host)) hostOptions.push([filter.host, filter.host]);
   const services = [...new Set([...hosts.flatMap((host) => (host.services ?? []).map((entry) => entry.service)), filter.service].filter(Boolean))].sort();
   form.append(
-    select('host', 'Host', [['', 'All hosts'], ...hostOptions], filter.host, apply),
-    select('service', 'Service', [['', 'All services'], ...services.map((name) => [name, name])], filter.service, apply),
-    select('status', 'Status', STATUSES, filter.status, apply),
+    select('host', 'Host', [['', 'All hosts'], ...hostOptions], filter.host, apply, 'fleet-filter'),
+    select('service', 'Service', [['', 'All services'], ...services.map((name) => [name, name])], filter.service, apply, 'fleet-filter'),
+    select('status', 'Status', STATUSES, filter.status, apply, 'fleet-filter'),
   );
   if (Object.values(filter).some(Boolean)) form.append(h('a', { class: 'btn btn-ghost btn-small clear-filters', href: '#/fleet', text: 'Clear filters' }));
   return form;

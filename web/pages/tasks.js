@@ -63,8 +63,9 @@ export async function render(ctx) {
   return { title: 'Tasks', node };
 }
 
-function select(name, label, options, value, onChange) {
-  const id = `filter-${name}`;
+/** A labelled filter select (id `<prefix>-<name>`), also the Fleet page's. */
+export function select(name, label, options, value, onChange, prefix = 'filter') {
+  const id = `${prefix}-${name}`;
   return h(
     'div',
     { class: 'field field-inline' },
