@@ -1,6 +1,17 @@
 /** Schema migrations for tasks.db and escalations.db. Append only: never edit a released entry. */
 import type { Migrations } from './database.js';
 
+/** Rows changed since the fleet store last took them, in each database (the triggers exist while a fleet store is configured). */
+const REPLICATION_QUEUE = `
+  CREATE TABLE replication_queue (
+    tbl TEXT NOT NULL,
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (tbl, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX replication_queue_seq ON replication_queue (seq);
+  `;
+
 export const TASKS_MIGRATIONS: Migrations = [
   `
   CREATE TABLE tasks (
@@ -159,16 +170,7 @@ export const TASKS_MIGRATIONS: Migrations = [
   CREATE INDEX alerts_service ON alerts (service, status);
   CREATE INDEX alerts_received ON alerts (last_received_at);
   `,
-  `
-  -- Rows changed since the fleet store last took them (the triggers are created while a fleet store is configured).
-  CREATE TABLE replication_queue (
-    tbl TEXT NOT NULL,
-    id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    PRIMARY KEY (tbl, id)
-  ) WITHOUT ROWID;
-  CREATE INDEX replication_queue_seq ON replication_queue (seq);
-  `,
+  REPLICATION_QUEUE,
 ];
 
 export const ESCALATIONS_MIGRATIONS: Migrations = [
@@ -248,13 +250,5 @@ export const ESCALATIONS_MIGRATIONS: Migrations = [
   ALTER TABLE escalations ADD COLUMN resolved_by TEXT;
   ALTER TABLE escalations ADD COLUMN retry_requested_by TEXT;
   `,
-  `
-  CREATE TABLE replication_queue (
-    tbl TEXT NOT NULL,
-    id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    PRIMARY KEY (tbl, id)
-  ) WITHOUT ROWID;
-  CREATE INDEX replication_queue_seq ON replication_queue (seq);
-  `,
+  REPLICATION_QUEUE,
 ];
