@@ -5,6 +5,7 @@
  * back; the fleet kill switch stops every host; rows written while the fleet store is down wait and are sent later.
  * Real daemons (createDaemon) on memory service adapters and manual clocks.
  */
+import { unreachableWhile } from '../support/unreachable-fleet-store.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -226,14 +227,8 @@ describe('a fleet of daemons', () => {
   });
 
   it('keeps healing while the fleet store is down, and sends what it wrote once it is back', async () => {
-    let down = true;
-    const flaky = new Proxy(fleet, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver) as unknown;
-        if (typeof value !== 'function' || property === 'close' || property === 'kind') return value;
-        return (...args: unknown[]) => (down ? Promise.reject(new Error('connection refused')) : (value as (...a: unknown[]) => unknown).apply(target, args));
-      },
-    }) as FleetStore;
+    const store = { down: true };
+    const flaky = unreachableWhile(fleet, store);
     const a = host('host-a', { store: flaky });
     await a.daemon.fleet.tick();
     expect(a.daemon.fleet.status()).toMatchObject({ reachable: false, lastError: 'connection refused' });
@@ -245,7 +240,7 @@ describe('a fleet of daemons', () => {
     await a.daemon.fleet.tick();
     expect(a.daemon.stores.state.fleetStatus<{ reachable: boolean }>()!.status.reachable).toBe(false);
 
-    down = false;
+    store.down = false;
     await a.daemon.fleet.tick();
     const status = a.daemon.fleet.status();
     expect(status).toMatchObject({ reachable: true, lastError: null, replication: { backlog: 0, error: null } });

@@ -4,6 +4,7 @@
  * service and status; one task with its attempts; patterns grouped with their per-host record; validation, 404
  * without a fleet store, and authentication.
  */
+import { unreachableWhile } from '../support/unreachable-fleet-store.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { call, seed, serverFor, type Seeded } from './seed.js';
 import { MINUTE, PLAN, seedFleet, type SeededFleet } from './fleet-seed.js';
@@ -209,14 +210,8 @@ describe('authentication', () => {
 
 describe('a fleet store that cannot be read', () => {
   it('answers 503 saying so, and the next request that can read it is served', async () => {
-    let down = true;
-    const flaky = new Proxy(fleet.fleet, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver) as unknown;
-        if (typeof value !== 'function' || property === 'close') return value;
-        return (...args: unknown[]) => (down ? Promise.reject(new Error('connection refused')) : (value as (...a: unknown[]) => unknown).apply(target, args));
-      },
-    });
+    const store = { down: true };
+    const flaky = unreachableWhile(fleet.fleet, store);
     const other = serverFor(seeded, { fleet: flaky });
     try {
       for (const url of ENDPOINTS) {
@@ -227,7 +222,7 @@ describe('a fleet store that cannot be read', () => {
           body: { error: 'the fleet store cannot be read now: connection refused' },
         });
       }
-      down = false;
+      store.down = false;
       expect((await call(other, { method: 'GET', url: '/api/fleet' })).statusCode).toBe(200);
     } finally {
       await other.close();
