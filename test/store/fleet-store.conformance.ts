@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FleetStore } from '../../src/store/fleet/fleet-store.js';
 import type { Attempt, LearnedPattern, Task } from '../../src/core/types.js';
 import type { Escalation } from '../../src/store/escalation-repository.js';
+import { escalationFixture } from '../support/tasks.js';
 import type { Silence } from '../../src/store/silence-repository.js';
 
 const T0 = Date.UTC(2026, 11, 3, 12);
@@ -74,34 +75,7 @@ function pattern(overrides: Partial<LearnedPattern & { profile: string | null }>
 }
 
 function escalation(id: string, overrides: Partial<Escalation> = {}): Escalation {
-  return {
-    id,
-    taskId: 't1',
-    taskIds: ['t1'],
-    fingerprint: 'fp-t1',
-    service: 'web',
-    unit: 'web.service',
-    symptom: 'unit_failed',
-    signature: 'unit_failed:web',
-    causeKey: null,
-    grouped: [],
-    reason: 'phases 1-3 failed',
-    evidence: {} as Escalation['evidence'],
-    attempts: [],
-    hypotheses: [],
-    status: 'open',
-    occurrences: 1,
-    createdAt: T0,
-    updatedAt: T0,
-    acknowledgedAt: null,
-    resolvedAt: null,
-    resolution: null,
-    note: null,
-    fixes: [],
-    reminders: 0,
-    lastNotifiedAt: null,
-    ...overrides,
-  };
+  return escalationFixture(id, task('t1'), { evidence: {} as Escalation['evidence'], createdAt: T0, updatedAt: T0, ...overrides });
 }
 
 const host = (id: string, name = id) => ({ id, name, version: '0.1.0', startedAt: T0 });

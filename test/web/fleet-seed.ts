@@ -3,9 +3,8 @@
  * web1 (healthy), web2 (a fault escalated, one being fixed) and db1 (silent: last heard from 10 minutes ago),
  * tasks on each, escalations, the same plan learned on web1 and web2, a lease held by web1.
  */
-import { taskFixture } from '../support/tasks.js';
+import { escalationFixture, taskFixture } from '../support/tasks.js';
 import type { Attempt, LearnedPattern, Task } from '../../src/core/types.js';
-import type { Escalation } from '../../src/store/escalation-repository.js';
 import { SqliteFleetStore } from '../../src/store/fleet/sqlite-fleet-store.js';
 
 export const MINUTE = 60_000;
@@ -13,37 +12,6 @@ export const PLAN = 'restart_unit(unit=web.service)';
 
 export function fleetTask(id: string, service: string, at: number, overrides: Partial<Task> = {}): Task {
   return taskFixture(at, service, { id, ...overrides });
-}
-
-function fleetEscalation(id: string, task: Task, overrides: Partial<Escalation> = {}): Escalation {
-  return {
-    id,
-    taskId: task.id,
-    taskIds: [task.id],
-    fingerprint: task.fingerprint,
-    service: task.service,
-    unit: task.unit,
-    symptom: task.symptom,
-    signature: task.signature,
-    causeKey: null,
-    grouped: [],
-    reason: 'phases 1-3 failed',
-    evidence: task.evidence,
-    attempts: [],
-    hypotheses: [],
-    status: 'open',
-    occurrences: 1,
-    createdAt: task.detectedAt + 1_000,
-    updatedAt: task.detectedAt + 1_000,
-    acknowledgedAt: null,
-    resolvedAt: null,
-    resolution: null,
-    note: null,
-    fixes: [],
-    reminders: 0,
-    lastNotifiedAt: null,
-    ...overrides,
-  };
 }
 
 function pattern(service: string, profile: string | null, successes: number, failures: number, lastUsed: number, planKey = PLAN): LearnedPattern & { profile: string | null } {
@@ -106,9 +74,9 @@ export async function seedFleet(now: number): Promise<SeededFleet> {
   };
   await fleet.pushAttempts('h-web2', [{ ...attempt, service: 'web' }]);
 
-  await fleet.pushEscalations('h-web2', [fleetEscalation('e-web2-1', tasks.web2Escalated)]);
-  await fleet.pushEscalations('h-db1', [fleetEscalation('e-db1-1', tasks.db1Open, { status: 'acknowledged', acknowledgedAt: now - 11 * MINUTE, acknowledgedBy: 'token:alice' })]);
-  await fleet.pushEscalations('h-web1', [fleetEscalation('e-web1-old', tasks.web1Fixed, { status: 'resolved', resolvedAt: now - 49 * MINUTE })]);
+  await fleet.pushEscalations('h-web2', [escalationFixture('e-web2-1', tasks.web2Escalated)]);
+  await fleet.pushEscalations('h-db1', [escalationFixture('e-db1-1', tasks.db1Open, { status: 'acknowledged', acknowledgedAt: now - 11 * MINUTE, acknowledgedBy: 'token:alice' })]);
+  await fleet.pushEscalations('h-web1', [escalationFixture('e-web1-old', tasks.web1Fixed, { status: 'resolved', resolvedAt: now - 49 * MINUTE })]);
 
   await fleet.pushPatterns('h-web1', [pattern('web', 'nginx', 4, 0, now - 50 * MINUTE), pattern('www', 'nginx', 1, 0, now - 55 * MINUTE)]);
   await fleet.pushPatterns('h-web2', [pattern('web', 'nginx', 1, 2, now - 39 * MINUTE), pattern('web', 'nginx', 0, 1, now - 45 * MINUTE, 'reload_unit(unit=web.service)')]);
