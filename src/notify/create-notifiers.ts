@@ -1,5 +1,5 @@
 /** Builds the configured notifiers (email, webhooks) from `notify`, wiring their secrets from env or file. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { SMTPTransportOptions } from 'nodemailer';
 import type { CompiledConfig } from '../config/compiled.js';
 import { NotifyError } from './dispatcher.js';
@@ -46,6 +46,9 @@ export function createNotifiers(config: CompiledConfig['notify'], options: Creat
  * variable or file, never the value. A missing secret is permanent: retrying the same delivery cannot make it
  * appear (it needs the environment file and a reload), so the notification fails at once instead of eight times.
  */
+/** The largest secret file read (a token, a password, a connection URL). */
+export const MAX_SECRET_FILE_BYTES = 64 * 1024;
+
 export function readSecret(what: string, envName: string | undefined, file: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const missing = (message: string) => new NotifyError(`${what}: ${message}`, { retryable: false });
   if (envName) {
@@ -56,8 +59,11 @@ export function readSecret(what: string, envName: string | undefined, file: stri
   if (!file) throw missing('neither an environment variable nor a file is configured');
   let value: string;
   try {
+    // A secret is a line or a few; a file far larger is the wrong file, refused before it is read.
+    if (statSync(file).size > MAX_SECRET_FILE_BYTES) throw missing(`${file} is larger than ${MAX_SECRET_FILE_BYTES / 1024} KiB: not a secret file`);
     value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
   } catch (error) {
+    if (error instanceof NotifyError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
     throw missing(`cannot read ${file} (${code})${envName ? ` and ${envName} is not set` : ''}`);
   }
