@@ -9,6 +9,7 @@ import { UsageError } from '../core/errors.js';
 import { formatMatcher, matchesAll, parseMatcher, type LabelMatcher, type Labels } from '../core/label-matchers.js';
 import { describeWindow, windowEndAt, type WeeklyWindow } from '../core/schedule.js';
 import { MAX_ACTIVE_SILENCES, type Silence, type SilenceRepository } from '../store/silence-repository.js';
+import type { FleetStore } from '../store/fleet/fleet-store.js';
 
 /** What holds a service silent now, in the words shown to people. */
 export interface ActiveSilence {
@@ -135,6 +136,16 @@ export class Silences {
     if (!repository.expire(id, by, clock.now())) throw new UsageError(`silence ${id} has already ended`);
     return repository.get(id)!;
   }
+}
+
+/**
+ * Stores a silence (built and checked by Silences.build) for every host of the fleet, refused, as a host's own,
+ * once MAX_ACTIVE_SILENCES are in force fleet-wide.
+ */
+export async function addFleetSilence(fleet: Pick<FleetStore, 'fleetSilences' | 'addFleetSilence'>, silence: Silence, now: number): Promise<void> {
+  if ((await fleet.fleetSilences(now)).length >= MAX_ACTIVE_SILENCES)
+    throw new UsageError(`there are already ${MAX_ACTIVE_SILENCES} fleet-wide silences in force: expire some first`);
+  await fleet.addFleetSilence(silence);
 }
 
 function longest(silences: ActiveSilence[]): ActiveSilence | undefined {

@@ -11,6 +11,7 @@ import { MINUTE, PLAN, seedFleet, type SeededFleet } from './fleet-seed.js';
 import type { WebServer } from '../../src/web/server.js';
 import { NO_FLEET_STORE } from '../../src/web/routes/fleet.js';
 import { FLEET_OVERVIEW_MAX_AGE_MS } from '../../src/web/fleet-data.js';
+import { MAX_ACTIVE_SILENCES } from '../../src/store/silence-repository.js';
 
 let seeded: Seeded;
 let fleet: SeededFleet;
@@ -242,6 +243,28 @@ describe('fleet-wide silences through the API', () => {
     expect(expired.statusCode).toBe(200);
     expect((await get('/api/silences')).json().fleet.silences).toEqual([]);
     expect((await call(server, { method: 'POST', url: '/api/silences/nope/expire', payload: {} })).statusCode).toBe(404);
+  });
+
+  it(`refuses one more once ${MAX_ACTIVE_SILENCES} are in force fleet-wide, as a host's own silences are`, async () => {
+    const now = seeded.clock.now();
+    for (let index = 0; index < MAX_ACTIVE_SILENCES; index++) {
+      await fleet.fleet.addFleetSilence({
+        id: `s${index}`,
+        matchers: [{ name: 'service', operator: '=', value: 'web' }],
+        startsAt: now,
+        endsAt: now + 3_600_000,
+        schedule: null,
+        author: 'cli:bot',
+        comment: 'many',
+        createdAt: now,
+        expiredAt: null,
+        expiredBy: null,
+      });
+    }
+    const refused = await call(server, { method: 'POST', url: '/api/silences', payload: { service: 'web', duration: '1h', comment: 'one more', fleet: true } });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error).toBe(`there are already ${MAX_ACTIVE_SILENCES} fleet-wide silences in force: expire some first`);
+    expect(await fleet.fleet.fleetSilences(now)).toHaveLength(MAX_ACTIVE_SILENCES);
   });
 
   it('refuses fleet: true without a fleet store, and lists none', async () => {

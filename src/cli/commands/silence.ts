@@ -10,7 +10,7 @@ import { UsageError } from '../../core/errors.js';
 import { parseDuration } from '../../config/duration.js';
 import { didYouMean } from '../../config/did-you-mean.js';
 import { createIdGenerator } from '../../runtime/clock.js';
-import { Silences, describeMatchers, describeSilence } from '../../control/silences.js';
+import { Silences, addFleetSilence, describeMatchers, describeSilence } from '../../control/silences.js';
 import { describeAutonomy, effectiveAutonomy, parseAutonomy, switchAutonomy } from '../../control/autonomy.js';
 import { isTimeZone, WEEKDAYS, type WeeklyWindow, type Weekday } from '../../core/schedule.js';
 import { matchesAll } from '../../core/label-matchers.js';
@@ -101,7 +101,7 @@ export function registerSilence(program: Command): void {
       });
       if (fleetSilence) {
         const added = fleetSilence;
-        await withFleet(config, (fleet) => fleet.addFleetSilence(added));
+        await withFleet(config, (fleet) => addFleetSilence(fleet, added, Date.now()));
         output(options.json, { ...added, fleet: true }, () =>
           [
             `Fleet silence ${added.id} added: ${describeMatchers(added.matchers)} until ${when(added.endsAt)}, on every host from its next heartbeat (within ${Math.round(config.fleet.heartbeatMs / 1000)} s).`,

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod/v4';
 import { parseDuration } from '../../config/duration.js';
 import { describeAutonomy, effectiveAutonomy, parseAutonomy, switchAutonomy } from '../../control/autonomy.js';
-import { describeMatchers } from '../../control/silences.js';
+import { addFleetSilence, describeMatchers } from '../../control/silences.js';
 import type { Silence } from '../../store/silence-repository.js';
 import { actorOf, httpError, idParams, parse, type WebContext } from './common.js';
 
@@ -78,7 +78,7 @@ export function registerControlRoutes(app: FastifyInstance, context: WebContext)
     if (body.fleet) {
       if (!context.fleet) throw httpError(400, 'fleet: this daemon has no fleet store (store.postgres in the configuration)');
       const silence = silences.build(wanted);
-      await context.fleet.addFleetSilence(silence);
+      await addFleetSilence(context.fleet, silence, clock.now());
       logger.info({ silence: silence.id, matchers: describeMatchers(silence.matchers), by: silence.author, from: request.ip }, 'fleet-wide silence added from the dashboard');
       return reply.code(201).send({ ...view(silence, clock.now()), fleet: true });
     }
